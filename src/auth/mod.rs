@@ -1,0 +1,503 @@
+//! Authentication: who is making this request, and may they log in.
+//!
+//! `login` checks organisation code + user ID + password with throttling and
+//! uniform failures; `resolve_session` turns a session's claims into an
+//! [`Actor`] on every request (so a disabled user or an expired session stops
+//! working at once); `change_password` enforces the policy.
+
+pub mod password;
+pub mod throttle;
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{TenantId, UserId};
+use crate::services::Services;
+use crate::sessions;
+use crate::tenants::{self, OrgCode, TenantStatus};
+use crate::users::{self, LoginName, Role, User, UserStatus};
+use crate::Timestamp;
+use password::{check_new_password, Password, PasswordProblem};
+use throttle::{Admission, ThrottleKey, ThrottlePolicy};
+
+/// The authenticated principal of one request. Built only by this module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub tenant_id: Option<TenantId>,
+    pub role: Role,
+    pub login: String,
+    /// Set when the password was chosen by someone else; everything but the
+    /// password change is refused until it is changed.
+    pub must_change_password: bool,
+}
+
+impl Actor {
+    pub fn is_operator(&self) -> bool {
+        self.role == Role::Operator
+    }
+
+    pub fn audit_actor(&self) -> AuditActor {
+        AuditActor::user(&self.user_id, &self.login)
+    }
+}
+
+/// Timeouts and throttles; defaults are the documented ones.
+#[derive(Clone, Debug)]
+pub struct AuthPolicy {
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
+    pub account_throttle: ThrottlePolicy,
+    pub address_throttle: ThrottlePolicy,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            account_throttle: ThrottlePolicy::ACCOUNT,
+            address_throttle: ThrottlePolicy::ADDRESS,
+        }
+    }
+}
+
+/// Which login page the attempt came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Realm {
+    /// `/login`: organisation code + user ID + password.
+    Tenant,
+    /// `/ops/login`: operators, no organisation code.
+    Operator,
+}
+
+pub struct LoginRequest<'a> {
+    pub realm: Realm,
+    pub org_code: &'a str,
+    pub login: &'a str,
+    pub password: Password,
+    pub client: &'a ClientInfo,
+}
+
+/// Longest input we even look at; anything longer cannot be a valid account.
+const MAX_FIELD_BYTES: usize = 512;
+
+/// Checks credentials. Every failure, whatever its cause, is
+/// `InvalidCredentials` (or `Throttled`), takes one password verification,
+/// and is audited.
+pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
+    let now = s.clock.now();
+    let org_raw = if req.realm == Realm::Tenant { req.org_code.trim().to_lowercase() } else { String::new() };
+    let login_raw = req.login.trim().to_lowercase();
+    if org_raw.len() > MAX_FIELD_BYTES || login_raw.len() > MAX_FIELD_BYTES || req.password.expose().len() > 4 * 128 {
+        return Err(CoreError::InvalidCredentials);
+    }
+    let ip_text = req.client.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let address_key = ThrottleKey::address(&ip_text);
+    let account_key = ThrottleKey::account((req.realm == Realm::Tenant).then_some(org_raw.as_str()), &login_raw);
+
+    // Count the attempt before the password is looked at.
+    for (scope, key, policy) in
+        [("address", &address_key, &s.auth.address_throttle), ("account", &account_key, &s.auth.account_throttle)]
+    {
+        match throttle::admit(&s.db, key, policy, now).await? {
+            Admission::Blocked { retry_after } => {
+                let ev = AuditEvent::new(AuditActor::anonymous(), Action::LoginBlocked, Outcome::Denied)
+                    .from_client(req.client)
+                    .detail(json!({ "retry_after_s": retry_after.as_secs() }));
+                audit::record(&s.db, now, &ev).await?;
+                return Err(CoreError::Throttled { retry_after });
+            }
+            Admission::Allowed { engaged: true } => {
+                let ev = AuditEvent::new(AuditActor::anonymous(), Action::LoginThrottled, Outcome::Denied)
+                    .from_client(req.client)
+                    .detail(json!({ "scope": scope }));
+                audit::record(&s.db, now, &ev).await?;
+            }
+            Admission::Allowed { engaged: false } => {}
+        }
+    }
+
+    let found = find_account(s, req.realm, &org_raw, &login_raw).await?;
+    let stored_hash = found.as_ref().map(|(_, _, h)| h);
+    let password_ok = s.hasher.verify(&req.password, stored_hash).await?;
+
+    let usable = found.as_ref().filter(|(user, tenant_active, _)| {
+        password_ok && user.status == UserStatus::Active && *tenant_active
+    });
+    match usable {
+        Some((user, _, _)) => {
+            throttle::clear(&s.db, &account_key).await?;
+            throttle::refund(&s.db, &address_key).await?;
+            let mut tx = s.db.begin_write().await?;
+            users::note_login(&mut tx, &user.id, true, now).await?;
+            let ev = AuditEvent::new(AuditActor::user(&user.id, user.login.as_str()), Action::LoginSucceeded, Outcome::Success)
+                .tenant(user.tenant_id.as_ref())
+                .from_client(req.client)
+                .target(user.id.to_string());
+            audit::append(&mut tx, now, &ev).await?;
+            tx.commit().await?;
+            Ok(actor_of(user))
+        }
+        None => {
+            let mut tx = s.db.begin_write().await?;
+            let mut ev = AuditEvent::new(AuditActor::anonymous(), Action::LoginFailed, Outcome::Failure)
+                .from_client(req.client)
+                .detail(json!({ "realm": realm_name(req.realm) }));
+            // The attempted name is not recorded for unknown accounts: people
+            // sometimes type their password into the user ID field.
+            if let Some((user, _, _)) = &found {
+                users::note_login(&mut tx, &user.id, false, now).await?;
+                ev = ev.tenant(user.tenant_id.as_ref()).target(user.id.to_string());
+            }
+            audit::append(&mut tx, now, &ev).await?;
+            tx.commit().await?;
+            Err(CoreError::InvalidCredentials)
+        }
+    }
+}
+
+fn realm_name(r: Realm) -> &'static str {
+    match r {
+        Realm::Tenant => "tenant",
+        Realm::Operator => "operator",
+    }
+}
+
+/// The account for these names, whether its tenant is active, and its hash.
+async fn find_account(
+    s: &Services,
+    realm: Realm,
+    org_raw: &str,
+    login_raw: &str,
+) -> CoreResult<Option<(User, bool, password::PasswordHashString)>> {
+    let Ok(login) = LoginName::parse(login_raw) else {
+        return Ok(None);
+    };
+    match realm {
+        Realm::Operator => Ok(users::find_for_login(&s.db, None, &login).await?.map(|(u, h)| (u, true, h))),
+        Realm::Tenant => {
+            let Ok(code) = OrgCode::parse(org_raw) else {
+                return Ok(None);
+            };
+            let Some(tenant) = tenants::find_by_code(&s.db, &code).await? else {
+                return Ok(None);
+            };
+            let active = tenant.status == TenantStatus::Active;
+            Ok(users::find_for_login(&s.db, Some(&tenant.id), &login).await?.map(|(u, h)| (u, active, h)))
+        }
+    }
+}
+
+fn actor_of(user: &User) -> Actor {
+    Actor {
+        user_id: user.id.clone(),
+        tenant_id: user.tenant_id.clone(),
+        role: user.role,
+        login: user.login.as_str().to_owned(),
+        must_change_password: user.must_change_password,
+    }
+}
+
+/// What a session remembers about its login.
+#[derive(Clone, Debug)]
+pub struct SessionClaims {
+    pub user_id: UserId,
+    pub authenticated_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+/// Why a session no longer stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    Idle,
+    Absolute,
+    AccountUnusable,
+}
+
+/// Re-checks a session on each request: timeouts by the clock, and the
+/// account and its organisation still active. Role changes apply at once
+/// because the actor is rebuilt from the database every time.
+pub async fn resolve_session(s: &Services, claims: &SessionClaims) -> CoreResult<Result<Actor, SessionEnd>> {
+    let now = s.clock.now();
+    if now.since(claims.last_seen_at) > s.auth.idle_timeout {
+        return Ok(Err(SessionEnd::Idle));
+    }
+    if now.since(claims.authenticated_at) > s.auth.absolute_timeout {
+        return Ok(Err(SessionEnd::Absolute));
+    }
+    let Some(user) = users::get(&s.db, &claims.user_id).await? else {
+        return Ok(Err(SessionEnd::AccountUnusable));
+    };
+    if user.status != UserStatus::Active {
+        return Ok(Err(SessionEnd::AccountUnusable));
+    }
+    if let Some(tid) = &user.tenant_id {
+        match tenants::get(&s.db, tid).await? {
+            Some(t) if t.status == TenantStatus::Active => {}
+            _ => return Ok(Err(SessionEnd::AccountUnusable)),
+        }
+    }
+    Ok(Ok(actor_of(&user)))
+}
+
+pub struct PasswordChange {
+    pub current: Password,
+    pub new: Password,
+    pub confirm: Password,
+}
+
+/// Changes the actor's own password after checking the current one. Every
+/// other session of the user ends; the one identified by `keep_session_hash`
+/// stays.
+pub async fn change_password(
+    s: &Services,
+    actor: &Actor,
+    change: PasswordChange,
+    client: &ClientInfo,
+    keep_session_hash: Option<&str>,
+) -> CoreResult<()> {
+    let now = s.clock.now();
+    let Some((user, hash)) = users::get_with_hash(&s.db, &actor.user_id).await? else {
+        return Err(CoreError::NotAuthenticated);
+    };
+    if !s.hasher.verify(&change.current, Some(&hash)).await? {
+        let ev = AuditEvent::new(actor.audit_actor(), Action::PasswordChangeFailed, Outcome::Failure)
+            .tenant(actor.tenant_id.as_ref())
+            .from_client(client)
+            .target(actor.user_id.to_string())
+            .detail(json!({ "reason": "current_password" }));
+        audit::record(&s.db, now, &ev).await?;
+        return Err(CoreError::Invalid { field: "current", problem: "wrong" });
+    }
+    if change.new.expose() != change.confirm.expose() {
+        return Err(CoreError::WeakPassword(PasswordProblem::ConfirmationMismatch));
+    }
+    if change.new.expose() == change.current.expose() {
+        return Err(CoreError::WeakPassword(PasswordProblem::SameAsCurrent));
+    }
+    let org_code = match &user.tenant_id {
+        Some(t) => tenants::get(&s.db, t).await?.map(|t| t.code.as_str().to_owned()).unwrap_or_default(),
+        None => String::new(),
+    };
+    check_new_password(change.new.expose(), &[user.login.as_str(), &org_code]).map_err(CoreError::WeakPassword)?;
+    let new_hash = s.hasher.hash(&change.new).await?;
+
+    let mut tx = s.db.begin_write().await?;
+    users::set_password(&mut tx, &user.id, &new_hash, false, now).await?;
+    let ended = sessions::delete_for_user(&mut tx, &user.id, keep_session_hash).await?;
+    let ev = AuditEvent::new(actor.audit_actor(), Action::PasswordChanged, Outcome::Success)
+        .tenant(actor.tenant_id.as_ref())
+        .from_client(client)
+        .target(actor.user_id.to_string())
+        .detail(json!({ "other_sessions_ended": ended }));
+    audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends the session server-side and records it.
+pub async fn logout(s: &Services, actor: &Actor, session_hash: &str, client: &ClientInfo) -> CoreResult<()> {
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    sessions::delete(&mut tx, session_hash).await?;
+    let ev = AuditEvent::new(actor.audit_actor(), Action::Logout, Outcome::Success)
+        .tenant(actor.tenant_id.as_ref())
+        .from_client(client)
+        .target(actor.user_id.to_string());
+    audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records that a session was ended by a timeout or because the account can
+/// no longer be used.
+pub async fn record_session_end(s: &Services, claims: &SessionClaims, why: SessionEnd, client: &ClientInfo) -> CoreResult<()> {
+    let reason = match why {
+        SessionEnd::Idle => "idle_timeout",
+        SessionEnd::Absolute => "absolute_timeout",
+        SessionEnd::AccountUnusable => "account_unusable",
+    };
+    let ev = AuditEvent::new(AuditActor::system(), Action::SessionEnded, Outcome::Success)
+        .from_client(client)
+        .target(claims.user_id.to_string())
+        .detail(json!({ "reason": reason }));
+    audit::record(&s.db, s.clock.now(), &ev).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provisioning::{self, InitialPassword};
+    use crate::testing::TestDb;
+    use crate::ManualClock;
+    use std::sync::Arc;
+
+    const GOOD: &str = "correct horse battery staple";
+
+    struct World {
+        _t: TestDb,
+        s: Services,
+        clock: Arc<ManualClock>,
+    }
+
+    async fn world() -> World {
+        let t = TestDb::fresh().await;
+        let clock = Arc::new(ManualClock::starting_now());
+        let s = Services::new(t.db.clone(), clock.clone(), password::PasswordHasher::new(2).expect("hasher"), AuthPolicy::default());
+        provisioning::create_tenant(&s, &AuditActor::cli(), "acme", "Acme", &ClientInfo::cli()).await.expect("tenant");
+        provisioning::create_user(
+            &s,
+            &AuditActor::cli(),
+            "acme",
+            "taro",
+            Role::Member,
+            InitialPassword::Chosen(Password::new(GOOD.into())),
+            &ClientInfo::cli(),
+        )
+        .await
+        .expect("user");
+        World { _t: t, s, clock }
+    }
+
+    async fn try_login(w: &World, org: &str, login_name: &str, pw: &str) -> CoreResult<Actor> {
+        let client = ClientInfo { ip: "192.0.2.1".parse().ok(), user_agent: None };
+        login(
+            &w.s,
+            LoginRequest { realm: Realm::Tenant, org_code: org, login: login_name, password: Password::new(pw.into()), client: &client },
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_member_logs_in_with_org_code_user_id_and_password() {
+        let w = world().await;
+        let actor = try_login(&w, "ACME", "Taro", GOOD).await.expect("login");
+        assert_eq!(actor.role, Role::Member);
+        assert_eq!(actor.login, "taro");
+        assert!(!actor.must_change_password);
+    }
+
+    #[tokio::test]
+    async fn wrong_password_unknown_user_and_unknown_org_fail_the_same_way() {
+        let w = world().await;
+        for (org, user, pw) in [("acme", "taro", "wrong password!!"), ("acme", "nobody", GOOD), ("nowhere", "taro", GOOD)] {
+            assert!(matches!(try_login(&w, org, user, pw).await, Err(CoreError::InvalidCredentials)));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sixth_rapid_wrong_password_is_slowed_but_the_owner_gets_in_after_the_delay() {
+        let w = world().await;
+        for _ in 0..5 {
+            assert!(matches!(try_login(&w, "acme", "taro", "wrong password!!").await, Err(CoreError::InvalidCredentials)));
+        }
+        assert!(matches!(try_login(&w, "acme", "taro", "wrong password!!").await, Err(CoreError::Throttled { .. })));
+        // Even the right password waits while the delay is in force...
+        assert!(matches!(try_login(&w, "acme", "taro", GOOD).await, Err(CoreError::Throttled { .. })));
+        // ...and works once it has passed: no permanent lock.
+        w.clock.advance(Duration::from_secs(2));
+        assert!(try_login(&w, "acme", "taro", GOOD).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn unknown_accounts_are_throttled_like_real_ones() {
+        let w = world().await;
+        for _ in 0..5 {
+            let _ = try_login(&w, "acme", "ghost", "wrong password!!").await;
+        }
+        assert!(matches!(try_login(&w, "acme", "ghost", "wrong password!!").await, Err(CoreError::Throttled { .. })));
+    }
+
+    #[tokio::test]
+    async fn a_disabled_account_cannot_log_in_and_its_session_stops_at_once() {
+        let w = world().await;
+        let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
+        let now = w.s.clock.now();
+        let claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: now, last_seen_at: now };
+        assert!(resolve_session(&w.s, &claims).await.expect("resolve").is_ok());
+        provisioning::set_user_status(&w.s, &AuditActor::cli(), "acme", "taro", UserStatus::Disabled, &ClientInfo::cli())
+            .await
+            .expect("disable");
+        assert_eq!(resolve_session(&w.s, &claims).await.expect("resolve"), Err(SessionEnd::AccountUnusable));
+        assert!(matches!(try_login(&w, "acme", "taro", GOOD).await, Err(CoreError::InvalidCredentials)));
+    }
+
+    #[tokio::test]
+    async fn sessions_end_after_30_idle_minutes_and_after_12_hours_in_all() {
+        let w = world().await;
+        let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
+        let start = w.s.clock.now();
+        let mut claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: start, last_seen_at: start };
+        w.clock.advance(Duration::from_secs(31 * 60));
+        assert_eq!(resolve_session(&w.s, &claims).await.expect("resolve"), Err(SessionEnd::Idle));
+        // Active all along, but past the absolute limit.
+        w.clock.advance(Duration::from_secs(12 * 60 * 60));
+        claims.last_seen_at = w.s.clock.now();
+        assert_eq!(resolve_session(&w.s, &claims).await.expect("resolve"), Err(SessionEnd::Absolute));
+    }
+
+    #[tokio::test]
+    async fn a_temporary_password_must_be_changed_and_the_change_follows_the_policy() {
+        let w = world().await;
+        let created = provisioning::create_user(
+            &w.s,
+            &AuditActor::cli(),
+            "acme",
+            "hanako",
+            Role::Viewer,
+            InitialPassword::Temporary,
+            &ClientInfo::cli(),
+        )
+        .await
+        .expect("user");
+        let temp = created.temporary_password.expect("temporary password");
+        let actor = try_login(&w, "acme", "hanako", temp.expose()).await.expect("login");
+        assert!(actor.must_change_password);
+
+        let change = |new: &str, confirm: &str| PasswordChange {
+            current: Password::new(temp.expose().into()),
+            new: Password::new(new.into()),
+            confirm: Password::new(confirm.into()),
+        };
+        let c = ClientInfo::cli();
+        assert!(matches!(
+            change_password(&w.s, &actor, change("short", "short"), &c, None).await,
+            Err(CoreError::WeakPassword(PasswordProblem::TooShort))
+        ));
+        assert!(matches!(
+            change_password(&w.s, &actor, change("qwertyuiop123", "qwertyuiop123"), &c, None).await,
+            Err(CoreError::WeakPassword(PasswordProblem::Common))
+        ));
+        assert!(matches!(
+            change_password(&w.s, &actor, change(GOOD, "something else entirely"), &c, None).await,
+            Err(CoreError::WeakPassword(PasswordProblem::ConfirmationMismatch))
+        ));
+        change_password(&w.s, &actor, change(GOOD, GOOD), &c, None).await.expect("change");
+        let again = try_login(&w, "acme", "hanako", GOOD).await.expect("login with new password");
+        assert!(!again.must_change_password);
+        assert!(try_login(&w, "acme", "hanako", temp.expose()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn logins_are_audited_without_the_password() {
+        let w = world().await;
+        let _ = try_login(&w, "acme", "taro", "a wrong password").await;
+        try_login(&w, "acme", "taro", GOOD).await.expect("login");
+        let rows: Vec<(String, String)> = sqlx::query_as::<_, (String, String)>("SELECT action, detail FROM audit_log ORDER BY seq")
+            .fetch_all(w.s.db.pool())
+            .await
+            .expect("rows");
+        let actions: Vec<&str> = rows.iter().map(|(a, _)| a.as_str()).collect();
+        assert!(actions.contains(&"login.failed"));
+        assert!(actions.contains(&"login.succeeded"));
+        for (_, detail) in &rows {
+            assert!(!detail.contains("wrong password") && !detail.contains(GOOD));
+        }
+        assert!(crate::audit::verify(&w.s.db).await.expect("verify").is_intact());
+    }
+}

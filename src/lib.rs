@@ -1,0 +1,24 @@
+//! Kura core: the domain, storage, crypto, authentication and audit rules.
+//!
+//! Nothing here knows about Leptos or axum: the web front end (`app/`) and the
+//! server binary (`server/`) call into this crate, never the other way round.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod provisioning;
+pub mod services;
+pub mod sessions;
+pub mod tenants;
+pub mod users;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use db::{Backend, Db};
+pub use error::{CoreError, CoreResult};
+pub use services::Services;

@@ -1,0 +1,140 @@
+//! Stored sessions. The HTTP layer (tower-sessions) keeps its records here;
+//! the core uses the same rows to list and end a user's sessions. Session ids
+//! are stored only as SHA-256 hashes, so a copy of the database cannot be
+//! used to take over a session.
+
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use crate::clock::Timestamp;
+use crate::db::Db;
+use crate::error::CoreResult;
+use crate::ids::UserId;
+
+/// The stored key for a session id.
+pub fn id_hash(session_id: &str) -> String {
+    hex::encode(Sha256::digest(session_id.as_bytes()))
+}
+
+/// One session record as the HTTP layer saves it.
+pub struct SessionRow<'a> {
+    pub id_hash: &'a str,
+    pub user_id: Option<&'a UserId>,
+    pub data: &'a [u8],
+    pub expires_at: Timestamp,
+    pub client_ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+pub async fn save(db: &Db, row: &SessionRow<'_>, now: Timestamp) -> CoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, data, expires_at, created_at, last_seen_at, client_ip, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7) \
+         ON CONFLICT (id_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
+         expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at, \
+         client_ip = COALESCE(excluded.client_ip, sessions.client_ip), \
+         user_agent = COALESCE(excluded.user_agent, sessions.user_agent)",
+    )
+    .bind(row.id_hash)
+    .bind(row.user_id.map(|u| u.as_str().to_owned()))
+    .bind(row.data)
+    .bind(row.expires_at.as_millis())
+    .bind(now.as_millis())
+    .bind(row.client_ip)
+    .bind(row.user_agent)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The record's data, if the session exists and has not expired.
+pub async fn load(db: &Db, id_hash: &str, now: Timestamp) -> CoreResult<Option<(Vec<u8>, Timestamp)>> {
+    let row = sqlx::query("SELECT data, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+        .bind(id_hash)
+        .bind(now.as_millis())
+        .fetch_optional(db.pool())
+        .await?;
+    match row {
+        Some(r) => Ok(Some((r.try_get("data")?, Timestamp::from_millis(r.try_get("expires_at")?)))),
+        None => Ok(None),
+    }
+}
+
+pub async fn exists(db: &Db, id_hash: &str) -> CoreResult<bool> {
+    Ok(sqlx::query("SELECT 1 FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(db.pool())
+        .await?
+        .is_some())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id_hash: &str) -> CoreResult<u64> {
+    let r = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *conn).await?;
+    Ok(r.rows_affected())
+}
+
+pub async fn delete_by_hash(db: &Db, id_hash: &str) -> CoreResult<()> {
+    let mut conn = db.pool().acquire().await?;
+    delete(&mut conn, id_hash).await?;
+    Ok(())
+}
+
+/// Ends every session of a user except, optionally, one.
+pub async fn delete_for_user(conn: &mut AnyConnection, user: &UserId, except_hash: Option<&str>) -> CoreResult<u64> {
+    let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user.as_str())
+        .bind(except_hash.unwrap_or(""))
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+/// A session as shown to its owner.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    pub id_hash: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub async fn list_for_user(db: &Db, user: &UserId, now: Timestamp) -> CoreResult<Vec<SessionInfo>> {
+    let rows = sqlx::query(
+        "SELECT id_hash, created_at, last_seen_at, client_ip, user_agent FROM sessions \
+         WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
+    )
+    .bind(user.as_str())
+    .bind(now.as_millis())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SessionInfo {
+                id_hash: r.try_get("id_hash")?,
+                created_at: Timestamp::from_millis(r.try_get("created_at")?),
+                last_seen_at: Timestamp::from_millis(r.try_get("last_seen_at")?),
+                client_ip: r.try_get("client_ip")?,
+                user_agent: r.try_get("user_agent")?,
+            })
+        })
+        .collect()
+}
+
+/// Deletes expired sessions in bounded batches; returns how many went.
+pub async fn sweep_expired(db: &Db, now: Timestamp) -> CoreResult<u64> {
+    let mut total = 0;
+    loop {
+        let r = sqlx::query(
+            "DELETE FROM sessions WHERE id_hash IN \
+             (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT 500)",
+        )
+        .bind(now.as_millis())
+        .execute(db.pool())
+        .await?;
+        total += r.rows_affected();
+        if r.rows_affected() < 500 {
+            return Ok(total);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Test support shared by the core's unit tests and the server's integration
+//! tests: a fresh database per test on the backend named by
+//! `KURA_TEST_BACKEND` (`sqlite`, the default, or `postgres`).
+
+#![allow(clippy::expect_used)]
+
+use crate::db::{Backend, Db};
+
+/// Where the PostgreSQL server for tests listens; each test gets its own database in it.
+pub fn postgres_admin_url() -> String {
+    std::env::var("KURA_TEST_PG_URL")
+        .unwrap_or_else(|_| String::from("postgres://postgres@127.0.0.1:5432/test"))
+}
+
+pub fn backend_under_test() -> Backend {
+    match std::env::var("KURA_TEST_BACKEND").as_deref() {
+        Ok("postgres") | Ok("pg") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+/// A migrated, empty database that disappears when dropped.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn fresh() -> TestDb {
+        let t = Self::fresh_unmigrated().await;
+        t.db.migrate().await.expect("migrate test database");
+        t
+    }
+
+    pub async fn fresh_unmigrated() -> TestDb {
+        match backend_under_test() {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = Db::sqlite_url_for(dir.path());
+                let db = Db::connect(&url).await.expect("open sqlite");
+                TestDb { db, url, _dir: Some(dir), pg_name: None }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("kura_t_{}", uuid::Uuid::new_v4().simple());
+                let admin = Db::connect(&admin_url).await.expect("connect to the test PostgreSQL");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(admin.pool())
+                    .await
+                    .expect("create test database");
+                admin.close().await;
+                let url = replace_db_name(&admin_url, &name);
+                let db = Db::connect(&url).await.expect("open test database");
+                TestDb { db, url, _dir: None, pg_name: Some(name) }
+            }
+        }
+    }
+
+    /// Drops the append-only triggers, as an attacker with database access could,
+    /// so tests can prove the hash chain still finds the change.
+    pub async fn allow_audit_tampering(&self) {
+        drop_audit_triggers(&self.db).await;
+    }
+}
+
+pub async fn drop_audit_triggers(db: &Db) {
+    let stmts: &[&str] = match db.backend() {
+        Backend::Sqlite => &["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"],
+        Backend::Postgres => &["DROP TRIGGER audit_log_no_update ON audit_log"],
+    };
+    for s in stmts {
+        sqlx::query(s).execute(db.pool()).await.expect("drop trigger");
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            // Drop runs outside async; use a short-lived runtime on its own thread.
+            // The pool belongs to the test's runtime and is not touched here:
+            // WITH (FORCE) ends its connections.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(admin) = Db::connect(&postgres_admin_url()).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(admin.pool())
+                            .await;
+                        admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_name_is_replaced_in_a_postgres_url() {
+        assert_eq!(
+            replace_db_name("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            replace_db_name("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
+}
