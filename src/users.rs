@@ -228,6 +228,11 @@ pub(crate) async fn note_login(conn: &mut AnyConnection, id: &UserId, ok: bool, 
     Ok(())
 }
 
+/// Whether an operator still has to replace a temporary password (`None`: no such operator).
+pub async fn operator_must_change_password(db: &Db, login: &LoginName) -> CoreResult<Option<bool>> {
+    Ok(find_for_login(db, None, login).await?.map(|(u, _)| u.must_change_password))
+}
+
 pub async fn count_active_operators(db: &Db) -> CoreResult<i64> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'operator' AND status = 'active'")
         .fetch_one(db.pool())

@@ -1,0 +1,88 @@
+//! Kura's web UI: Leptos pages rendered on the server and hydrated in the
+//! browser, plus the server functions they call (`api`). The `ssr` feature
+//! pulls in the core; the `hydrate` feature builds the WASM bundle.
+
+pub mod api;
+pub mod components;
+pub mod i18n;
+pub mod pages;
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use i18n::Lang;
+use pages::{ChangePasswordPage, HomePage, LoginPage, NotFound, OpsHomePage, OpsLoginPage};
+
+/// The language of this request: the cookie on the server, `<html lang>` in
+/// the browser (which the server wrote from the same cookie).
+fn detect_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.headers.get(http::header::COOKIE).and_then(|v| v.to_str().ok()).map(Lang::from_cookie_header))
+            .unwrap_or_default()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|l| Lang::parse(&l))
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Lang::default()
+    }
+}
+
+/// The HTML document around the app (server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = detect_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(detect_lang());
+    view! {
+        <Stylesheet id="kura" href="/pkg/kura.css"/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/") view=HomePage/>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/ops") view=OpsHomePage/>
+                <Route path=path!("/ops/login") view=OpsLoginPage/>
+                <Route path=path!("/change-password") view=ChangePasswordPage/>
+            </Routes>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,1 +1,5 @@
-fn main(){}
+//! The `kura` binary. Everything lives in the library so tests boot the same code.
+
+fn main() -> std::process::ExitCode {
+    kura_server::cli::main()
+}

@@ -202,6 +202,28 @@ fn actor_of(user: &User) -> Actor {
     }
 }
 
+/// Who the actor is, for the pages that greet them.
+#[derive(Clone, Debug)]
+pub struct WhoAmI {
+    pub login: String,
+    pub role: Role,
+    pub tenant: Option<tenants::Tenant>,
+    pub must_change_password: bool,
+}
+
+pub async fn whoami(s: &Services, actor: &Actor) -> CoreResult<WhoAmI> {
+    let tenant = match &actor.tenant_id {
+        Some(t) => Some(tenants::get(&s.db, t).await?.ok_or(CoreError::NotAuthenticated)?),
+        None => None,
+    };
+    Ok(WhoAmI {
+        login: actor.login.clone(),
+        role: actor.role,
+        tenant,
+        must_change_password: actor.must_change_password,
+    })
+}
+
 /// What a session remembers about its login.
 #[derive(Clone, Debug)]
 pub struct SessionClaims {

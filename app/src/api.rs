@@ -1,0 +1,165 @@
+//! Server functions and the wire types they share with the browser.
+//!
+//! Each function is thin: take the actor from the session, make one core
+//! call, map the result to a wire type. Endpoints are stable and explicit
+//! (`/api/login`, ...), so scripts and scanners can target them.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Lang, Msg};
+
+/// Why a new password was refused (mirrors the core's policy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PasswordIssue {
+    TooShort,
+    TooLong,
+    Common,
+    SameAsAccountName,
+    SameAsCurrent,
+    ConfirmationMismatch,
+}
+
+/// The one error type at the wire: safe to show, never a cause or a trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("throttled")]
+    Throttled { retry_after_secs: u64 },
+    #[error("not authenticated")]
+    NotAuthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    Invalid { field: String },
+    #[error("current password wrong")]
+    CurrentPasswordWrong,
+    #[error("password refused")]
+    WeakPassword { issue: PasswordIssue },
+    #[error("busy")]
+    Busy,
+    #[error("internal error")]
+    Internal,
+    /// Transport-level failures (network, decoding) reported by server_fn.
+    #[error("request failed")]
+    Request,
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(_value: ServerFnErrorErr) -> Self {
+        ApiError::Request
+    }
+}
+
+impl ApiError {
+    /// What the person sees, in their language.
+    pub fn message(&self, lang: Lang) -> String {
+        let msg = match self {
+            ApiError::InvalidCredentials => Msg::LoginFailed,
+            ApiError::Throttled { retry_after_secs } => {
+                return Msg::Throttled.text(lang).replace("{s}", &retry_after_secs.max(&1).to_string());
+            }
+            ApiError::NotAuthenticated => Msg::NotAuthenticated,
+            ApiError::Forbidden => Msg::Forbidden,
+            ApiError::NotFound => Msg::NotFound,
+            ApiError::Invalid { .. } => Msg::InvalidInput,
+            ApiError::CurrentPasswordWrong => Msg::CurrentPasswordWrong,
+            ApiError::WeakPassword { issue } => match issue {
+                PasswordIssue::TooShort => Msg::PasswordTooShort,
+                PasswordIssue::TooLong => Msg::PasswordTooLong,
+                PasswordIssue::Common => Msg::PasswordCommon,
+                PasswordIssue::SameAsAccountName => Msg::PasswordSameAsName,
+                PasswordIssue::SameAsCurrent => Msg::PasswordSameAsCurrent,
+                PasswordIssue::ConfirmationMismatch => Msg::PasswordMismatch,
+            },
+            ApiError::Busy => Msg::Busy,
+            ApiError::Internal | ApiError::Request => Msg::Internal,
+        };
+        msg.text(lang).to_owned()
+    }
+}
+
+/// The signed-in account, for greeting it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub login: String,
+    pub role: String,
+    pub org_code: Option<String>,
+    pub org_name: Option<String>,
+    pub must_change_password: bool,
+}
+
+impl Account {
+    pub fn is_operator(&self) -> bool {
+        self.role == "operator"
+    }
+}
+
+/// Tenant users log in here. On success the session id is renewed and the
+/// browser goes to the home page (or the forced password change).
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(org: String, login: String, password: String) -> Result<String, ApiError> {
+    crate::ssr::log_in(kura::auth::Realm::Tenant, org, login, password).await
+}
+
+/// Operators log in here, without an organisation code.
+#[server(prefix = "/api", endpoint = "ops/login")]
+pub async fn operator_login(login: String, password: String) -> Result<String, ApiError> {
+    crate::ssr::log_in(kura::auth::Realm::Operator, String::new(), login, password).await
+}
+
+/// Ends the session on the server.
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<String, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let actor = ctx.require_actor_allowing_password_change()?;
+    let next = if actor.is_operator() { crate::routes::OPS_LOGIN } else { crate::routes::LOGIN };
+    if let Some(hash) = ctx.session_hash() {
+        kura::auth::logout(&ctx.services, actor, &hash, &ctx.client).await.map_err(crate::ssr::api_error)?;
+    }
+    ctx.end_session().await;
+    leptos_axum::redirect(next);
+    Ok(next.to_owned())
+}
+
+/// Who is signed in, or `None`.
+#[server(prefix = "/api", endpoint = "me")]
+pub async fn me() -> Result<Option<Account>, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Ok(None);
+    };
+    let who = kura::auth::whoami(&ctx.services, actor).await.map_err(crate::ssr::api_error)?;
+    Ok(Some(Account {
+        login: who.login,
+        role: who.role.as_str().to_owned(),
+        org_code: who.tenant.as_ref().map(|t| t.code.as_str().to_owned()),
+        org_name: who.tenant.map(|t| t.name),
+        must_change_password: who.must_change_password,
+    }))
+}
+
+/// Changes the caller's own password; other sessions of the account end.
+#[server(prefix = "/api", endpoint = "change-password")]
+pub async fn change_password(current: String, new: String, confirm: String) -> Result<String, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let actor = ctx.require_actor_allowing_password_change()?;
+    let change = kura::auth::PasswordChange {
+        current: kura::auth::password::Password::new(current),
+        new: kura::auth::password::Password::new(new),
+        confirm: kura::auth::password::Password::new(confirm),
+    };
+    kura::auth::change_password(&ctx.services, actor, change, &ctx.client, ctx.session_hash().as_deref())
+        .await
+        .map_err(crate::ssr::api_error)?;
+    let next = crate::ssr::home_of(actor);
+    leptos_axum::redirect(next);
+    Ok(next.to_owned())
+}

@@ -1,0 +1,233 @@
+//! The pages of the foundation: log in (organisation and operator), home,
+//! operator home, change password.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Redirect, A};
+
+use crate::api::{ApiError, ChangePassword, Login, Logout, Account, OperatorLogin};
+use crate::components::{Frame, FormError, PasswordField, TextField};
+use crate::i18n::{use_lang, Msg};
+use crate::routes::{self, testid};
+
+fn last_error<T, S>(value: S) -> Signal<Option<ApiError>>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, ApiError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.get().and_then(|r| r.err()))
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<Login>::new();
+    let pending = action.pending();
+    view! {
+        <Title text=Msg::LoginTitle.text(lang)/>
+        <Frame>
+            <h1>{Msg::LoginTitle.text(lang)}</h1>
+            <div class="card" data-testid=testid::LOGIN_FORM>
+                <ActionForm action=action>
+                    <TextField id="org" name="org" label=Msg::OrgCode autocomplete="organization"/>
+                    <TextField id="login" name="login" label=Msg::UserId autocomplete="username"/>
+                    <PasswordField id="password" name="password" label=Msg::Password autocomplete="current-password"/>
+                    <FormError error=last_error(action.value()) test_id=testid::LOGIN_ERROR/>
+                    <button type="submit" class="primary" disabled=move || pending.get()>
+                        {move || if pending.get() { Msg::LoggingIn.text(lang) } else { Msg::LogIn.text(lang) }}
+                    </button>
+                </ActionForm>
+            </div>
+            <p class="aside">
+                <a href=routes::OPS_LOGIN>{Msg::OperatorLink.text(lang)}</a>
+            </p>
+        </Frame>
+    }
+}
+
+#[component]
+pub fn OpsLoginPage() -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<OperatorLogin>::new();
+    let pending = action.pending();
+    view! {
+        <Title text=Msg::OperatorLoginTitle.text(lang)/>
+        <Frame>
+            <h1>{Msg::OperatorLoginTitle.text(lang)}</h1>
+            <div class="card ops" data-testid=testid::LOGIN_FORM>
+                <ActionForm action=action>
+                    <TextField id="login" name="login" label=Msg::UserId autocomplete="username"/>
+                    <PasswordField id="password" name="password" label=Msg::Password autocomplete="current-password"/>
+                    <FormError error=last_error(action.value()) test_id=testid::LOGIN_ERROR/>
+                    <button type="submit" class="primary" disabled=move || pending.get()>
+                        {move || if pending.get() { Msg::LoggingIn.text(lang) } else { Msg::LogIn.text(lang) }}
+                    </button>
+                </ActionForm>
+            </div>
+            <p class="aside">
+                <a href=routes::LOGIN>{Msg::TenantLink.text(lang)}</a>
+            </p>
+        </Frame>
+    }
+}
+
+#[component]
+fn LogoutButton() -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<Logout>::new();
+    view! {
+        <ActionForm action=action>
+            <button type="submit" class="secondary" data-testid=testid::LOGOUT>{Msg::LogOut.text(lang)}</button>
+        </ActionForm>
+    }
+}
+
+fn role_label(role: &str) -> Msg {
+    match role {
+        "operator" => Msg::RoleOperator,
+        "admin" => Msg::RoleAdmin,
+        "member" => Msg::RoleMember,
+        _ => Msg::RoleViewer,
+    }
+}
+
+/// Loads the signed-in account; sends the visitor elsewhere when this page is not theirs.
+fn signed_in(operator_page: bool, body: fn(Account) -> AnyView) -> impl IntoView {
+    let lang = use_lang();
+    let me = Resource::new(|| (), |_| crate::api::me());
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) if me.must_change_password => {
+                        view! { <Redirect path=routes::CHANGE_PASSWORD/> }.into_any()
+                    }
+                    Ok(Some(me)) if me.is_operator() == operator_page => body(me),
+                    Ok(Some(me)) => {
+                        let home = if me.is_operator() { routes::OPS_HOME } else { routes::HOME };
+                        view! { <Redirect path=home/> }.into_any()
+                    }
+                    _ => {
+                        let login = if operator_page { routes::OPS_LOGIN } else { routes::LOGIN };
+                        view! { <Redirect path=login/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::Home.text(lang)/>
+        <Frame>
+            {signed_in(false, |me| {
+                let lang = use_lang();
+                view! {
+                    <h1>{Msg::Welcome.text(lang)}</h1>
+                    <dl class="facts">
+                        <dt>{Msg::Organisation.text(lang)}</dt>
+                        <dd data-testid=testid::ORG_NAME>
+                            {me.org_name.clone()} " (" {me.org_code.clone()} ")"
+                        </dd>
+                        <dt>{Msg::LoggedInAs.text(lang)}</dt>
+                        <dd data-testid=testid::WHOAMI>{me.login.clone()}</dd>
+                        <dt>{Msg::Role.text(lang)}</dt>
+                        <dd>{role_label(&me.role).text(lang)}</dd>
+                    </dl>
+                    <p class="muted">{Msg::SessionInfo.text(lang)}</p>
+                    <nav class="actions">
+                        <A href=routes::CHANGE_PASSWORD>{Msg::ChangePassword.text(lang)}</A>
+                        <LogoutButton/>
+                    </nav>
+                }
+                .into_any()
+            })}
+        </Frame>
+    }
+}
+
+#[component]
+pub fn OpsHomePage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::OperatorConsole.text(lang)/>
+        <Frame>
+            {signed_in(true, |me| {
+                let lang = use_lang();
+                view! {
+                    <h1 data-testid=testid::OPS_HOME>{Msg::OperatorConsole.text(lang)}</h1>
+                    <p>{Msg::OperatorConsoleIntro.text(lang)}</p>
+                    <dl class="facts">
+                        <dt>{Msg::LoggedInAs.text(lang)}</dt>
+                        <dd data-testid=testid::WHOAMI>{me.login.clone()}</dd>
+                        <dt>{Msg::Role.text(lang)}</dt>
+                        <dd>{Msg::RoleOperator.text(lang)}</dd>
+                    </dl>
+                    <nav class="actions">
+                        <A href=routes::CHANGE_PASSWORD>{Msg::ChangePassword.text(lang)}</A>
+                        <LogoutButton/>
+                    </nav>
+                }
+                .into_any()
+            })}
+        </Frame>
+    }
+}
+
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<ChangePassword>::new();
+    let pending = action.pending();
+    let me = Resource::new(|| (), |_| crate::api::me());
+    view! {
+        <Title text=Msg::ChangePassword.text(lang)/>
+        <Frame>
+            <h1>{Msg::ChangePassword.text(lang)}</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(me)) if me.must_change_password => {
+                            view! {
+                                <p class="notice" data-testid=testid::FORCED_CHANGE_NOTICE>
+                                    {Msg::MustChangePassword.text(lang)}
+                                </p>
+                            }
+                            .into_any()
+                        }
+                        Ok(Some(_)) => ().into_any(),
+                        _ => view! { <Redirect path=routes::LOGIN/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <div class="card" data-testid=testid::CHANGE_PASSWORD_FORM>
+                <ActionForm action=action>
+                    <PasswordField id="current" name="current" label=Msg::CurrentPassword autocomplete="current-password"/>
+                    <PasswordField id="new" name="new" label=Msg::NewPassword autocomplete="new-password" show_count=true/>
+                    <PasswordField id="confirm" name="confirm" label=Msg::ConfirmPassword autocomplete="new-password"/>
+                    <p class="hint">{Msg::PasswordRules.text(lang)}</p>
+                    <FormError error=last_error(action.value())/>
+                    <button type="submit" class="primary" disabled=move || pending.get()>{Msg::Save.text(lang)}</button>
+                </ActionForm>
+            </div>
+        </Frame>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(http::StatusCode::NOT_FOUND);
+    }
+    let lang = use_lang();
+    view! {
+        <Frame>
+            <h1>{Msg::PageNotFound.text(lang)}</h1>
+            <p><a href=routes::LOGIN>{Msg::BackToLogin.text(lang)}</a></p>
+        </Frame>
+    }
+}

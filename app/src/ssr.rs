@@ -1,0 +1,181 @@
+//! Server-side glue for the server functions: the request context the server
+//! puts in place (services, client, session, actor), the session claims, and
+//! the one mapping from core errors to wire errors.
+
+use http::request::Parts;
+use kura::audit::ClientInfo;
+use kura::auth::{Actor, Realm, SessionClaims};
+use kura::{CoreError, Services, Timestamp};
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+use crate::api::{ApiError, PasswordIssue};
+use crate::routes;
+
+/// Session keys. The session store reads `USER_ID`, `CLIENT_IP` and
+/// `USER_AGENT` to index sessions by user.
+pub mod keys {
+    pub const USER_ID: &str = "kura.uid";
+    pub const AUTHENTICATED_AT: &str = "kura.auth_at";
+    pub const LAST_SEEN_AT: &str = "kura.seen_at";
+    pub const CLIENT_IP: &str = "kura.ip";
+    pub const USER_AGENT: &str = "kura.ua";
+}
+
+/// The actor of this request, resolved by the server before routing.
+#[derive(Clone, Debug)]
+pub struct CurrentActor(pub Option<Actor>);
+
+/// Everything a server function needs from its request.
+pub struct Ctx {
+    pub services: Services,
+    pub client: ClientInfo,
+    pub session: Option<Session>,
+    pub actor: Option<Actor>,
+}
+
+pub fn ctx() -> Result<Ctx, ApiError> {
+    let services = use_context::<Services>().ok_or(ApiError::Internal)?;
+    let parts = use_context::<Parts>().ok_or(ApiError::Internal)?;
+    Ok(Ctx {
+        services,
+        client: parts.extensions.get::<ClientInfo>().cloned().unwrap_or_default(),
+        session: parts.extensions.get::<Session>().cloned(),
+        actor: parts.extensions.get::<CurrentActor>().and_then(|a| a.0.clone()),
+    })
+}
+
+impl Ctx {
+    /// The actor, who may be on their way to change a temporary password.
+    pub fn require_actor_allowing_password_change(&self) -> Result<&Actor, ApiError> {
+        self.actor.as_ref().ok_or(ApiError::NotAuthenticated)
+    }
+
+    /// The actor, for everything else: refused until a temporary password is changed.
+    pub fn require_actor(&self) -> Result<&Actor, ApiError> {
+        let actor = self.require_actor_allowing_password_change()?;
+        if actor.must_change_password {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(actor)
+    }
+
+    pub fn session_hash(&self) -> Option<String> {
+        self.session.as_ref().and_then(|s| s.id()).map(|id| kura::sessions::id_hash(&id.to_string()))
+    }
+
+    pub async fn end_session(&self) {
+        if let Some(session) = &self.session {
+            if let Err(e) = session.flush().await {
+                tracing::warn!(error = %e, "could not end session");
+            }
+        }
+    }
+}
+
+/// Where an account goes after logging in.
+pub fn home_of(actor: &Actor) -> &'static str {
+    if actor.must_change_password {
+        routes::CHANGE_PASSWORD
+    } else if actor.is_operator() {
+        routes::OPS_HOME
+    } else {
+        routes::HOME
+    }
+}
+
+/// Shared by the tenant and operator login endpoints.
+pub async fn log_in(realm: Realm, org: String, login: String, password: String) -> Result<String, ApiError> {
+    let ctx = ctx()?;
+    let request = kura::auth::LoginRequest {
+        realm,
+        org_code: &org,
+        login: &login,
+        password: kura::auth::password::Password::new(password),
+        client: &ctx.client,
+    };
+    let actor = kura::auth::login(&ctx.services, request).await.map_err(api_error)?;
+    let session = ctx.session.as_ref().ok_or(ApiError::Internal)?;
+    start_session(session, &actor, ctx.services.clock.now(), &ctx.client).await.map_err(|e| {
+        tracing::error!(error = %e, "could not start session");
+        ApiError::Internal
+    })?;
+    let next = home_of(&actor);
+    leptos_axum::redirect(next);
+    Ok(next.to_owned())
+}
+
+/// A fresh session id for a fresh login (no session fixation), with the claims.
+pub async fn start_session(
+    session: &Session,
+    actor: &Actor,
+    now: Timestamp,
+    client: &ClientInfo,
+) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.clear().await;
+    session.insert(keys::USER_ID, actor.user_id.as_str()).await?;
+    session.insert(keys::AUTHENTICATED_AT, now.as_millis()).await?;
+    session.insert(keys::LAST_SEEN_AT, now.as_millis()).await?;
+    if let Some(ip) = client.ip {
+        session.insert(keys::CLIENT_IP, ip.to_string()).await?;
+    }
+    if let Some(ua) = &client.user_agent {
+        session.insert(keys::USER_AGENT, ua.chars().take(200).collect::<String>()).await?;
+    }
+    Ok(())
+}
+
+/// The claims of a logged-in session, if any.
+pub async fn read_claims(session: &Session) -> Option<SessionClaims> {
+    let uid: String = session.get(keys::USER_ID).await.ok()??;
+    let auth_at: i64 = session.get(keys::AUTHENTICATED_AT).await.ok()??;
+    let seen_at: i64 = session.get(keys::LAST_SEEN_AT).await.ok()??;
+    Some(SessionClaims {
+        user_id: kura::ids::UserId::parse(&uid)?,
+        authenticated_at: Timestamp::from_millis(auth_at),
+        last_seen_at: Timestamp::from_millis(seen_at),
+    })
+}
+
+/// Marks the session as used now (the idle timeout counts from here).
+pub async fn touch(session: &Session, now: Timestamp) -> Result<(), tower_sessions::session::Error> {
+    session.insert(keys::LAST_SEEN_AT, now.as_millis()).await
+}
+
+/// The one mapping from core errors to what the browser may see. Causes of
+/// internal errors go to the log only.
+pub fn api_error(e: CoreError) -> ApiError {
+    match e {
+        CoreError::InvalidCredentials => ApiError::InvalidCredentials,
+        CoreError::Throttled { retry_after } => {
+            ApiError::Throttled { retry_after_secs: retry_after.as_secs() + u64::from(retry_after.subsec_millis() > 0) }
+        }
+        CoreError::NotAuthenticated => ApiError::NotAuthenticated,
+        CoreError::Forbidden => ApiError::Forbidden,
+        CoreError::NotFound => ApiError::NotFound,
+        CoreError::Invalid { field: "current", problem: "wrong" } => ApiError::CurrentPasswordWrong,
+        CoreError::Invalid { field, .. } => ApiError::Invalid { field: field.to_owned() },
+        CoreError::WeakPassword(p) => {
+            use kura::auth::password::PasswordProblem as P;
+            let issue = match p {
+                P::TooShort => PasswordIssue::TooShort,
+                P::TooLong => PasswordIssue::TooLong,
+                P::Common => PasswordIssue::Common,
+                P::SameAsAccountName => PasswordIssue::SameAsAccountName,
+                P::SameAsCurrent => PasswordIssue::SameAsCurrent,
+                P::ConfirmationMismatch => PasswordIssue::ConfirmationMismatch,
+            };
+            ApiError::WeakPassword { issue }
+        }
+        CoreError::Busy => ApiError::Busy,
+        CoreError::Conflict(what) => {
+            tracing::info!(what, "conflict");
+            ApiError::Invalid { field: String::from("conflict") }
+        }
+        other => {
+            tracing::error!(error = ?other, cause = ?std::error::Error::source(&other), "request failed");
+            ApiError::Internal
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! `kura` command line. Every subcommand that changes something is audited
+//! as a command-line action; passwords are read from standard input or
+//! generated and shown once, never taken as arguments (they would end up in
+//! shell history and process lists).
+
+use std::io::{IsTerminal, Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use kura::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
+use kura::auth::password::Password;
+use kura::provisioning::{self, InitialPassword};
+use kura::users::{Role, UserStatus};
+use kura::{Services, SystemClock};
+
+use crate::config::Settings;
+use crate::startup::{self, StartupError};
+
+/// Kura: a multi-tenant people register whose security promises are features.
+#[derive(Parser, Debug)]
+#[command(name = "kura", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalOpts {
+    /// Data directory: the embedded SQLite database and other files.
+    #[arg(long, env = "KURA_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Use PostgreSQL instead of the embedded SQLite (postgres://user@host/db).
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Write logs as JSON lines instead of human-readable text.
+    #[arg(long, env = "KURA_LOG_JSON", global = true)]
+    pub log_json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (creates the first operator on first start).
+    Serve(ServeOpts),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage operator accounts (the service provider's staff).
+    #[command(subcommand)]
+    Operator(OperatorCmd),
+    /// Manage organisations (tenants).
+    #[command(subcommand)]
+    Tenant(TenantCmd),
+    /// Manage accounts of an organisation.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeOpts {
+    /// Address and port to listen on.
+    #[arg(long, env = "KURA_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+    /// The built site (WASM bundle and CSS); cargo-leptos sets LEPTOS_SITE_ROOT.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+    /// The public origin when behind a proxy, e.g. https://kura.example.jp
+    #[arg(long, env = "KURA_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+    /// Mark cookies Secure (with the __Host- prefix) and send HSTS: set when
+    /// users reach Kura over HTTPS.
+    #[arg(long, env = "KURA_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Minutes without activity after which a session ends.
+    #[arg(long, env = "KURA_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
+    /// Hours after login after which a session ends regardless of activity.
+    #[arg(long, env = "KURA_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    pub session_absolute_hours: u64,
+    /// Login name of the operator created on first start.
+    #[arg(long, env = "KURA_FIRST_OPERATOR", default_value = "operator")]
+    pub first_operator: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OperatorCmd {
+    /// Create an operator. Prints a temporary password unless --password-stdin.
+    Create {
+        login: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TenantCmd {
+    /// Create an organisation with its code (used at login) and name.
+    Create { code: String, name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Create an account in an organisation. Prints a temporary password unless --password-stdin.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        login: String,
+        /// admin, member or viewer.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: it cannot log in and its sessions end at once.
+    Disable {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        login: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        login: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Walk the hash chain and report the first broken row (exit 1 if any).
+    Verify,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init(cli.global.log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("kura: error: {message}");
+    ExitCode::FAILURE
+}
+
+fn settings_from(global: &GlobalOpts) -> Settings {
+    let mut s = Settings::for_data_dir(global.data_dir.clone());
+    s.database_url = global.database_url.clone().filter(|u| !u.trim().is_empty());
+    s
+}
+
+/// One line: the error and its causes.
+fn one_line(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let s = c.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cur = c.source();
+    }
+    out.replace('\n', " ")
+}
+
+async fn services(global: &GlobalOpts) -> Result<Services, String> {
+    startup::open_services(&settings_from(global), Arc::new(SystemClock)).await.map_err(|e| one_line(&e))
+}
+
+fn core_err(e: kura::CoreError) -> String {
+    use kura::CoreError as E;
+    match e {
+        E::WeakPassword(p) => format!("password refused ({p:?}): use 12 to 128 characters that are not a common password"),
+        E::Invalid { field, problem } => format!("invalid {field} ({problem})"),
+        E::Conflict(what) => what.to_owned(),
+        E::NotFound => String::from("no such organisation or account"),
+        other => one_line(&other),
+    }
+}
+
+fn read_password_stdin() -> Result<Password, String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read the password: {e}"))?;
+    let s = s.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(&s).to_owned();
+    Ok(Password::new(s))
+}
+
+fn initial_password(from_stdin: bool) -> Result<InitialPassword, String> {
+    Ok(if from_stdin { InitialPassword::Chosen(read_password_stdin()?) } else { InitialPassword::Temporary })
+}
+
+fn print_temporary(password: &Option<Password>) {
+    if let Some(p) = password {
+        println!("temporary password (shown once; it must be changed at first login): {}", p.expose());
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    let g = &cli.global;
+    let by = AuditActor::cli();
+    let client = ClientInfo::cli();
+    match cli.command {
+        Command::Serve(opts) => serve(g, opts).await,
+        Command::Migrate => {
+            services(g).await?;
+            println!("database is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Operator(OperatorCmd::Create { login, password_stdin }) => {
+            let s = services(g).await?;
+            let created = provisioning::create_operator(&s, &by, &login, initial_password(password_stdin)?, &client)
+                .await
+                .map_err(core_err)?;
+            println!("operator {login} created");
+            print_temporary(&created.temporary_password);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tenant(TenantCmd::Create { code, name }) => {
+            let s = services(g).await?;
+            let t = provisioning::create_tenant(&s, &by, &code, &name, &client).await.map_err(core_err)?;
+            println!("organisation {} created", t.code.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::Create { org, login, role, password_stdin }) => {
+            let role = Role::parse_tenant_role(&role).map_err(|_| String::from("--role must be admin, member or viewer"))?;
+            let initial = initial_password(password_stdin)?;
+            let s = services(g).await?;
+            let created =
+                provisioning::create_user(&s, &by, &org, &login, role, initial, &client).await.map_err(core_err)?;
+            println!("account {login} created in {org} as {}", role.as_str());
+            print_temporary(&created.temporary_password);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::Disable { org, login }) => set_status(g, &org, &login, UserStatus::Disabled).await,
+        Command::User(UserCmd::Enable { org, login }) => set_status(g, &org, &login, UserStatus::Active).await,
+        Command::Audit(AuditCmd::Verify) => {
+            let s = services(g).await?;
+            let report = audit::verify(&s.db).await.map_err(core_err)?;
+            let outcome = if report.is_intact() { Outcome::Success } else { Outcome::Failure };
+            let ev = AuditEvent::new(by, Action::AuditVerified, outcome).from_client(&client).detail(serde_json::json!({
+                "rows_checked": report.rows_checked,
+                "first_break_seq": report.first_break.as_ref().map(|b| b.seq),
+            }));
+            match &report.first_break {
+                None => {
+                    audit::record(&s.db, s.clock.now(), &ev).await.map_err(core_err)?;
+                    println!("audit log intact: {} rows verified", report.rows_checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    // Recording the failure must not extend a broken chain silently:
+                    // it is appended after the report is printed.
+                    println!("audit log BROKEN at row {} ({:?}); {} rows before it verified", b.seq, b.kind, report.rows_checked);
+                    let _ = audit::record(&s.db, s.clock.now(), &ev).await;
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
+
+async fn set_status(g: &GlobalOpts, org: &str, login: &str, status: UserStatus) -> Result<ExitCode, String> {
+    let s = services(g).await?;
+    provisioning::set_user_status(&s, &AuditActor::cli(), org, login, status, &ClientInfo::cli())
+        .await
+        .map_err(core_err)?;
+    println!("account {login} in {org} is now {}", status.as_str());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The file that holds the first operator's password when no terminal is attached.
+pub fn initial_password_file(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("initial-operator-password.txt")
+}
+
+async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
+    let mut settings = settings_from(g);
+    settings.bind = opts.bind;
+    settings.site_root = opts.site_root;
+    settings.public_origin = opts.public_origin;
+    settings.secure_cookies = opts.secure_cookies;
+    settings.auth.idle_timeout = Duration::from_secs(opts.session_idle_minutes * 60);
+    settings.auth.absolute_timeout = Duration::from_secs(opts.session_absolute_hours * 3600);
+    let data_dir = settings.data_dir.clone();
+    let app = startup::build(settings, Arc::new(SystemClock)).await.map_err(|e: StartupError| one_line(&e))?;
+    let addr = app.local_addr();
+
+    let password_file = initial_password_file(&data_dir);
+    match provisioning::ensure_first_operator(&app.services, &opts.first_operator).await.map_err(core_err)? {
+        Some(created) => announce_first_operator(&opts.first_operator, created.temporary_password, &password_file, addr)?,
+        None => {
+            // The first operator has changed the password (or others exist): the file is no longer needed.
+            if password_file.exists() && kura::users::count_active_operators(&app.services.db).await.unwrap_or(0) > 0 {
+                remove_if_changed(&app.services, &opts.first_operator, &password_file).await;
+            }
+        }
+    }
+    tracing::info!(%addr, "Kura is listening");
+    println!("Kura is running at http://{addr}/  (operator console: http://{addr}/ops/login)");
+    app.run_until_stopped().await.map_err(|e| format!("server stopped: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Shows the first operator's one-time password on the terminal only. Without
+/// a terminal it goes to an owner-only file in the data directory, never to a log.
+fn announce_first_operator(
+    login: &str,
+    password: Option<Password>,
+    file: &std::path::Path,
+    addr: SocketAddr,
+) -> Result<(), String> {
+    let Some(password) = password else { return Ok(()) };
+    if std::io::stderr().is_terminal() {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "\n  First start: an operator account was created.\n  Log in at http://{addr}/ops/login\n    user ID:  {login}\n    password: {}\n  This one-time password is shown only now; you will be asked to change it.\n",
+            password.expose()
+        );
+    } else {
+        write_owner_only(file, password.expose()).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        eprintln!(
+            "kura: first start: operator '{login}' created; its one-time password is in {} (owner-only). Log in at http://{addr}/ops/login",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+fn write_owner_only(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(content.as_bytes())?;
+    f.write_all(b"\n")
+}
+
+async fn remove_if_changed(s: &Services, login: &str, file: &std::path::Path) {
+    let Ok(name) = kura::users::LoginName::parse(login) else { return };
+    let changed = kura::users::operator_must_change_password(&s.db, &name).await;
+    if matches!(changed, Ok(Some(false))) {
+        let _ = std::fs::remove_file(file);
+    }
+}

@@ -1,0 +1,248 @@
+//! One way to boot: `build` opens the database, applies migrations, binds the
+//! listener and assembles the router. `kura serve` and the integration tests
+//! call the same function (tests bind port 0 with a fresh database).
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::extract::{Path as UrlPath, Query, Request, State};
+use axum::handler::HandlerWithoutStateExt;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{middleware, Router};
+use http::{header, HeaderValue, StatusCode};
+use kura::auth::password::PasswordHasher;
+use kura::{Clock, Db, Services};
+use kura_app::i18n::{Lang, LANG_COOKIE};
+use kura_app::{shell, App};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::Settings;
+use crate::web::{self, AppState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir { path: String, source: io::Error },
+    #[error("{0}")]
+    Database(#[from] kura::db::DbOpenError),
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("{0}")]
+    Core(String),
+}
+
+/// A server ready to run.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    pub services: Services,
+    pub settings: Arc<Settings>,
+}
+
+impl Application {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.settings.bind)
+    }
+
+    /// Serves until Ctrl-C / SIGTERM.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        use axum::serve::ListenerExt;
+        // TCP_NODELAY: streamed SSR chunks otherwise wait on delayed ACKs.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+/// Creates the data directory (owner-only) and checks that it is writable.
+pub fn prepare_data_dir(dir: &Path) -> Result<(), StartupError> {
+    let err = |source| StartupError::DataDir { path: dir.display().to_string(), source };
+    std::fs::create_dir_all(dir).map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
+    }
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok").map_err(err)?;
+    std::fs::remove_file(&probe).map_err(err)?;
+    Ok(())
+}
+
+/// Opens the database and applies migrations.
+pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Services, StartupError> {
+    settings.validate().map_err(StartupError::Config)?;
+    if settings.database_url.is_none() {
+        prepare_data_dir(&settings.data_dir)?;
+    }
+    let db = Db::connect(&settings.database_url()).await?;
+    db.migrate().await.map_err(|e| StartupError::Migrate(format!("{e}")))?;
+    let hasher = PasswordHasher::new(settings.hash_concurrency).map_err(|e| StartupError::Core(e.to_string()))?;
+    Ok(Services::new(db, clock, hasher, settings.auth.clone()))
+}
+
+pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Application, StartupError> {
+    let services = open_services(&settings, clock).await?;
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
+    let settings = Arc::new(settings);
+    let router = router(services.clone(), settings.clone());
+    Ok(Application { listener, router, services, settings })
+}
+
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("kura")
+        .site_root(settings.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.bind)
+        .build()
+}
+
+pub fn router(services: Services, settings: Arc<Settings>) -> Router {
+    let leptos_options = leptos_options(&settings);
+    let state = AppState { services: services.clone(), settings: settings.clone(), leptos_options: leptos_options.clone() };
+
+    // Given to every Leptos render and server function: the core services,
+    // and our CSP nonce in place of the one Leptos would generate.
+    let context = {
+        let services = services.clone();
+        move || {
+            provide_context(services.clone());
+            if let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() {
+                if let Some(n) = parts.extensions.get::<web::headers::CspNonce>() {
+                    provide_context(leptos::nonce::Nonce::from_value(n.0.clone()));
+                }
+            }
+        }
+    };
+    let shell_fn = {
+        let opts = leptos_options.clone();
+        move || shell(opts.clone())
+    };
+    let not_found = {
+        let render = leptos_axum::render_app_to_stream_with_context(context.clone(), shell_fn.clone());
+        move |req: Request| render(req)
+    };
+    let server_fns = {
+        let context = context.clone();
+        move |req: Request| leptos_axum::handle_server_fns_with_context(context.clone(), req)
+    };
+
+    let cookie_name = if settings.secure_cookies { "__Host-kura_session" } else { "kura_session" };
+    let idle = time::Duration::seconds(i64::try_from(settings.auth.idle_timeout.as_secs()).unwrap_or(1800));
+    let sessions = SessionManagerLayer::new(web::session_store::DbSessionStore::new(services.clone()))
+        .with_name(cookie_name)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/lang/{code}", get(set_language))
+        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .leptos_routes_with_context(&state, routes, context, shell_fn)
+        .fallback_service(
+            ServeDir::new(&settings.site_root).append_index_html_on_directories(false).not_found_service(not_found.into_service()),
+        )
+        .layer(middleware::from_fn(web::guard::page_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), web::actor::resolve_actor))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), web::csrf::require_same_origin))
+        .layer(middleware::from_fn(web::client::client_info))
+        .layer(middleware::from_fn_with_state(state.clone(), web::headers::security_headers))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The path only: a query string is never logged.
+            tracing::info_span!("request", method = %req.method(), path = req.uri().path())
+        }))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.services.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    next: Option<String>,
+}
+
+/// Only paths on this site: no scheme, no `//host`, no back-slashes.
+fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains(['\r', '\n']) => p,
+        _ => "/",
+    }
+}
+
+async fn set_language(State(state): State<AppState>, UrlPath(code): UrlPath<String>, Query(q): Query<LangQuery>) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", lang.code());
+    let mut res = Redirect::to(local_path(q.next.as_deref())).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn the_language_switch_only_returns_to_local_paths() {
+        assert_eq!(local_path(Some("/login")), "/login");
+        assert_eq!(local_path(Some("//evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

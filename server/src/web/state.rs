@@ -1,0 +1,22 @@
+//! Shared state of the HTTP handlers.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use kura::Services;
+use leptos::prelude::LeptosOptions;
+
+use crate::config::Settings;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub settings: Arc<Settings>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> LeptosOptions {
+        s.leptos_options.clone()
+    }
+}

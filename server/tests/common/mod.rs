@@ -1,0 +1,113 @@
+//! Test harness: the real server, built by the same `build` as `kura serve`,
+//! on a free loopback port with a fresh database (SQLite or PostgreSQL, per
+//! `KURA_TEST_BACKEND`), and an HTTP client that keeps cookies.
+
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use kura::audit::{AuditActor, ClientInfo};
+use kura::auth::password::Password;
+use kura::provisioning::{self, InitialPassword};
+use kura::testing::TestDb;
+use kura::users::Role;
+use kura::{Services, SystemClock};
+use kura_server::Settings;
+use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
+
+pub const GOOD_PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub base: String,
+    pub services: Services,
+    pub db: TestDb,
+    pub data_dir: tempfile::TempDir,
+    /// A browser-like client: keeps cookies, sends our Origin on every request.
+    pub client: reqwest::Client,
+}
+
+pub async fn spawn() -> TestApp {
+    let db = TestDb::fresh().await;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::for_data_dir(data_dir.path().to_path_buf());
+    settings.bind = "127.0.0.1:0".parse().expect("addr");
+    settings.database_url = Some(db.url.clone());
+    settings.hash_concurrency = 2;
+    let app = kura_server::build(settings, Arc::new(SystemClock)).await.expect("build app");
+    let base = format!("http://{}", app.local_addr());
+    let services = app.services.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { client: browser(&base), base, services, db, data_dir }
+}
+
+pub fn browser(base: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(ORIGIN, HeaderValue::from_str(base).expect("origin"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn post_form(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(path)).form(form).send().await.expect("request")
+    }
+
+    pub async fn login(&self, client: &reqwest::Client, org: &str, login: &str, password: &str) -> reqwest::Response {
+        self.post_form(client, "/api/login", &[("org", org), ("login", login), ("password", password)]).await
+    }
+
+    pub async fn me(&self, client: &reqwest::Client) -> serde_json::Value {
+        let res = client.post(self.url("/api/me")).send().await.expect("me");
+        assert!(res.status().is_success(), "me: {}", res.status());
+        res.json().await.expect("json")
+    }
+
+    pub async fn create_tenant(&self, code: &str) {
+        provisioning::create_tenant(&self.services, &AuditActor::cli(), code, "テスト組織", &ClientInfo::cli())
+            .await
+            .expect("tenant");
+    }
+
+    /// An account with a password of its own choosing (no forced change).
+    pub async fn create_user(&self, org: &str, login: &str, role: Role) {
+        provisioning::create_user(
+            &self.services,
+            &AuditActor::cli(),
+            org,
+            login,
+            role,
+            InitialPassword::Chosen(Password::new(GOOD_PASSWORD.into())),
+            &ClientInfo::cli(),
+        )
+        .await
+        .expect("user");
+    }
+
+    /// An account with a generated temporary password, which is returned.
+    pub async fn create_user_with_temporary_password(&self, org: &str, login: &str) -> String {
+        let created = provisioning::create_user(
+            &self.services,
+            &AuditActor::cli(),
+            org,
+            login,
+            Role::Member,
+            InitialPassword::Temporary,
+            &ClientInfo::cli(),
+        )
+        .await
+        .expect("user");
+        created.temporary_password.expect("temporary").expose().to_owned()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.db.db.pool()).await.expect("count")
+    }
+}
