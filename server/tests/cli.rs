@@ -1,0 +1,204 @@
+//! The `kura` binary as an operator uses it: first start, configuration
+//! errors, `audit verify`, and logs that never contain a password or hash.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use kura::testing::{drop_audit_triggers, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kura");
+
+fn kura(data_dir: &Path, db: &TestDb) -> Command {
+    let mut c = Command::new(BIN);
+    c.env("KURA_DATA_DIR", data_dir).env("DATABASE_URL", &db.url).env_remove("KURA_LOG");
+    c
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn help_explains_every_command() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["serve", "migrate", "operator", "tenant", "user", "audit"] {
+        assert!(text.contains(cmd), "{cmd} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn a_bad_database_url_exits_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["migrate"])
+        .env("KURA_DATA_DIR", dir.path())
+        .env("DATABASE_URL", "mysql://nope")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("kura: error: DATABASE_URL"), "{err}");
+}
+
+#[test]
+fn an_unusable_data_directory_exits_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let out = Command::new(BIN).args(["migrate"]).env("KURA_DATA_DIR", &file).env_remove("DATABASE_URL").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot use the data directory"), "{err}");
+}
+
+#[tokio::test]
+async fn a_port_in_use_exits_with_one_line() {
+    let db = TestDb::fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = kura(dir.path(), &db).args(["serve", "--bind", &addr]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot listen on"), "{err}");
+}
+
+#[tokio::test]
+async fn audit_verify_passes_and_then_names_the_row_edited_by_hand() {
+    let db = TestDb::fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(kura(dir.path(), &db).args(["tenant", "create", "acme", "Acme"]).status().unwrap().success());
+    assert!(kura(dir.path(), &db).args(["user", "create", "--org", "acme", "--login", "taro", "--role", "member"]).output().unwrap().status.success());
+    let out = kura(dir.path(), &db).args(["audit", "verify"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+
+    drop_audit_triggers(&db.db).await;
+    sqlx::query("UPDATE audit_log SET target = 'someone-else' WHERE seq = 2").execute(db.db.pool()).await.unwrap();
+    let out = kura(dir.path(), &db).args(["audit", "verify"]).output().unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("BROKEN at row 2"), "{text}");
+}
+
+#[tokio::test]
+async fn user_create_reads_the_password_from_stdin_and_refuses_a_weak_one() {
+    let db = TestDb::fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(kura(dir.path(), &db).args(["tenant", "create", "acme", "Acme"]).status().unwrap().success());
+    let run = |pw: &str| {
+        let mut child = kura(dir.path(), &db)
+            .args(["user", "create", "--org", "acme", "--login", "taro", "--role", "admin", "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(pw.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = run("password1234\n");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password refused"));
+    let ok = run(&format!("{}\n", common::GOOD_PASSWORD));
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(!String::from_utf8_lossy(&ok.stdout).contains("temporary password"));
+}
+
+/// Starts `kura serve` without a terminal, logs into a file at debug level.
+#[tokio::test]
+async fn first_start_hands_over_the_operator_password_outside_the_logs_and_no_secret_is_ever_logged() {
+    let db = TestDb::fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = kura(dir.path(), &db)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("KURA_LOG", "debug")
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap();
+    let client = common::browser(&base);
+    let mut up = false;
+    for _ in 0..100 {
+        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "server did not start: {}", std::fs::read_to_string(&log_path).unwrap_or_default());
+
+    let pw_file = kura_server::cli::initial_password_file(dir.path());
+    let one_time = std::fs::read_to_string(&pw_file).unwrap().trim().to_owned();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&pw_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    let post = |path: &str, form: Vec<(&'static str, String)>| {
+        let c = client.clone();
+        let url = format!("{base}{path}");
+        async move { c.post(url).form(&form).send().await.unwrap() }
+    };
+    let wrong = "Wrong-Guess-For-Logs-1";
+    post("/api/ops/login", vec![("login", "operator".into()), ("password", wrong.into())]).await;
+    let r = post("/api/ops/login", vec![("login", "operator".into()), ("password", one_time.clone())]).await;
+    assert_eq!(r.json::<String>().await.unwrap(), "/change-password");
+    let new_pw = "a new operator passphrase for tests";
+    let r = post(
+        "/api/change-password",
+        vec![("current", one_time.clone()), ("new", new_pw.into()), ("confirm", new_pw.into())],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let cookie_value = client.get(format!("{base}/ops")).send().await.unwrap().status();
+    assert_eq!(cookie_value, 200);
+
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(logs.contains("Kura is listening"), "the log was captured");
+    for secret in [one_time.as_str(), wrong, new_pw, "$argon2", "password="] {
+        assert!(!logs.contains(secret), "found {secret:?} in the logs");
+    }
+    // The audit log holds no password either.
+    let details: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit_log").fetch_all(db.db.pool()).await.unwrap();
+    for d in &details {
+        assert!(!d.contains(&one_time) && !d.contains(wrong) && !d.contains(new_pw));
+    }
+
+    // Next start: the operator changed the password, so the hand-over file goes.
+    let port2 = free_port();
+    let mut again = kura(dir.path(), &db)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port2}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut gone = false;
+    for _ in 0..100 {
+        if !pw_file.exists() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    again.kill().unwrap();
+    again.wait().unwrap();
+    assert!(gone, "the one-time password file is removed once it has been used");
+}
