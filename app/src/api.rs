@@ -159,7 +159,9 @@ pub async fn change_password(current: String, new: String, confirm: String) -> R
     kura::auth::change_password(&ctx.services, actor, change, &ctx.client, ctx.session_hash().as_deref())
         .await
         .map_err(crate::ssr::api_error)?;
-    let next = crate::ssr::home_of(actor);
+    // The actor was read before the change; the temporary-password flag is gone now.
+    let changed = kura::auth::Actor { must_change_password: false, ..actor.clone() };
+    let next = crate::ssr::home_of(&changed);
     leptos_axum::redirect(next);
     Ok(next.to_owned())
 }

@@ -27,7 +27,7 @@ pub fn Frame(children: Children, #[prop(optional)] wide: bool) -> impl IntoView 
     view! {
         <header class="topbar">
             <span class="brand">{Msg::ProductName.text(lang)}</span>
-            <a class="lang" href=switch_href data-testid=testid::LANG_SWITCH rel="nofollow">
+            <a class="lang" href=switch_href data-testid=testid::LANG_SWITCH rel="external nofollow">
                 {Msg::LanguageSwitch.text(lang)}
             </a>
         </header>

@@ -216,7 +216,7 @@ async fn a_temporary_password_must_be_changed_before_anything_else() {
     let r = app
         .post_form(&app.client, "/api/change-password", &[("current", &temp), ("new", GOOD_PASSWORD), ("confirm", GOOD_PASSWORD)])
         .await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<String>().await.unwrap(), "/", "after the change the member goes home");
     let r = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200, "home is open after the change");
     assert_eq!(app.me(&app.client).await["must_change_password"], false);
