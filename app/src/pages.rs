@@ -2,7 +2,13 @@
 //! operator home, change password.
 
 use leptos::prelude::*;
+use leptos::server_fn::client::Client;
+use leptos::server_fn::codec::PostUrl;
+use leptos::server_fn::request::ClientReq;
+use leptos::server_fn::{Http, ServerFn};
+use leptos::web_sys::FormData;
 use leptos_meta::Title;
+use serde::de::DeserializeOwned;
 use leptos_router::components::{Redirect, A};
 
 use crate::api::{ApiError, ChangePassword, Login, Logout, Account, OperatorLogin};
@@ -18,18 +24,36 @@ where
     Signal::derive(move || value.get().and_then(|r| r.err()))
 }
 
+/// The login form shared by the organisation and operator login pages; only
+/// the endpoint, the organisation-code field and the links differ.
 #[component]
-pub fn LoginPage() -> impl IntoView {
+fn LoginCard<S, P>(
+    action: ServerAction<S>,
+    title: Msg,
+    with_org_code: bool,
+    other_page: &'static str,
+    other_page_label: Msg,
+) -> impl IntoView
+where
+    S: DeserializeOwned
+        + ServerFn<Protocol = Http<PostUrl, P>, Output = String, Error = ApiError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    P: Send + Sync + 'static,
+    S::Client: Client<ApiError>,
+    <<S::Client as Client<ApiError>>::Request as ClientReq<ApiError>>::FormData: From<FormData>,
+{
     let lang = use_lang();
-    let action = ServerAction::<Login>::new();
     let pending = action.pending();
     view! {
-        <Title text=Msg::LoginTitle.text(lang)/>
+        <Title text=title.text(lang)/>
         <Frame>
-            <h1>{Msg::LoginTitle.text(lang)}</h1>
-            <div class="card" data-testid=testid::LOGIN_FORM>
+            <h1>{title.text(lang)}</h1>
+            <div class="card" class:ops=!with_org_code data-testid=testid::LOGIN_FORM>
                 <ActionForm action=action>
-                    <TextField id="org" name="org" label=Msg::OrgCode autocomplete="organization"/>
+                    {with_org_code.then(|| view! { <TextField id="org" name="org" label=Msg::OrgCode autocomplete="organization"/> })}
                     <TextField id="login" name="login" label=Msg::UserId autocomplete="username"/>
                     <PasswordField id="password" name="password" label=Msg::Password autocomplete="current-password"/>
                     <FormError error=last_error(action.value()) test_id=testid::LOGIN_ERROR/>
@@ -39,35 +63,35 @@ pub fn LoginPage() -> impl IntoView {
                 </ActionForm>
             </div>
             <p class="aside">
-                <a href=routes::OPS_LOGIN>{Msg::OperatorLink.text(lang)}</a>
+                <a href=other_page>{other_page_label.text(lang)}</a>
             </p>
         </Frame>
     }
 }
 
 #[component]
-pub fn OpsLoginPage() -> impl IntoView {
-    let lang = use_lang();
-    let action = ServerAction::<OperatorLogin>::new();
-    let pending = action.pending();
+pub fn LoginPage() -> impl IntoView {
     view! {
-        <Title text=Msg::OperatorLoginTitle.text(lang)/>
-        <Frame>
-            <h1>{Msg::OperatorLoginTitle.text(lang)}</h1>
-            <div class="card ops" data-testid=testid::LOGIN_FORM>
-                <ActionForm action=action>
-                    <TextField id="login" name="login" label=Msg::UserId autocomplete="username"/>
-                    <PasswordField id="password" name="password" label=Msg::Password autocomplete="current-password"/>
-                    <FormError error=last_error(action.value()) test_id=testid::LOGIN_ERROR/>
-                    <button type="submit" class="primary" disabled=move || pending.get()>
-                        {move || if pending.get() { Msg::LoggingIn.text(lang) } else { Msg::LogIn.text(lang) }}
-                    </button>
-                </ActionForm>
-            </div>
-            <p class="aside">
-                <a href=routes::LOGIN>{Msg::TenantLink.text(lang)}</a>
-            </p>
-        </Frame>
+        <LoginCard
+            action={ ServerAction::<Login>::new() }
+            title=Msg::LoginTitle
+            with_org_code=true
+            other_page=routes::OPS_LOGIN
+            other_page_label=Msg::OperatorLink
+        />
+    }
+}
+
+#[component]
+pub fn OpsLoginPage() -> impl IntoView {
+    view! {
+        <LoginCard
+            action={ ServerAction::<OperatorLogin>::new() }
+            title=Msg::OperatorLoginTitle
+            with_org_code=false
+            other_page=routes::LOGIN
+            other_page_label=Msg::TenantLink
+        />
     }
 }
 
