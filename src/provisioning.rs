@@ -72,9 +72,9 @@ pub async fn create_operator(
     Ok(CreatedAccount { user_id, temporary_password })
 }
 
-/// Creates the first operator when there is none yet (first start).
+/// Creates the first operator when there has never been one (first start).
 pub async fn ensure_first_operator(s: &Services, login: &str) -> CoreResult<Option<CreatedAccount>> {
-    if users::count_active_operators(&s.db).await? > 0 {
+    if users::count_operators(&s.db).await? > 0 {
         return Ok(None);
     }
     let created =

@@ -233,8 +233,10 @@ pub async fn operator_must_change_password(db: &Db, login: &LoginName) -> CoreRe
     Ok(find_for_login(db, None, login).await?.map(|(u, _)| u.must_change_password))
 }
 
-pub async fn count_active_operators(db: &Db) -> CoreResult<i64> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'operator' AND status = 'active'")
+/// Operators in any state. A disabled operator still counts: Kura never
+/// creates a privileged account by itself just because the others are disabled.
+pub async fn count_operators(db: &Db) -> CoreResult<i64> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'operator'")
         .fetch_one(db.pool())
         .await?;
     Ok(n)

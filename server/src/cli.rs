@@ -310,7 +310,7 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
         Some(created) => announce_first_operator(&opts.first_operator, created.temporary_password, &password_file, addr)?,
         None => {
             // The first operator has changed the password (or others exist): the file is no longer needed.
-            if password_file.exists() && kura::users::count_active_operators(&app.services.db).await.unwrap_or(0) > 0 {
+            if password_file.exists() {
                 remove_if_changed(&app.services, &opts.first_operator, &password_file).await;
             }
         }

@@ -436,6 +436,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn one_address_trying_many_accounts_is_slowed_too() {
+        let w = world().await;
+        let free = AuthPolicy::default().address_throttle.free_failures;
+        for i in 0..free {
+            let r = try_login(&w, "acme", &format!("guess{i}"), "a wrong password").await;
+            assert!(matches!(r, Err(CoreError::InvalidCredentials)), "attempt {i}: {r:?}");
+        }
+        let r = try_login(&w, "acme", "guess-next", "a wrong password").await;
+        assert!(matches!(r, Err(CoreError::Throttled { .. })), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn the_first_operator_is_created_once_and_never_again() {
+        let w = world().await;
+        let first = provisioning::ensure_first_operator(&w.s, "operator").await.expect("first");
+        assert!(first.and_then(|c| c.temporary_password).is_some());
+        assert!(provisioning::ensure_first_operator(&w.s, "operator").await.expect("again").is_none());
+    }
+
+    #[tokio::test]
     async fn a_disabled_account_cannot_log_in_and_its_session_stops_at_once() {
         let w = world().await;
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");

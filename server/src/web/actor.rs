@@ -14,7 +14,16 @@ use super::AppState;
 /// How often "last seen" is written back: the idle timeout is exact to this.
 const TOUCH_EVERY_MS: i64 = 30_000;
 
+/// Static assets and probes need no actor (and no database round trip).
+fn needs_actor(path: &str) -> bool {
+    !(path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz")
+}
+
 pub async fn resolve_actor(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if !needs_actor(req.uri().path()) {
+        req.extensions_mut().insert(CurrentActor(None));
+        return next.run(req).await;
+    }
     let session = req.extensions().get::<Session>().cloned();
     let client = req.extensions().get::<ClientInfo>().cloned().unwrap_or_default();
     let mut actor = None;
