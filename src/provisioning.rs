@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
 use crate::auth::password::{check_new_password, generate_temporary_password, Password};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{TenantId, UserId};
+use crate::ids::UserId;
 use crate::services::Services;
 use crate::sessions;
 use crate::tenants::{self, OrgCode, Tenant};
@@ -166,9 +166,4 @@ pub async fn set_user_status(
     audit::append(&mut tx, now, &ev).await?;
     tx.commit().await?;
     Ok(user.id)
-}
-
-/// The tenant of an account, for callers that only know its id.
-pub async fn tenant_of(s: &Services, tenant_id: &TenantId) -> CoreResult<Option<Tenant>> {
-    tenants::get(&s.db, tenant_id).await
 }

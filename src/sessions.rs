@@ -89,40 +89,8 @@ pub async fn delete_for_user(conn: &mut AnyConnection, user: &UserId, except_has
     Ok(r.rows_affected())
 }
 
-/// A session as shown to its owner.
-#[derive(Clone, Debug)]
-pub struct SessionInfo {
-    pub id_hash: String,
-    pub created_at: Timestamp,
-    pub last_seen_at: Timestamp,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-pub async fn list_for_user(db: &Db, user: &UserId, now: Timestamp) -> CoreResult<Vec<SessionInfo>> {
-    let rows = sqlx::query(
-        "SELECT id_hash, created_at, last_seen_at, client_ip, user_agent FROM sessions \
-         WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
-    )
-    .bind(user.as_str())
-    .bind(now.as_millis())
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(SessionInfo {
-                id_hash: r.try_get("id_hash")?,
-                created_at: Timestamp::from_millis(r.try_get("created_at")?),
-                last_seen_at: Timestamp::from_millis(r.try_get("last_seen_at")?),
-                client_ip: r.try_get("client_ip")?,
-                user_agent: r.try_get("user_agent")?,
-            })
-        })
-        .collect()
-}
-
 /// Deletes expired sessions in bounded batches; returns how many went.
-pub async fn sweep_expired(db: &Db, now: Timestamp) -> CoreResult<u64> {
+pub(crate) async fn sweep_expired(db: &Db, now: Timestamp) -> CoreResult<u64> {
     let mut total = 0;
     loop {
         let r = sqlx::query(
@@ -136,5 +104,32 @@ pub async fn sweep_expired(db: &Db, now: Timestamp) -> CoreResult<u64> {
         if r.rows_affected() < 500 {
             return Ok(total);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDb;
+
+    #[tokio::test]
+    async fn the_sweep_removes_only_expired_sessions() {
+        let t = TestDb::fresh().await;
+        let now = Timestamp::from_millis(10_000_000);
+        for (id, expires) in [("old", now.as_millis() - 1), ("live", now.as_millis() + 60_000)] {
+            let row = SessionRow {
+                id_hash: &id_hash(id),
+                user_id: None,
+                data: b"{}",
+                expires_at: Timestamp::from_millis(expires),
+                client_ip: None,
+                user_agent: None,
+            };
+            save(&t.db, &row, now).await.expect("save");
+        }
+        assert_eq!(sweep_expired(&t.db, now).await.expect("sweep"), 1);
+        assert!(exists(&t.db, &id_hash("live")).await.expect("exists"));
+        assert!(!exists(&t.db, &id_hash("old")).await.expect("exists"));
+        assert!(load(&t.db, &id_hash("live"), now).await.expect("load").is_some());
     }
 }

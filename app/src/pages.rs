@@ -14,7 +14,7 @@ use leptos_router::components::{Redirect, A};
 use crate::api::{ApiError, ChangePassword, Login, Logout, Account, OperatorLogin};
 use crate::components::{Frame, FormError, PasswordField, TextField};
 use crate::i18n::{use_lang, Msg};
-use crate::routes::{self, testid};
+use crate::routes::{self, testid, Visitor};
 
 fn last_error<T, S>(value: S) -> Signal<Option<ApiError>>
 where
@@ -115,26 +115,23 @@ fn role_label(role: &str) -> Msg {
     }
 }
 
-/// Loads the signed-in account; sends the visitor elsewhere when this page is not theirs.
-fn signed_in(operator_page: bool, body: fn(Account) -> AnyView) -> impl IntoView {
+/// Loads the signed-in account and shows `body`, unless the page rule
+/// (`routes::redirect_for`) sends this visitor elsewhere.
+fn signed_in(path: &'static str, body: fn(Account) -> AnyView) -> impl IntoView {
     let lang = use_lang();
     let me = Resource::new(|| (), |_| crate::api::me());
     view! {
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
             {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) if me.must_change_password => {
-                        view! { <Redirect path=routes::CHANGE_PASSWORD/> }.into_any()
-                    }
-                    Ok(Some(me)) if me.is_operator() == operator_page => body(me),
-                    Ok(Some(me)) => {
-                        let home = if me.is_operator() { routes::OPS_HOME } else { routes::HOME };
-                        view! { <Redirect path=home/> }.into_any()
-                    }
-                    _ => {
-                        let login = if operator_page { routes::OPS_LOGIN } else { routes::LOGIN };
-                        view! { <Redirect path=login/> }.into_any()
-                    }
+                let account = me.await.ok().flatten();
+                let visitor = account.as_ref().map(|a| Visitor {
+                    operator: a.is_operator(),
+                    must_change_password: a.must_change_password,
+                });
+                match (routes::redirect_for(path, visitor), account) {
+                    (None, Some(account)) => body(account),
+                    (Some(to), _) => view! { <Redirect path=to/> }.into_any(),
+                    (None, None) => view! { <Redirect path=routes::LOGIN/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -147,7 +144,7 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Title text=Msg::Home.text(lang)/>
         <Frame>
-            {signed_in(false, |me| {
+            {signed_in(routes::HOME, |me| {
                 let lang = use_lang();
                 view! {
                     <h1>{Msg::Welcome.text(lang)}</h1>
@@ -179,7 +176,7 @@ pub fn OpsHomePage() -> impl IntoView {
     view! {
         <Title text=Msg::OperatorConsole.text(lang)/>
         <Frame>
-            {signed_in(true, |me| {
+            {signed_in(routes::OPS_HOME, |me| {
                 let lang = use_lang();
                 view! {
                     <h1 data-testid=testid::OPS_HOME>{Msg::OperatorConsole.text(lang)}</h1>
@@ -223,7 +220,10 @@ pub fn ChangePasswordPage() -> impl IntoView {
                             .into_any()
                         }
                         Ok(Some(_)) => ().into_any(),
-                        _ => view! { <Redirect path=routes::LOGIN/> }.into_any(),
+                        _ => {
+                            let to = routes::redirect_for(routes::CHANGE_PASSWORD, None).unwrap_or(routes::LOGIN);
+                            view! { <Redirect path=to/> }.into_any()
+                        }
                     }
                 })}
             </Suspense>

@@ -48,6 +48,11 @@ pub fn redirect_for(path: &str, visitor: Option<Visitor>) -> Option<&'static str
     }
 }
 
+/// Where a visitor goes after logging in (or changing a temporary password).
+pub fn home_for(visitor: Visitor) -> &'static str {
+    redirect_for(HOME, Some(visitor)).unwrap_or(HOME)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +75,14 @@ mod tests {
         assert_eq!(redirect_for(OPS_HOME, Some(MEMBER)), Some(HOME));
         assert_eq!(redirect_for(HOME, Some(OPERATOR)), Some(OPS_HOME));
         assert_eq!(redirect_for(OPS_HOME, Some(OPERATOR)), None);
+    }
+
+    #[test]
+    fn everyone_lands_on_their_own_home() {
+        assert_eq!(home_for(MEMBER), HOME);
+        assert_eq!(home_for(OPERATOR), OPS_HOME);
+        assert_eq!(home_for(TEMPORARY), CHANGE_PASSWORD);
+        assert_eq!(home_for(Visitor { operator: true, must_change_password: true }), CHANGE_PASSWORD);
     }
 
     #[test]

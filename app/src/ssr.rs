@@ -73,15 +73,9 @@ impl Ctx {
     }
 }
 
-/// Where an account goes after logging in.
+/// Where an account goes after logging in (the page rule of `routes`).
 pub fn home_of(actor: &Actor) -> &'static str {
-    if actor.must_change_password {
-        routes::CHANGE_PASSWORD
-    } else if actor.is_operator() {
-        routes::OPS_HOME
-    } else {
-        routes::HOME
-    }
+    routes::home_for(routes::Visitor { operator: actor.is_operator(), must_change_password: actor.must_change_password })
 }
 
 /// Shared by the tenant and operator login endpoints.

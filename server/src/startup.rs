@@ -61,12 +61,15 @@ impl Application {
     pub async fn run_until_stopped(self) -> io::Result<()> {
         use axum::serve::ListenerExt;
         // TCP_NODELAY: streamed SSR chunks otherwise wait on delayed ACKs.
+        let sweeper = tokio::spawn(crate::jobs::sweep_forever(self.services.clone()));
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        let served = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
-            .await
+            .await;
+        sweeper.abort();
+        served
     }
 }
 

@@ -335,6 +335,16 @@ pub async fn logout(s: &Services, actor: &Actor, session_hash: &str, client: &Cl
     Ok(())
 }
 
+/// Housekeeping, run periodically by the server: expired sessions and login
+/// counters idle for longer than any throttling window. Returns (sessions, counters) removed.
+pub async fn sweep_expired(s: &Services) -> CoreResult<(u64, u64)> {
+    let now = s.clock.now();
+    let sessions = sessions::sweep_expired(&s.db, now).await?;
+    let longest_window = s.auth.account_throttle.window.max(s.auth.address_throttle.window);
+    let counters = throttle::sweep(&s.db, now, longest_window).await?;
+    Ok((sessions, counters))
+}
+
 /// Records that a session was ended by a timeout or because the account can
 /// no longer be used.
 pub async fn record_session_end(s: &Services, claims: &SessionClaims, why: SessionEnd, client: &ClientInfo) -> CoreResult<()> {
@@ -445,6 +455,21 @@ mod tests {
         }
         let r = try_login(&w, "acme", "guess-next", "a wrong password").await;
         assert!(matches!(r, Err(CoreError::Throttled { .. })), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn the_sweep_forgets_login_counters_only_after_every_window_has_passed() {
+        let w = world().await;
+        let _ = try_login(&w, "acme", "taro", "a wrong password").await;
+        let counters = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_throttle").fetch_one(w.s.db.pool()).await.expect("count")
+        };
+        assert_eq!(counters().await, 2, "one for the account, one for the address");
+        w.clock.advance(Duration::from_secs(30 * 60));
+        assert_eq!(sweep_expired(&w.s).await.expect("sweep").1, 0, "the account window (1 h) is still open");
+        w.clock.advance(Duration::from_secs(31 * 60));
+        assert_eq!(sweep_expired(&w.s).await.expect("sweep").1, 2);
+        assert_eq!(counters().await, 0);
     }
 
     #[tokio::test]

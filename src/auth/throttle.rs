@@ -150,7 +150,7 @@ pub async fn refund(db: &Db, key: &ThrottleKey) -> CoreResult<()> {
 }
 
 /// Removes counters idle for longer than any window (run by the session sweep).
-pub async fn sweep(db: &Db, now: Timestamp, older_than: Duration) -> CoreResult<u64> {
+pub(crate) async fn sweep(db: &Db, now: Timestamp, older_than: Duration) -> CoreResult<u64> {
     let cutoff = now.minus(older_than);
     let r = sqlx::query("DELETE FROM login_throttle WHERE last_attempt_at < $1 AND blocked_until < $2")
         .bind(cutoff.as_millis())
