@@ -51,15 +51,6 @@ impl Ctx {
         self.actor.as_ref().ok_or(ApiError::NotAuthenticated)
     }
 
-    /// The actor, for everything else: refused until a temporary password is changed.
-    pub fn require_actor(&self) -> Result<&Actor, ApiError> {
-        let actor = self.require_actor_allowing_password_change()?;
-        if actor.must_change_password {
-            return Err(ApiError::Forbidden);
-        }
-        Ok(actor)
-    }
-
     pub fn session_hash(&self) -> Option<String> {
         self.session.as_ref().and_then(|s| s.id()).map(|id| kura::sessions::id_hash(&id.to_string()))
     }
