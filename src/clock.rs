@@ -55,6 +55,14 @@ impl Timestamp {
     }
 }
 
+/// Midnight after `day` in `time_zone`: the first instant that is no longer `day` there.
+pub fn start_of_next_day(day: jiff::civil::Date, time_zone: &str) -> Option<Timestamp> {
+    let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let next = day.tomorrow().ok()?;
+    let zoned = next.to_zoned(tz).ok()?;
+    Some(Timestamp::from_millis(zoned.timestamp().as_millisecond()))
+}
+
 fn duration_millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }

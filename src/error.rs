@@ -35,6 +35,12 @@ pub enum CoreError {
     Hashing(String),
     #[error("server busy")]
     Busy,
+    /// A key or ciphertext failed its integrity check (logged, never shown).
+    #[error("integrity check failed: {0}")]
+    Crypto(&'static str),
+    /// An operator action needs the operator's password again (last check too old).
+    #[error("re-authentication required")]
+    ReauthRequired,
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

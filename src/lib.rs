@@ -6,12 +6,18 @@
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod console;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod input;
+pub mod keys;
+pub mod policy;
 pub mod provisioning;
+pub mod scope;
 pub mod services;
 pub mod sessions;
+pub mod setup_links;
 pub mod tenants;
 pub mod users;
 

@@ -1,6 +1,6 @@
-//! Creating and changing accounts and organisations from the command line
-//! (and, later, from the consoles). Each change is audited in its own
-//! transaction; passwords are never logged.
+//! Creating and changing accounts and organisations from the command line.
+//! The CLI acts with operator rights through the same policy table; each
+//! change is audited in its transaction; passwords are never logged.
 
 use serde_json::json;
 
@@ -8,6 +8,7 @@ use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
 use crate::auth::password::{check_new_password, generate_temporary_password, Password};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::UserId;
+use crate::policy::{self, Permission};
 use crate::services::Services;
 use crate::sessions;
 use crate::tenants::{self, OrgCode, Tenant};
@@ -53,6 +54,7 @@ pub async fn create_operator(
     initial: InitialPassword,
     client: &ClientInfo,
 ) -> CoreResult<CreatedAccount> {
+    policy::authorize_cli(Permission::ManageOperators)?;
     let login = LoginName::parse(login)?;
     let (hash, must_change, temporary_password) = resolve_password(s, initial, &[login.as_str()]).await?;
     let now = s.clock.now();
@@ -82,20 +84,16 @@ pub async fn ensure_first_operator(s: &Services, login: &str) -> CoreResult<Opti
     Ok(Some(created))
 }
 
+/// Creates an organisation (and its data key) from the command line.
 pub async fn create_tenant(s: &Services, by: &AuditActor, code: &str, name: &str, client: &ClientInfo) -> CoreResult<Tenant> {
-    let code = OrgCode::parse(code)?;
-    let name = tenants::parse_name(name)?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
-    let tenant = tenants::insert(&mut tx, &code, &name, now).await?;
-    let ev = AuditEvent::new(by.clone(), Action::TenantCreated, Outcome::Success)
-        .tenant(Some(&tenant.id))
-        .from_client(client)
-        .target(tenant.id.to_string())
-        .detail(json!({ "code": code.as_str() }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
-    Ok(tenant)
+    policy::authorize_cli(Permission::ManageTenants)?;
+    let new = tenants::NewTenant {
+        code: OrgCode::parse(code)?,
+        name: tenants::parse_name(name)?,
+        contract_start: None,
+        contacts: tenants::Contacts::default(),
+    };
+    crate::console::tenants::create_unchecked(s, by, &new, client).await
 }
 
 async fn tenant_by_code(s: &Services, code: &str) -> CoreResult<Tenant> {
@@ -112,6 +110,7 @@ pub async fn create_user(
     initial: InitialPassword,
     client: &ClientInfo,
 ) -> CoreResult<CreatedAccount> {
+    policy::authorize_cli(Permission::ManageAccounts)?;
     if role == Role::Operator {
         return Err(CoreError::Invalid { field: "role", problem: "unknown" });
     }
@@ -146,6 +145,7 @@ pub async fn set_user_status(
     status: UserStatus,
     client: &ClientInfo,
 ) -> CoreResult<UserId> {
+    policy::authorize_cli(Permission::ManageAccounts)?;
     let tenant = tenant_by_code(s, org_code).await?;
     let login = LoginName::parse(login)?;
     let (user, _) = users::find_for_login(&s.db, Some(&tenant.id), &login).await?.ok_or(CoreError::NotFound)?;

@@ -6,19 +6,22 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::AuthPolicy;
 use crate::clock::{Clock, SharedClock};
 use crate::db::Db;
+use crate::keys::MasterKey;
 
-/// The core's dependencies: the database, the clock, the password hasher and
-/// the authentication policy. Cheap to clone.
+/// The core's dependencies: the database, the clock, the password hasher,
+/// the authentication policy and the master key. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
     pub db: Db,
     pub clock: SharedClock,
     pub hasher: PasswordHasher,
     pub auth: Arc<AuthPolicy>,
+    /// Wraps every organisation's data key.
+    pub keys: Arc<MasterKey>,
 }
 
 impl Services {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, hasher: PasswordHasher, auth: AuthPolicy) -> Self {
-        Self { db, clock, hasher, auth: Arc::new(auth) }
+    pub fn new(db: Db, clock: Arc<dyn Clock>, hasher: PasswordHasher, auth: AuthPolicy, keys: MasterKey) -> Self {
+        Self { db, clock, hasher, auth: Arc::new(auth), keys: Arc::new(keys) }
     }
 }

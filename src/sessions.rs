@@ -89,6 +89,49 @@ pub async fn delete_for_user(conn: &mut AnyConnection, user: &UserId, except_has
     Ok(r.rows_affected())
 }
 
+/// A live session of a user, as its owner and their admins see it.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    /// The stored hash: a handle to end the session, useless as a cookie.
+    pub id_hash: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub(crate) async fn list_for_user(db: &Db, user: &UserId, now: Timestamp) -> CoreResult<Vec<SessionInfo>> {
+    let rows = sqlx::query(
+        "SELECT id_hash, created_at, last_seen_at, client_ip, user_agent FROM sessions \
+         WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC LIMIT 100",
+    )
+    .bind(user.as_str())
+    .bind(now.as_millis())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SessionInfo {
+                id_hash: r.try_get("id_hash")?,
+                created_at: Timestamp::from_millis(r.try_get("created_at")?),
+                last_seen_at: Timestamp::from_millis(r.try_get("last_seen_at")?),
+                client_ip: r.try_get("client_ip")?,
+                user_agent: r.try_get("user_agent")?,
+            })
+        })
+        .collect()
+}
+
+/// Ends one session, only if it belongs to `user`; returns whether it did.
+pub(crate) async fn delete_one_of_user(conn: &mut AnyConnection, user: &UserId, id_hash: &str) -> CoreResult<bool> {
+    let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
+        .bind(user.as_str())
+        .bind(id_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
 /// Deletes expired sessions in bounded batches; returns how many went.
 pub(crate) async fn sweep_expired(db: &Db, now: Timestamp) -> CoreResult<u64> {
     let mut total = 0;

@@ -14,6 +14,12 @@ pub struct OrgCode(String);
 impl OrgCode {
     pub fn parse(raw: &str) -> CoreResult<OrgCode> {
         let s = raw.trim().to_ascii_lowercase();
+        if s.is_empty() {
+            return Err(CoreError::Invalid { field: "org_code", problem: "required" });
+        }
+        if s.len() > 32 {
+            return Err(CoreError::Invalid { field: "org_code", problem: "too_long" });
+        }
         let len_ok = (2..=32).contains(&s.len());
         let chars_ok = s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !len_ok || !chars_ok || s.starts_with('-') || s.ends_with('-') {
@@ -61,9 +67,21 @@ pub struct Tenant {
     pub status: TenantStatus,
     pub time_zone: String,
     pub created_at: Timestamp,
+    /// `YYYY-MM-DD`; absent for organisations created before contracts were recorded.
+    pub contract_start: Option<String>,
+    pub contacts: Contacts,
+    pub members_may_export: bool,
 }
 
-const COLUMNS: &str = "id, code, name, status, time_zone, created_at";
+/// Who to tell about notices and incidents (WP-2.15, 2.17).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contacts {
+    pub emails: Vec<String>,
+    pub phone: String,
+}
+
+const COLUMNS: &str = "id, code, name, status, time_zone, created_at, contract_start, contact_emails, \
+                       contact_phone, members_may_export";
 
 fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<Tenant> {
     Ok(Tenant {
@@ -73,6 +91,12 @@ fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<Tenant> {
         status: TenantStatus::parse(&r.try_get::<String, _>("status")?),
         time_zone: r.try_get("time_zone")?,
         created_at: Timestamp::from_millis(r.try_get("created_at")?),
+        contract_start: r.try_get("contract_start")?,
+        contacts: Contacts {
+            emails: r.try_get::<String, _>("contact_emails")?.lines().map(str::to_owned).collect(),
+            phone: r.try_get("contact_phone")?,
+        },
+        members_may_export: r.try_get::<i64, _>("members_may_export")? != 0,
     })
 }
 
@@ -96,24 +120,47 @@ pub async fn get(db: &Db, id: &TenantId) -> CoreResult<Option<Tenant>> {
 pub fn parse_name(raw: &str) -> CoreResult<String> {
     let s = raw.trim();
     let n = s.chars().count();
-    if n == 0 || n > 100 || s.chars().any(char::is_control) {
+    if n == 0 {
+        return Err(CoreError::Invalid { field: "name", problem: "required" });
+    }
+    if n > 100 {
+        return Err(CoreError::Invalid { field: "name", problem: "too_long" });
+    }
+    if s.chars().any(char::is_control) {
         return Err(CoreError::Invalid { field: "name", problem: "format" });
     }
     Ok(s.to_owned())
 }
 
+/// What a new organisation is created with.
+pub struct NewTenant {
+    pub code: OrgCode,
+    pub name: String,
+    pub contract_start: Option<String>,
+    pub contacts: Contacts,
+}
+
+#[cfg(test)]
 pub(crate) async fn insert(conn: &mut AnyConnection, code: &OrgCode, name: &str, now: Timestamp) -> CoreResult<Tenant> {
+    let new = NewTenant { code: code.clone(), name: name.to_owned(), contract_start: None, contacts: Contacts::default() };
+    insert_new(conn, &new, now).await
+}
+
+pub(crate) async fn insert_new(conn: &mut AnyConnection, new: &NewTenant, now: Timestamp) -> CoreResult<Tenant> {
     let tenant = Tenant {
         id: TenantId::generate(),
-        code: code.clone(),
-        name: name.to_owned(),
+        code: new.code.clone(),
+        name: new.name.clone(),
         status: TenantStatus::Active,
         time_zone: DEFAULT_TIME_ZONE.to_owned(),
         created_at: now,
+        contract_start: new.contract_start.clone(),
+        contacts: new.contacts.clone(),
+        members_may_export: false,
     };
     let r = sqlx::query(
-        "INSERT INTO tenants (id, code, name, status, time_zone, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING",
+        "INSERT INTO tenants (id, code, name, status, time_zone, created_at, contract_start, contact_emails, contact_phone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (code) DO NOTHING",
     )
     .bind(tenant.id.as_str())
     .bind(tenant.code.as_str())
@@ -121,12 +168,88 @@ pub(crate) async fn insert(conn: &mut AnyConnection, code: &OrgCode, name: &str,
     .bind(tenant.status.as_str())
     .bind(&tenant.time_zone)
     .bind(now.as_millis())
+    .bind(tenant.contract_start.clone())
+    .bind(tenant.contacts.emails.join("\n"))
+    .bind(&tenant.contacts.phone)
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() == 0 {
-        return Err(CoreError::Conflict("organisation code already exists"));
+        return Err(CoreError::Invalid { field: "org_code", problem: "taken" });
     }
     Ok(tenant)
+}
+
+/// A row of the operator's organisation list: metadata and counts only.
+#[derive(Clone, Debug)]
+pub struct TenantSummary {
+    pub tenant: Tenant,
+    pub user_count: i64,
+    /// The latest login of any of its accounts.
+    pub last_activity: Option<Timestamp>,
+}
+
+const SUMMARY: &str = "SELECT t.id, t.code, t.name, t.status, t.time_zone, t.created_at, t.contract_start, \
+     t.contact_emails, t.contact_phone, t.members_may_export, \
+     (SELECT COUNT(*) FROM users u WHERE u.tenant_id = t.id) AS user_count, \
+     (SELECT MAX(u.last_login_at) FROM users u WHERE u.tenant_id = t.id) AS last_activity FROM tenants t";
+
+fn summary_from_row(r: &sqlx::any::AnyRow) -> CoreResult<TenantSummary> {
+    Ok(TenantSummary {
+        tenant: from_row(r)?,
+        user_count: r.try_get("user_count")?,
+        last_activity: r.try_get::<Option<i64>, _>("last_activity")?.map(Timestamp::from_millis),
+    })
+}
+
+/// One page of organisations whose code or name contains `search`, by code.
+pub(crate) async fn list(db: &Db, search: &str, offset: i64, limit: i64) -> CoreResult<(Vec<TenantSummary>, i64)> {
+    let pattern = format!("%{}%", crate::users::like_escape(&search.trim().to_lowercase()));
+    let filter = "WHERE t.code LIKE $1 ESCAPE '\\' OR LOWER(t.name) LIKE $1 ESCAPE '\\'";
+    let rows = sqlx::query(&format!("{SUMMARY} {filter} ORDER BY t.code LIMIT $2 OFFSET $3"))
+        .bind(&pattern)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db.pool())
+        .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tenants t {filter}"))
+        .bind(&pattern)
+        .fetch_one(db.pool())
+        .await?;
+    Ok((rows.iter().map(summary_from_row).collect::<CoreResult<Vec<_>>>()?, total))
+}
+
+pub(crate) async fn summary(db: &Db, id: &TenantId) -> CoreResult<Option<TenantSummary>> {
+    let row = sqlx::query(&format!("{SUMMARY} WHERE t.id = $1")).bind(id.as_str()).fetch_optional(db.pool()).await?;
+    row.as_ref().map(summary_from_row).transpose()
+}
+
+pub(crate) async fn set_contacts(conn: &mut AnyConnection, id: &TenantId, contacts: &Contacts) -> CoreResult<()> {
+    sqlx::query("UPDATE tenants SET contact_emails = $1, contact_phone = $2 WHERE id = $3")
+        .bind(contacts.emails.join("\n"))
+        .bind(&contacts.phone)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn set_status(conn: &mut AnyConnection, id: &TenantId, status: TenantStatus) -> CoreResult<()> {
+    sqlx::query("UPDATE tenants SET status = $1 WHERE id = $2")
+        .bind(status.as_str())
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn set_settings(conn: &mut AnyConnection, id: &TenantId, members_may_export: bool, time_zone: &str) -> CoreResult<()> {
+    sqlx::query("UPDATE tenants SET members_may_export = $1, time_zone = $2 WHERE id = $3")
+        .bind(crate::db::flag(members_may_export))
+        .bind(time_zone)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,6 +15,12 @@ pub struct LoginName(String);
 impl LoginName {
     pub fn parse(raw: &str) -> CoreResult<LoginName> {
         let s = raw.trim().to_lowercase();
+        if s.is_empty() {
+            return Err(CoreError::Invalid { field: "login", problem: "required" });
+        }
+        if s.len() > 64 {
+            return Err(CoreError::Invalid { field: "login", problem: "too_long" });
+        }
         let ok = (1..=64).contains(&s.len())
             && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c));
         if !ok {
@@ -92,10 +98,20 @@ pub struct User {
     pub last_login_at: Option<Timestamp>,
     pub password_changed_at: Timestamp,
     pub created_at: Timestamp,
+    /// From this instant on the account cannot log in.
+    pub expires_at: Option<Timestamp>,
+    pub failed_logins: i64,
+}
+
+impl User {
+    /// Active, and not past its expiry.
+    pub fn may_log_in(&self, now: Timestamp) -> bool {
+        self.status == UserStatus::Active && self.expires_at.is_none_or(|e| now < e)
+    }
 }
 
 const COLUMNS: &str = "id, tenant_id, login, role, status, must_change_password, last_login_at, \
-                       password_changed_at, created_at, password_hash";
+                       password_changed_at, created_at, expires_at, failed_logins, password_hash";
 
 fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<(User, PasswordHashString)> {
     let role: String = r.try_get("role")?;
@@ -111,6 +127,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<(User, PasswordHashString)> {
         last_login_at: r.try_get::<Option<i64>, _>("last_login_at")?.map(Timestamp::from_millis),
         password_changed_at: Timestamp::from_millis(r.try_get("password_changed_at")?),
         created_at: Timestamp::from_millis(r.try_get("created_at")?),
+        expires_at: r.try_get::<Option<i64>, _>("expires_at")?.map(Timestamp::from_millis),
+        failed_logins: r.try_get("failed_logins")?,
     };
     Ok((user, PasswordHashString::from_db(r.try_get("password_hash")?)))
 }
@@ -149,6 +167,110 @@ pub async fn get(db: &Db, id: &UserId) -> CoreResult<Option<User>> {
     Ok(get_with_hash(db, id).await?.map(|(u, _)| u))
 }
 
+/// An account of this organisation (`None` for ids of other organisations).
+/// Reached only through [`crate::scope::TenantScope::user`].
+pub(crate) async fn get_in_tenant(db: &Db, tenant: &TenantId, id: &UserId) -> CoreResult<Option<User>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND tenant_id = $2"))
+        .bind(id.as_str())
+        .bind(tenant.as_str())
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(from_row).transpose()?.map(|(u, _)| u))
+}
+
+/// One page of an organisation's accounts (or of the operators when
+/// `tenant` is `None`), ordered by user ID, optionally filtered by a part of it.
+pub(crate) async fn list(
+    db: &Db,
+    tenant: Option<&TenantId>,
+    search: &str,
+    offset: i64,
+    limit: i64,
+) -> CoreResult<(Vec<User>, i64)> {
+    let pattern = format!("%{}%", like_escape(&search.trim().to_lowercase()));
+    let filter = match tenant {
+        Some(_) => "tenant_id = $1 AND login LIKE $2 ESCAPE '\\'",
+        None => "tenant_id IS NULL AND $1 = '' AND login LIKE $2 ESCAPE '\\'",
+    };
+    let tid = tenant.map(|t| t.as_str().to_owned()).unwrap_or_default();
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY login LIMIT $3 OFFSET $4"))
+        .bind(&tid)
+        .bind(&pattern)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db.pool())
+        .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
+        .bind(&tid)
+        .bind(&pattern)
+        .fetch_one(db.pool())
+        .await?;
+    let users = rows.iter().map(|r| from_row(r).map(|(u, _)| u)).collect::<CoreResult<Vec<_>>>()?;
+    Ok((users, total))
+}
+
+/// `%`, `_` and `\` typed into a search box match themselves.
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Active admins of an organisation other than `except` (inside the caller's transaction).
+pub(crate) async fn count_other_active_admins(conn: &mut AnyConnection, tenant: &TenantId, except: &UserId) -> CoreResult<i64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' AND id <> $2",
+    )
+    .bind(tenant.as_str())
+    .bind(except.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n)
+}
+
+/// Active operators other than `except`.
+pub(crate) async fn count_other_active_operators(conn: &mut AnyConnection, except: &UserId) -> CoreResult<i64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE tenant_id IS NULL AND role = 'operator' AND status = 'active' AND id <> $1",
+    )
+    .bind(except.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n)
+}
+
+pub(crate) async fn set_role(conn: &mut AnyConnection, id: &UserId, role: Role) -> CoreResult<()> {
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(id.as_str()).execute(&mut *conn).await?;
+    Ok(())
+}
+
+pub(crate) async fn set_expiry(conn: &mut AnyConnection, id: &UserId, at: Option<Timestamp>) -> CoreResult<()> {
+    sqlx::query("UPDATE users SET expires_at = $1 WHERE id = $2")
+        .bind(at.map(Timestamp::as_millis))
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn clear_failures(conn: &mut AnyConnection, id: &UserId) -> CoreResult<()> {
+    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1").bind(id.as_str()).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Deletes the account; its sessions and setup links go with it (cascade).
+pub(crate) async fn delete(conn: &mut AnyConnection, id: &UserId) -> CoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.as_str()).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM setup_tokens WHERE user_id = $1").bind(id.as_str()).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM users WHERE id = $1").bind(id.as_str()).execute(&mut *conn).await?;
+    Ok(())
+}
+
 pub(crate) struct NewUser<'a> {
     pub tenant_id: Option<&'a TenantId>,
     pub login: &'a LoginName,
@@ -171,7 +293,7 @@ pub(crate) async fn insert(conn: &mut AnyConnection, new: NewUser<'_>, now: Time
             .await?,
     };
     if exists.is_some() {
-        return Err(CoreError::Conflict("user id already exists"));
+        return Err(CoreError::Invalid { field: "login", problem: "taken" });
     }
     sqlx::query(
         "INSERT INTO users (id, tenant_id, login, password_hash, role, status, must_change_password, \

@@ -20,6 +20,7 @@ pub mod keys {
     pub const LAST_SEEN_AT: &str = "kura.seen_at";
     pub const CLIENT_IP: &str = "kura.ip";
     pub const USER_AGENT: &str = "kura.ua";
+    pub const VERIFIED_AT: &str = "kura.verified_at";
 }
 
 /// The actor of this request, resolved by the server before routing.
@@ -102,6 +103,7 @@ pub async fn start_session(
     session.insert(keys::USER_ID, actor.user_id.as_str()).await?;
     session.insert(keys::AUTHENTICATED_AT, now.as_millis()).await?;
     session.insert(keys::LAST_SEEN_AT, now.as_millis()).await?;
+    session.insert(keys::VERIFIED_AT, now.as_millis()).await?;
     if let Some(ip) = client.ip {
         session.insert(keys::CLIENT_IP, ip.to_string()).await?;
     }
@@ -116,10 +118,12 @@ pub async fn read_claims(session: &Session) -> Option<SessionClaims> {
     let uid: String = session.get(keys::USER_ID).await.ok()??;
     let auth_at: i64 = session.get(keys::AUTHENTICATED_AT).await.ok()??;
     let seen_at: i64 = session.get(keys::LAST_SEEN_AT).await.ok()??;
+    let verified_at: i64 = session.get(keys::VERIFIED_AT).await.ok().flatten().unwrap_or(auth_at);
     Some(SessionClaims {
         user_id: kura::ids::UserId::parse(&uid)?,
         authenticated_at: Timestamp::from_millis(auth_at),
         last_seen_at: Timestamp::from_millis(seen_at),
+        verified_at: Timestamp::from_millis(verified_at),
     })
 }
 

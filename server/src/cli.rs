@@ -38,6 +38,10 @@ pub struct GlobalOpts {
     /// Use PostgreSQL instead of the embedded SQLite (postgres://user@host/db).
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// File holding the master key; KURA_MASTER_KEY (64 hex digits or base64) takes precedence
+    /// (default: <data-dir>/master.key, created on first start, mode 0600).
+    #[arg(long, env = "KURA_MASTER_KEY_FILE", global = true)]
+    pub master_key_file: Option<PathBuf>,
     /// Write logs as JSON lines instead of human-readable text.
     #[arg(long, env = "KURA_LOG_JSON", global = true)]
     pub log_json: bool,
@@ -165,6 +169,13 @@ fn fail(message: &str) -> ExitCode {
 fn settings_from(global: &GlobalOpts) -> Settings {
     let mut s = Settings::for_data_dir(global.data_dir.clone());
     s.database_url = global.database_url.clone().filter(|u| !u.trim().is_empty());
+    // KURA_MASTER_KEY is read from the environment only: an argument would show in process lists.
+    let from_env = std::env::var("KURA_MASTER_KEY").ok().filter(|t| !t.trim().is_empty());
+    s.master_key = match (from_env, &global.master_key_file) {
+        (Some(text), _) => crate::config::MasterKeySource::Text(text),
+        (_, Some(path)) => crate::config::MasterKeySource::File(path.clone()),
+        _ => crate::config::MasterKeySource::Default,
+    };
     s
 }
 

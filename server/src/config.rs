@@ -26,6 +26,28 @@ pub struct Settings {
     pub auth: AuthPolicy,
     /// Password hashes computed at once.
     pub hash_concurrency: usize,
+    /// Where the master key comes from.
+    pub master_key: MasterKeySource,
+}
+
+/// The master key: given in the environment, or read from (and on first
+/// start created in) a file, `<data_dir>/master.key` by default.
+#[derive(Clone)]
+pub enum MasterKeySource {
+    Text(String),
+    File(PathBuf),
+    /// `<data_dir>/master.key`, generated on first start with a warning.
+    Default,
+}
+
+impl std::fmt::Debug for MasterKeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MasterKeySource::Text(_) => f.write_str("Text(<redacted>)"),
+            MasterKeySource::File(p) => write!(f, "File({})", p.display()),
+            MasterKeySource::Default => f.write_str("Default"),
+        }
+    }
 }
 
 impl Settings {
@@ -40,6 +62,26 @@ impl Settings {
             secure_cookies: false,
             auth: AuthPolicy::default(),
             hash_concurrency: kura::auth::password::PasswordHasher::default_concurrency(),
+            master_key: MasterKeySource::Default,
+        }
+    }
+
+    /// Loads the master key from its source.
+    pub fn load_master_key(&self) -> Result<kura::keys::MasterKey, String> {
+        let from_file = |path: &std::path::Path| {
+            let (key, created) = kura::keys::MasterKey::load_or_create_file(path).map_err(|e| e.to_string())?;
+            if created {
+                tracing::warn!(
+                    path = %path.display(),
+                    "generated a new master key: back it up apart from the database; without it the data cannot be read"
+                );
+            }
+            Ok(key)
+        };
+        match &self.master_key {
+            MasterKeySource::Text(t) => kura::keys::MasterKey::parse(t).map_err(|e| format!("KURA_MASTER_KEY: {e}")),
+            MasterKeySource::File(p) => from_file(p),
+            MasterKeySource::Default => from_file(&self.data_dir.join("master.key")),
         }
     }
 

@@ -107,13 +107,14 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), StartupError> {
 /// Opens the database and applies migrations.
 pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Services, StartupError> {
     settings.validate().map_err(StartupError::Config)?;
-    if settings.database_url.is_none() {
+    if settings.database_url.is_none() || matches!(settings.master_key, crate::config::MasterKeySource::Default) {
         prepare_data_dir(&settings.data_dir)?;
     }
+    let keys = settings.load_master_key().map_err(StartupError::Config)?;
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await.map_err(|e| StartupError::Migrate(format!("{e}")))?;
     let hasher = PasswordHasher::new(settings.hash_concurrency).map_err(|e| StartupError::Core(e.to_string()))?;
-    Ok(Services::new(db, clock, hasher, settings.auth.clone()))
+    Ok(Services::new(db, clock, hasher, settings.auth.clone(), keys))
 }
 
 pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Application, StartupError> {

@@ -18,7 +18,7 @@ use crate::ids::{TenantId, UserId};
 use crate::services::Services;
 use crate::sessions;
 use crate::tenants::{self, OrgCode, TenantStatus};
-use crate::users::{self, LoginName, Role, User, UserStatus};
+use crate::users::{self, LoginName, Role, User};
 use crate::Timestamp;
 use password::{check_new_password, Password, PasswordProblem};
 use throttle::{Admission, ThrottleKey, ThrottlePolicy};
@@ -33,6 +33,9 @@ pub struct Actor {
     /// Set when the password was chosen by someone else; everything but the
     /// password change is refused until it is changed.
     pub must_change_password: bool,
+    /// When this person last proved their password (login or re-entry);
+    /// operator changes need it to be recent.
+    pub verified_at: Timestamp,
 }
 
 impl Actor {
@@ -126,7 +129,7 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
     let password_ok = s.hasher.verify(&req.password, stored_hash).await?;
 
     let usable = found.as_ref().filter(|(user, tenant_active, _)| {
-        password_ok && user.status == UserStatus::Active && *tenant_active
+        password_ok && user.may_log_in(now) && *tenant_active
     });
     match usable {
         Some((user, _, _)) => {
@@ -140,7 +143,7 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
                 .target(user.id.to_string());
             audit::append(&mut tx, now, &ev).await?;
             tx.commit().await?;
-            Ok(actor_of(user))
+            Ok(actor_of(user, now))
         }
         None => {
             let mut tx = s.db.begin_write().await?;
@@ -192,13 +195,14 @@ async fn find_account(
     }
 }
 
-fn actor_of(user: &User) -> Actor {
+fn actor_of(user: &User, verified_at: Timestamp) -> Actor {
     Actor {
         user_id: user.id.clone(),
         tenant_id: user.tenant_id.clone(),
         role: user.role,
         login: user.login.as_str().to_owned(),
         must_change_password: user.must_change_password,
+        verified_at,
     }
 }
 
@@ -230,6 +234,8 @@ pub struct SessionClaims {
     pub user_id: UserId,
     pub authenticated_at: Timestamp,
     pub last_seen_at: Timestamp,
+    /// The last time the password was typed in this session (login or re-entry).
+    pub verified_at: Timestamp,
 }
 
 /// Why a session no longer stands.
@@ -254,7 +260,7 @@ pub async fn resolve_session(s: &Services, claims: &SessionClaims) -> CoreResult
     let Some(user) = users::get(&s.db, &claims.user_id).await? else {
         return Ok(Err(SessionEnd::AccountUnusable));
     };
-    if user.status != UserStatus::Active {
+    if !user.may_log_in(now) {
         return Ok(Err(SessionEnd::AccountUnusable));
     }
     if let Some(tid) = &user.tenant_id {
@@ -263,7 +269,7 @@ pub async fn resolve_session(s: &Services, claims: &SessionClaims) -> CoreResult
             _ => return Ok(Err(SessionEnd::AccountUnusable)),
         }
     }
-    Ok(Ok(actor_of(&user)))
+    Ok(Ok(actor_of(&user, claims.verified_at)))
 }
 
 pub struct PasswordChange {
@@ -321,6 +327,31 @@ pub async fn change_password(
     Ok(())
 }
 
+/// An operator types their password again before a privileged change
+/// (throttled and audited like a login). Returns the new verification time.
+pub async fn reverify(s: &Services, actor: &Actor, password: Password, client: &ClientInfo) -> CoreResult<Timestamp> {
+    let now = s.clock.now();
+    let Some((user, hash)) = users::get_with_hash(&s.db, &actor.user_id).await? else {
+        return Err(CoreError::NotAuthenticated);
+    };
+    let key = ThrottleKey::account(None, &format!("reauth\0{}", user.id));
+    if let Admission::Blocked { retry_after } = throttle::admit(&s.db, &key, &s.auth.account_throttle, now).await? {
+        return Err(CoreError::Throttled { retry_after });
+    }
+    let ok = password.expose().len() <= 4 * 128 && s.hasher.verify(&password, Some(&hash)).await?;
+    let (action, outcome) = if ok { (Action::Reauthenticated, Outcome::Success) } else { (Action::ReauthFailed, Outcome::Failure) };
+    let ev = AuditEvent::new(actor.audit_actor(), action, outcome)
+        .tenant(actor.tenant_id.as_ref())
+        .from_client(client)
+        .target(actor.user_id.to_string());
+    audit::record(&s.db, now, &ev).await?;
+    if !ok {
+        return Err(CoreError::Invalid { field: "current", problem: "wrong" });
+    }
+    throttle::clear(&s.db, &key).await?;
+    Ok(now)
+}
+
 /// Ends the session server-side and records it.
 pub async fn logout(s: &Services, actor: &Actor, session_hash: &str, client: &ClientInfo) -> CoreResult<()> {
     let now = s.clock.now();
@@ -365,6 +396,7 @@ pub async fn record_session_end(s: &Services, claims: &SessionClaims, why: Sessi
 mod tests {
     use super::*;
     use crate::provisioning::{self, InitialPassword};
+    use crate::users::UserStatus;
     use crate::testing::TestDb;
     use crate::ManualClock;
     use std::sync::Arc;
@@ -380,7 +412,13 @@ mod tests {
     async fn world() -> World {
         let t = TestDb::fresh().await;
         let clock = Arc::new(ManualClock::starting_now());
-        let s = Services::new(t.db.clone(), clock.clone(), password::PasswordHasher::new(2).expect("hasher"), AuthPolicy::default());
+        let s = Services::new(
+            t.db.clone(),
+            clock.clone(),
+            password::PasswordHasher::new(2).expect("hasher"),
+            AuthPolicy::default(),
+            crate::keys::MasterKey::generate(),
+        );
         provisioning::create_tenant(&s, &AuditActor::cli(), "acme", "Acme", &ClientInfo::cli()).await.expect("tenant");
         provisioning::create_user(
             &s,
@@ -485,7 +523,7 @@ mod tests {
         let w = world().await;
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let now = w.s.clock.now();
-        let claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: now, last_seen_at: now };
+        let claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: now, last_seen_at: now, verified_at: now };
         assert!(resolve_session(&w.s, &claims).await.expect("resolve").is_ok());
         provisioning::set_user_status(&w.s, &AuditActor::cli(), "acme", "taro", UserStatus::Disabled, &ClientInfo::cli())
             .await
@@ -499,7 +537,7 @@ mod tests {
         let w = world().await;
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let start = w.s.clock.now();
-        let mut claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: start, last_seen_at: start };
+        let mut claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: start, last_seen_at: start, verified_at: start };
         w.clock.advance(Duration::from_secs(31 * 60));
         assert_eq!(resolve_session(&w.s, &claims).await.expect("resolve"), Err(SessionEnd::Idle));
         // Active all along, but past the absolute limit.

@@ -140,6 +140,12 @@ pub async fn clear(db: &Db, key: &ThrottleKey) -> CoreResult<()> {
     Ok(())
 }
 
+/// An operator or admin unlocks an account (inside their transaction).
+pub(crate) async fn clear_in(conn: &mut sqlx::AnyConnection, key: &ThrottleKey) -> CoreResult<u64> {
+    let r = sqlx::query("DELETE FROM login_throttle WHERE key_hash = $1").bind(&key.0).execute(&mut *conn).await?;
+    Ok(r.rows_affected())
+}
+
 /// A successful login from an address: its attempt is not held against it.
 pub async fn refund(db: &Db, key: &ThrottleKey) -> CoreResult<()> {
     sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE key_hash = $1 AND failures > 0")
