@@ -37,6 +37,12 @@ impl Timestamp {
         Duration::from_millis(u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0))
     }
 
+    /// The calendar date (`YYYY-MM-DD`) of this instant in `time_zone`.
+    pub fn date_in(self, time_zone: &str) -> String {
+        let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        jiff::Timestamp::from_millisecond(self.0).map(|t| t.to_zoned(tz).date().to_string()).unwrap_or_default()
+    }
+
     /// Formats for people: `2026年11月28日 12:34` (ja) or `2026-11-28 12:34 JST` (en),
     /// in the given IANA time zone. Unknown zones fall back to Asia/Tokyo.
     pub fn display_in(self, time_zone: &str, english: bool) -> String {

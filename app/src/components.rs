@@ -97,6 +97,91 @@ pub fn TextField(id: &'static str, name: &'static str, label: Msg, autocomplete:
     }
 }
 
+/// A labelled input whose problem (from the last submission) is shown right
+/// under it and tied to it with `aria-describedby`.
+#[component]
+pub fn InputField(
+    id: &'static str,
+    name: &'static str,
+    label: Msg,
+    error: Signal<Option<ApiError>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] value: String,
+    #[prop(optional)] hint: Option<Msg>,
+    #[prop(default = true)] required: bool,
+    #[prop(default = 200)] maxlength: u32,
+) -> impl IntoView {
+    let lang = use_lang();
+    let message = move || error.get().and_then(|e| e.field_message(name, lang));
+    let described = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id>{label.text(lang)}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                required=required
+                maxlength=maxlength
+                autocomplete="off"
+                spellcheck="false"
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=described.clone()
+            />
+            {hint.map(|h| view! { <p class="hint">{h.text(lang)}</p> })}
+            <p class="field-error" id=described data-field=name>{message}</p>
+        </div>
+    }
+}
+
+/// The error of an action, plus the password prompt when an operator must
+/// re-enter it before a privileged change.
+#[component]
+pub fn ActionError(error: Signal<Option<ApiError>>) -> impl IntoView {
+    let lang = use_lang();
+    let reauth = ServerAction::<crate::api::ops::Reauthenticate>::new();
+    let needs = move || matches!(error.get(), Some(ApiError::ReauthRequired)) && reauth.value().get().is_none_or(|r| r.is_err());
+    let done = move || matches!(reauth.value().get(), Some(Ok(())));
+    view! {
+        <FormError error=error/>
+        <Show when=needs>
+            <div class="reauth" data-testid=testid::REAUTH_FORM>
+                <ActionForm action=reauth>
+                    <PasswordField id="reauth-password" name="password" label=Msg::YourPassword autocomplete="current-password"/>
+                    <FormError error=Signal::derive(move || reauth.value().get().and_then(|r| r.err()))/>
+                    <button type="submit" class="secondary">{Msg::Confirm.text(lang)}</button>
+                </ActionForm>
+            </div>
+        </Show>
+        <Show when=done>
+            <p class="notice">{Msg::ReauthDone.text(lang)}</p>
+        </Show>
+    }
+}
+
+/// Previous / next buttons for a paged list.
+#[component]
+pub fn Pager(page: RwSignal<i64>, pages: Signal<i64>, total: Signal<i64>) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <nav class="pager" aria-label=Msg::Pages.text(lang)>
+            <button type="button" disabled=move || page.get() <= 0 on:click=move |_| page.update(|p| *p -= 1)>
+                {Msg::Previous.text(lang)}
+            </button>
+            <span>
+                {move || Msg::PageOf.text(lang)
+                    .replace("{p}", &(page.get() + 1).to_string())
+                    .replace("{n}", &pages.get().to_string())
+                    .replace("{t}", &total.get().to_string())}
+            </span>
+            <button type="button" disabled=move || page.get() + 1 >= pages.get() on:click=move |_| page.update(|p| *p += 1)>
+                {Msg::Next.text(lang)}
+            </button>
+        </nav>
+    }
+}
+
 /// The error of the last submission, announced to screen readers.
 #[component]
 pub fn FormError(

@@ -16,7 +16,11 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use i18n::Lang;
-use pages::{ChangePasswordPage, HomePage, LoginPage, NotFound, OpsHomePage, OpsLoginPage};
+use pages::account::AccountPage;
+use pages::admin::{AdminPage, AdminSettingsPage, AdminUserPage};
+use pages::ops::{OpsHomePage, OpsOperatorsPage, OpsTenantPage, OpsUserPage};
+use pages::setup::SetupPage;
+use pages::{ChangePasswordPage, HomePage, LoginPage, NotFound, OpsLoginPage};
 
 /// The language of this request: the cookie on the server, `<html lang>` in
 /// the browser (which the server wrote from the same cookie).
@@ -76,6 +80,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/ops") view=OpsHomePage/>
                 <Route path=path!("/ops/login") view=OpsLoginPage/>
+                <Route path=path!("/ops/tenants/:id") view=OpsTenantPage/>
+                <Route path=path!("/ops/tenants/:id/users/:uid") view=OpsUserPage/>
+                <Route path=path!("/ops/operators") view=OpsOperatorsPage/>
+                <Route path=path!("/admin") view=AdminPage/>
+                <Route path=path!("/admin/users/:uid") view=AdminUserPage/>
+                <Route path=path!("/admin/settings") view=AdminSettingsPage/>
+                <Route path=path!("/account") view=AccountPage/>
+                <Route path=path!("/setup") view=SetupPage/>
                 <Route path=path!("/change-password") view=ChangePasswordPage/>
             </Routes>
         </Router>

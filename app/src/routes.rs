@@ -5,9 +5,30 @@ pub const HOME: &str = "/";
 pub const LOGIN: &str = "/login";
 pub const OPS_HOME: &str = "/ops";
 pub const OPS_LOGIN: &str = "/ops/login";
+pub const OPS_TENANTS: &str = "/ops/tenants";
+pub const OPS_OPERATORS: &str = "/ops/operators";
+pub const ADMIN: &str = "/admin";
+pub const ADMIN_USERS: &str = "/admin/users";
+pub const ADMIN_SETTINGS: &str = "/admin/settings";
+pub const ACCOUNT: &str = "/account";
 pub const CHANGE_PASSWORD: &str = "/change-password";
+/// `/setup#<token>`: the token stays in the fragment, so it never reaches
+/// server logs or a Referer header.
+pub const SETUP: &str = "/setup";
 /// `GET /lang/{ja|en}?next=/path` sets the language cookie and goes back.
 pub const LANG_PREFIX: &str = "/lang/";
+
+pub fn ops_tenant(tenant_id: &str) -> String {
+    format!("{OPS_TENANTS}/{tenant_id}")
+}
+
+/// An account's page: in the admin console, or in the operator console under its organisation.
+pub fn user_page(org: Option<&str>, user_id: &str) -> String {
+    match org {
+        Some(t) => format!("{OPS_TENANTS}/{t}/users/{user_id}"),
+        None => format!("{ADMIN_USERS}/{user_id}"),
+    }
+}
 
 pub mod testid {
     pub const LOGIN_FORM: &str = "login-form";
@@ -21,13 +42,44 @@ pub mod testid {
     pub const FORCED_CHANGE_NOTICE: &str = "forced-change-notice";
     pub const LANG_SWITCH: &str = "lang-switch";
     pub const OPS_HOME: &str = "ops-home";
+    pub const TENANT_FORM: &str = "tenant-form";
+    pub const TENANT_LIST: &str = "tenant-list";
+    pub const TENANT_FACTS: &str = "tenant-facts";
+    pub const ACCOUNT_FORM: &str = "account-form";
+    pub const ACCOUNT_LIST: &str = "account-list";
+    pub const ISSUED_PASSWORD: &str = "issued-password";
+    pub const ISSUED_LINK: &str = "issued-link";
+    pub const USER_FACTS: &str = "user-facts";
+    pub const USER_STATUS: &str = "user-status";
+    pub const DISABLE_USER: &str = "disable-user";
+    pub const ENABLE_USER: &str = "enable-user";
+    pub const SETUP_FORM: &str = "setup-form";
+    pub const SETUP_DONE: &str = "setup-done";
+    pub const SESSION_LIST: &str = "session-list";
+    pub const REAUTH_FORM: &str = "reauth-form";
+    pub const ADMIN_LINK: &str = "admin-link";
+    pub const ACCOUNT_LINK: &str = "account-link";
+    pub const SETTINGS_FORM: &str = "settings-form";
+    pub const OPERATOR_LIST: &str = "operator-list";
 }
 
 /// What the page rules need to know about the visitor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Visitor {
     pub operator: bool,
+    pub admin: bool,
     pub must_change_password: bool,
+}
+
+impl Visitor {
+    /// From the role's name (`operator`, `admin`, `member`, `viewer`).
+    pub fn from_role(role: &str, must_change_password: bool) -> Visitor {
+        Visitor { operator: role == "operator", admin: role == "admin", must_change_password }
+    }
+}
+
+fn under(path: &str, root: &str) -> bool {
+    path == root || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// The one rule for who may see which page: `Some(path)` sends the visitor
@@ -35,15 +87,25 @@ pub struct Visitor {
 /// client-side navigation. (Server functions check the actor themselves.)
 pub fn redirect_for(path: &str, visitor: Option<Visitor>) -> Option<&'static str> {
     let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
-    match (path, visitor) {
-        (LOGIN | OPS_LOGIN, _) => None,
-        (CHANGE_PASSWORD, None) => Some(LOGIN),
-        (CHANGE_PASSWORD, Some(_)) => None,
-        (_, Some(v)) if v.must_change_password && (path == HOME || path.starts_with(OPS_HOME)) => Some(CHANGE_PASSWORD),
-        (HOME, None) => Some(LOGIN),
-        (HOME, Some(v)) if v.operator => Some(OPS_HOME),
-        (p, None) if p == OPS_HOME || p.starts_with("/ops/") => Some(OPS_LOGIN),
-        (p, Some(v)) if (p == OPS_HOME || p.starts_with("/ops/")) && !v.operator => Some(HOME),
+    let ops = under(path, OPS_HOME);
+    let guarded = ops || under(path, ADMIN) || path == HOME || path == ACCOUNT || path == CHANGE_PASSWORD;
+    if !guarded || path == OPS_LOGIN {
+        return None;
+    }
+    let Some(v) = visitor else {
+        return Some(if ops { OPS_LOGIN } else { LOGIN });
+    };
+    if path == CHANGE_PASSWORD {
+        return None;
+    }
+    if v.must_change_password {
+        return Some(CHANGE_PASSWORD);
+    }
+    match (ops, under(path, ADMIN)) {
+        (true, _) if !v.operator => Some(HOME),
+        (_, true) if v.operator => Some(OPS_HOME),
+        (_, true) if !v.admin => Some(HOME),
+        _ if path == HOME && v.operator => Some(OPS_HOME),
         _ => None,
     }
 }
@@ -57,24 +119,38 @@ pub fn home_for(visitor: Visitor) -> &'static str {
 mod tests {
     use super::*;
 
-    const MEMBER: Visitor = Visitor { operator: false, must_change_password: false };
-    const OPERATOR: Visitor = Visitor { operator: true, must_change_password: false };
-    const TEMPORARY: Visitor = Visitor { operator: false, must_change_password: true };
+    const MEMBER: Visitor = Visitor { operator: false, admin: false, must_change_password: false };
+    const ADMIN_V: Visitor = Visitor { operator: false, admin: true, must_change_password: false };
+    const OPERATOR: Visitor = Visitor { operator: true, admin: false, must_change_password: false };
+    const TEMPORARY: Visitor = Visitor { operator: false, admin: false, must_change_password: true };
 
     #[test]
     fn visitors_who_are_not_logged_in_go_to_the_right_login_page() {
         assert_eq!(redirect_for(HOME, None), Some(LOGIN));
         assert_eq!(redirect_for(OPS_HOME, None), Some(OPS_LOGIN));
+        assert_eq!(redirect_for("/ops/tenants/x", None), Some(OPS_LOGIN));
         assert_eq!(redirect_for(CHANGE_PASSWORD, None), Some(LOGIN));
+        assert_eq!(redirect_for(ADMIN, None), Some(LOGIN));
+        assert_eq!(redirect_for(ACCOUNT, None), Some(LOGIN));
         assert_eq!(redirect_for(LOGIN, None), None);
+        assert_eq!(redirect_for(SETUP, None), None);
+        assert_eq!(redirect_for("/healthz", None), None, "only pages are guarded");
+        assert_eq!(redirect_for("/no-such-page", None), None);
     }
 
     #[test]
-    fn members_and_operators_stay_in_their_own_area() {
+    fn members_admins_and_operators_stay_in_their_own_area() {
         assert_eq!(redirect_for(HOME, Some(MEMBER)), None);
         assert_eq!(redirect_for(OPS_HOME, Some(MEMBER)), Some(HOME));
+        assert_eq!(redirect_for(ADMIN, Some(MEMBER)), Some(HOME));
+        assert_eq!(redirect_for("/admin/users/x", Some(MEMBER)), Some(HOME));
+        assert_eq!(redirect_for(ADMIN, Some(ADMIN_V)), None);
+        assert_eq!(redirect_for(OPS_HOME, Some(ADMIN_V)), Some(HOME));
         assert_eq!(redirect_for(HOME, Some(OPERATOR)), Some(OPS_HOME));
+        assert_eq!(redirect_for(ADMIN, Some(OPERATOR)), Some(OPS_HOME));
         assert_eq!(redirect_for(OPS_HOME, Some(OPERATOR)), None);
+        assert_eq!(redirect_for(ACCOUNT, Some(OPERATOR)), None);
+        assert_eq!(redirect_for("/administrator", Some(MEMBER)), None, "only the /admin tree is guarded");
     }
 
     #[test]
@@ -82,12 +158,13 @@ mod tests {
         assert_eq!(home_for(MEMBER), HOME);
         assert_eq!(home_for(OPERATOR), OPS_HOME);
         assert_eq!(home_for(TEMPORARY), CHANGE_PASSWORD);
-        assert_eq!(home_for(Visitor { operator: true, must_change_password: true }), CHANGE_PASSWORD);
+        assert_eq!(home_for(Visitor { operator: true, admin: false, must_change_password: true }), CHANGE_PASSWORD);
     }
 
     #[test]
     fn a_temporary_password_leads_to_the_change_page_first() {
         assert_eq!(redirect_for(HOME, Some(TEMPORARY)), Some(CHANGE_PASSWORD));
+        assert_eq!(redirect_for(ACCOUNT, Some(TEMPORARY)), Some(CHANGE_PASSWORD));
         assert_eq!(redirect_for(CHANGE_PASSWORD, Some(TEMPORARY)), None);
     }
 }

@@ -33,6 +33,9 @@ pub struct Ctx {
     pub client: ClientInfo,
     pub session: Option<Session>,
     pub actor: Option<Actor>,
+    pub lang: crate::i18n::Lang,
+    /// The request's `Origin` (checked same-origin by the server's CSRF layer).
+    pub origin: Option<String>,
 }
 
 pub fn ctx() -> Result<Ctx, ApiError> {
@@ -43,10 +46,60 @@ pub fn ctx() -> Result<Ctx, ApiError> {
         client: parts.extensions.get::<ClientInfo>().cloned().unwrap_or_default(),
         session: parts.extensions.get::<Session>().cloned(),
         actor: parts.extensions.get::<CurrentActor>().and_then(|a| a.0.clone()),
+        lang: parts
+            .headers
+            .get(http::header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .map(crate::i18n::Lang::from_cookie_header)
+            .unwrap_or_default(),
+        origin: parts.headers.get(http::header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned),
     })
 }
 
 impl Ctx {
+    /// The signed-in actor. (What they may do is the core policy's decision.)
+    pub fn actor(&self) -> Result<&Actor, ApiError> {
+        self.actor.as_ref().ok_or(ApiError::NotAuthenticated)
+    }
+
+    /// A time for people, in `time_zone`, in the page's language.
+    pub fn when(&self, at: Timestamp, time_zone: &str) -> String {
+        at.display_in(time_zone, self.lang == crate::i18n::Lang::En)
+    }
+
+    /// The organisation an account operation acts on: an operator names it
+    /// (`org`); everyone else acts on their own, and naming any other
+    /// organisation is "not found", like any id of another organisation.
+    pub async fn scope<'a>(&'a self, org: Option<&str>) -> Result<kura::scope::TenantScope<'a>, ApiError> {
+        let actor = self.actor()?;
+        let org = org.filter(|o| !o.is_empty());
+        if let (false, Some(o)) = (actor.is_operator(), org) {
+            if actor.tenant_id.as_ref().map(|t| t.as_str()) != Some(o) {
+                return Err(ApiError::NotFound);
+            }
+        }
+        let scope = if actor.is_operator() {
+            kura::scope::TenantScope::chosen_by_operator(&self.services, actor, org.unwrap_or_default()).await
+        } else {
+            kura::scope::TenantScope::own(&self.services, actor).await
+        };
+        scope.map_err(api_error)
+    }
+
+    /// The actor's own organisation (operators have none: forbidden).
+    pub async fn own_scope(&self) -> Result<kura::scope::TenantScope<'_>, ApiError> {
+        kura::scope::TenantScope::own(&self.services, self.actor()?).await.map_err(api_error)
+    }
+
+    /// Records a fresh password check in the session (operator re-entry).
+    pub async fn set_verified_at(&self, at: Timestamp) -> Result<(), ApiError> {
+        let session = self.session.as_ref().ok_or(ApiError::Internal)?;
+        session.insert(keys::VERIFIED_AT, at.as_millis()).await.map_err(|e| {
+            tracing::error!(error = %e, "could not update session");
+            ApiError::Internal
+        })
+    }
+
     /// The actor, who may be on their way to change a temporary password.
     pub fn require_actor_allowing_password_change(&self) -> Result<&Actor, ApiError> {
         self.actor.as_ref().ok_or(ApiError::NotAuthenticated)
@@ -67,7 +120,12 @@ impl Ctx {
 
 /// Where an account goes after logging in (the page rule of `routes`).
 pub fn home_of(actor: &Actor) -> &'static str {
-    routes::home_for(routes::Visitor { operator: actor.is_operator(), must_change_password: actor.must_change_password })
+    routes::home_for(visitor_of(actor))
+}
+
+/// The page rules' view of an actor.
+pub fn visitor_of(actor: &Actor) -> routes::Visitor {
+    routes::Visitor::from_role(actor.role.as_str(), actor.must_change_password)
 }
 
 /// Shared by the tenant and operator login endpoints.
@@ -144,7 +202,8 @@ pub fn api_error(e: CoreError) -> ApiError {
         CoreError::Forbidden => ApiError::Forbidden,
         CoreError::NotFound => ApiError::NotFound,
         CoreError::Invalid { field: "current", problem: "wrong" } => ApiError::CurrentPasswordWrong,
-        CoreError::Invalid { field, .. } => ApiError::Invalid { field: field.to_owned() },
+        CoreError::Invalid { field, problem } => ApiError::Invalid { field: field.to_owned(), problem: problem.to_owned() },
+        CoreError::ReauthRequired => ApiError::ReauthRequired,
         CoreError::WeakPassword(p) => {
             use kura::auth::password::PasswordProblem as P;
             let issue = match p {
@@ -160,7 +219,7 @@ pub fn api_error(e: CoreError) -> ApiError {
         CoreError::Busy => ApiError::Busy,
         CoreError::Conflict(what) => {
             tracing::info!(what, "conflict");
-            ApiError::Invalid { field: String::from("conflict") }
+            ApiError::Invalid { field: String::from("conflict"), problem: String::from("taken") }
         }
         other => {
             tracing::error!(error = ?other, cause = ?std::error::Error::source(&other), "request failed");

@@ -11,3 +11,11 @@ pub mod telemetry;
 
 pub use config::Settings;
 pub use startup::{build, Application, StartupError};
+
+/// The path of every registered server function (the registry the
+/// isolation tests enumerate, so a new function cannot go untested).
+pub fn server_function_paths() -> Vec<String> {
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
+    paths.sort();
+    paths
+}

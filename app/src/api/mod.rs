@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, Msg};
 
+pub mod account;
+pub mod accounts;
+pub mod ops;
+pub mod settings;
+pub mod setup;
+
 /// Why a new password was refused (mirrors the core's policy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PasswordIssue {
@@ -35,8 +41,13 @@ pub enum ApiError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// `field` names the form field (or `user` for rules about the account
+    /// as a whole); `problem` says what is wrong with it.
     #[error("invalid input")]
-    Invalid { field: String },
+    Invalid { field: String, problem: String },
+    /// An operator must type their password again before this change.
+    #[error("re-authentication required")]
+    ReauthRequired,
     #[error("current password wrong")]
     CurrentPasswordWrong,
     #[error("password refused")]
@@ -69,7 +80,9 @@ impl ApiError {
             ApiError::NotAuthenticated => Msg::NotAuthenticated,
             ApiError::Forbidden => Msg::Forbidden,
             ApiError::NotFound => Msg::NotFound,
+            ApiError::Invalid { field, problem } if field == "user" || field == "status" => problem_msg(problem),
             ApiError::Invalid { .. } => Msg::InvalidInput,
+            ApiError::ReauthRequired => Msg::ReauthRequired,
             ApiError::CurrentPasswordWrong => Msg::CurrentPasswordWrong,
             ApiError::WeakPassword { issue } => match issue {
                 PasswordIssue::TooShort => Msg::PasswordTooShort,
@@ -86,6 +99,49 @@ impl ApiError {
     }
 }
 
+/// What to say next to a field about `problem`.
+pub fn problem_msg(problem: &str) -> Msg {
+    match problem {
+        "required" => Msg::ProblemRequired,
+        "too_long" => Msg::ProblemTooLong,
+        "taken" => Msg::ProblemTaken,
+        "too_many" => Msg::ProblemTooMany,
+        "past" => Msg::ProblemPast,
+        "last_admin" => Msg::ProblemLastAdmin,
+        "last_operator" => Msg::ProblemLastOperator,
+        "self" => Msg::ProblemSelf,
+        "unknown" => Msg::ProblemUnknown,
+        "terminated" => Msg::ProblemTerminated,
+        _ => Msg::ProblemFormat,
+    }
+}
+
+impl ApiError {
+    /// The message for `field`, when this error is about it.
+    pub fn field_message(&self, field: &str, lang: Lang) -> Option<&'static str> {
+        match self {
+            ApiError::Invalid { field: f, problem } if f == field => Some(problem_msg(problem).text(lang)),
+            _ => None,
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    /// Zero-based.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Paged<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page.max(1)).max(1)
+    }
+}
+
 /// The signed-in account, for greeting it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -99,6 +155,10 @@ pub struct Account {
 impl Account {
     pub fn is_operator(&self) -> bool {
         self.role == "operator"
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
     }
 }
 

@@ -1,5 +1,11 @@
-//! The pages of the foundation: log in (organisation and operator), home,
-//! operator home, change password.
+//! The pages: log in (organisation and operator), home, change password, and
+//! the consoles in the submodules.
+
+pub mod account;
+pub mod accounts;
+pub mod admin;
+pub mod ops;
+pub mod setup;
 
 use leptos::prelude::*;
 use leptos::server_fn::client::Client;
@@ -16,7 +22,7 @@ use crate::components::{Frame, FormError, PasswordField, TextField};
 use crate::i18n::{use_lang, Msg};
 use crate::routes::{self, testid, Visitor};
 
-fn last_error<T, S>(value: S) -> Signal<Option<ApiError>>
+pub(crate) fn last_error<T, S>(value: S) -> Signal<Option<ApiError>>
 where
     T: Clone + Send + Sync + 'static,
     S: Get<Value = Option<Result<T, ApiError>>> + Send + Sync + 'static,
@@ -96,7 +102,7 @@ pub fn OpsLoginPage() -> impl IntoView {
 }
 
 #[component]
-fn LogoutButton() -> impl IntoView {
+pub(crate) fn LogoutButton() -> impl IntoView {
     let lang = use_lang();
     let action = ServerAction::<Logout>::new();
     view! {
@@ -106,7 +112,7 @@ fn LogoutButton() -> impl IntoView {
     }
 }
 
-fn role_label(role: &str) -> Msg {
+pub(crate) fn role_label(role: &str) -> Msg {
     match role {
         "operator" => Msg::RoleOperator,
         "admin" => Msg::RoleAdmin,
@@ -117,17 +123,14 @@ fn role_label(role: &str) -> Msg {
 
 /// Loads the signed-in account and shows `body`, unless the page rule
 /// (`routes::redirect_for`) sends this visitor elsewhere.
-fn signed_in(path: &'static str, body: fn(Account) -> AnyView) -> impl IntoView {
+pub(crate) fn signed_in(path: &'static str, body: fn(Account) -> AnyView) -> impl IntoView {
     let lang = use_lang();
     let me = Resource::new(|| (), |_| crate::api::me());
     view! {
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
             {move || Suspend::new(async move {
                 let account = me.await.ok().flatten();
-                let visitor = account.as_ref().map(|a| Visitor {
-                    operator: a.is_operator(),
-                    must_change_password: a.must_change_password,
-                });
+                let visitor = account.as_ref().map(|a| Visitor::from_role(&a.role, a.must_change_password));
                 match (routes::redirect_for(path, visitor), account) {
                     (None, Some(account)) => body(account),
                     (Some(to), _) => view! { <Redirect path=to/> }.into_any(),
@@ -160,35 +163,10 @@ pub fn HomePage() -> impl IntoView {
                     </dl>
                     <p class="muted">{Msg::SessionInfo.text(lang)}</p>
                     <nav class="actions">
-                        <A href=routes::CHANGE_PASSWORD>{Msg::ChangePassword.text(lang)}</A>
-                        <LogoutButton/>
-                    </nav>
-                }
-                .into_any()
-            })}
-        </Frame>
-    }
-}
-
-#[component]
-pub fn OpsHomePage() -> impl IntoView {
-    let lang = use_lang();
-    view! {
-        <Title text=Msg::OperatorConsole.text(lang)/>
-        <Frame>
-            {signed_in(routes::OPS_HOME, |me| {
-                let lang = use_lang();
-                view! {
-                    <h1 data-testid=testid::OPS_HOME>{Msg::OperatorConsole.text(lang)}</h1>
-                    <p>{Msg::OperatorConsoleIntro.text(lang)}</p>
-                    <dl class="facts">
-                        <dt>{Msg::LoggedInAs.text(lang)}</dt>
-                        <dd data-testid=testid::WHOAMI>{me.login.clone()}</dd>
-                        <dt>{Msg::Role.text(lang)}</dt>
-                        <dd>{Msg::RoleOperator.text(lang)}</dd>
-                    </dl>
-                    <nav class="actions">
-                        <A href=routes::CHANGE_PASSWORD>{Msg::ChangePassword.text(lang)}</A>
+                        {me.is_admin().then(|| view! {
+                            <A href=routes::ADMIN attr:data-testid=testid::ADMIN_LINK>{Msg::AdminConsole.text(lang)}</A>
+                        })}
+                        <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
                         <LogoutButton/>
                     </nav>
                 }

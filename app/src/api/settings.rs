@@ -1,0 +1,30 @@
+//! The organisation's settings (admins).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub members_may_export: bool,
+    pub time_zone: String,
+}
+
+#[server(prefix = "/api", endpoint = "settings/get")]
+pub async fn get_settings() -> Result<SettingsView, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let s = kura::console::settings::get(&ctx.services, &scope).await.map_err(crate::ssr::api_error)?;
+    Ok(SettingsView { members_may_export: s.members_may_export, time_zone: s.time_zone })
+}
+
+/// `members_may_export` is a checkbox: present (any value) means on.
+#[server(prefix = "/api", endpoint = "settings/save")]
+pub async fn save_settings(members_may_export: Option<String>, time_zone: String) -> Result<(), ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    kura::console::settings::save(&ctx.services, &scope, members_may_export.is_some(), &time_zone, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
+}

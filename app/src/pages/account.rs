@@ -1,0 +1,55 @@
+//! Everyone's own account: password and sessions.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::api::account::EndMySession;
+use crate::components::{FormError, Frame};
+use crate::i18n::{use_lang, Msg};
+use crate::pages::accounts::session_table;
+use crate::pages::{last_error, signed_in, LogoutButton};
+use crate::routes;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::MyAccount.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::ACCOUNT, |me| view! { <MyAccount login=me.login.clone() operator=me.is_operator()/> }.into_any())}
+        </Frame>
+    }
+}
+
+#[component]
+fn MyAccount(login: String, operator: bool) -> impl IntoView {
+    let lang = use_lang();
+    let end = ServerAction::<EndMySession>::new();
+    let sessions = Resource::new(move || end.version().get(), |_| crate::api::account::my_sessions());
+    let home = if operator { routes::OPS_HOME } else { routes::HOME };
+    view! {
+        <h1>{Msg::MyAccount.text(lang)} ": " {login}</h1>
+        <nav class="subnav">
+            <A href=home>{Msg::Home.text(lang)}</A>
+            <A href=routes::CHANGE_PASSWORD>{Msg::ChangePassword.text(lang)}</A>
+            <LogoutButton/>
+        </nav>
+        <section class="card">
+            <h2>{Msg::ActiveSessions.text(lang)}</h2>
+            <p class="hint">{Msg::SessionsHint.text(lang)}</p>
+            <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+                {move || sessions.get().map(|r| match r {
+                    Ok(list) => session_table(lang, list, move |id| view! {
+                        <ActionForm action=end>
+                            <input type="hidden" name="session" value=id/>
+                            <button type="submit">{Msg::EndSession.text(lang)}</button>
+                        </ActionForm>
+                    }.into_any()).into_any(),
+                    Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
+                })}
+            </Suspense>
+            <FormError error=last_error(end.value())/>
+        </section>
+    }
+}

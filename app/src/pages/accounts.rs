@@ -1,0 +1,321 @@
+//! The account management shared by the admin console (own organisation)
+//! and the operator console (an organisation the operator chose).
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::accounts::{
+    ChangeRole, CreateAccount, DeleteAccount, IssuedCredential, ResetAccountPassword,
+    RevokeAccountSessions, SetAccountEnabled, SetAccountExpiry, UnlockAccount,
+};
+use crate::components::{ActionError, InputField, Pager};
+use crate::i18n::{use_lang, Msg};
+use crate::pages::{last_error, role_label};
+use crate::routes::{self, testid};
+
+/// The hidden `org` field of every account form (empty in the admin console).
+fn org_input(org: &Option<String>) -> impl IntoView {
+    org.clone().map(|o| view! { <input type="hidden" name="org" value=o/> })
+}
+
+/// The new password or setup link, shown once to be passed on.
+#[component]
+pub fn IssuedBox(issued: Signal<Option<IssuedCredential>>) -> impl IntoView {
+    let lang = use_lang();
+    move || {
+        issued.get().map(|c| {
+            view! {
+                <div class="issued" role="status">
+                    {c.temporary_password.map(|p| view! {
+                        <p>{Msg::IssuedTemporary.text(lang)}</p>
+                        <code class="secret" data-testid=testid::ISSUED_PASSWORD>{p}</code>
+                    })}
+                    {c.setup_link.map(|l| view! {
+                        <p>{Msg::IssuedLink.text(lang)}</p>
+                        <code class="secret" data-testid=testid::ISSUED_LINK>{l}</code>
+                    })}
+                    {c.valid_until.map(|v| view! { <p class="hint">{Msg::ValidUntil.text(lang)} " " {v}</p> })}
+                    <p class="hint">{Msg::ShownOnce.text(lang)}</p>
+                </div>
+            }
+        })
+    }
+}
+
+/// Radio buttons: temporary password or setup link.
+fn method_choice(lang: crate::i18n::Lang, prefix: &'static str) -> impl IntoView {
+    view! {
+        <fieldset class="choice">
+            <legend>{Msg::FirstPasswordMethod.text(lang)}</legend>
+            <label><input type="radio" name="method" value="link" id=format!("{prefix}-link") checked/> {Msg::SetupLink.text(lang)}</label>
+            <label><input type="radio" name="method" value="temporary" id=format!("{prefix}-temporary")/> {Msg::TemporaryPassword.text(lang)}</label>
+        </fieldset>
+    }
+}
+
+fn role_select(lang: crate::i18n::Lang, id: &'static str, current: &str) -> impl IntoView {
+    let options = [("member", Msg::RoleMember), ("viewer", Msg::RoleViewer), ("admin", Msg::RoleAdmin)];
+    view! {
+        <select id=id name="role">
+            {options.into_iter().map(|(v, m)| view! { <option value=v selected=current == v>{m.text(lang)}</option> }).collect_view()}
+        </select>
+    }
+}
+
+/// Search, list and create accounts.
+#[component]
+pub fn AccountsPanel(org: Option<String>) -> impl IntoView {
+    let lang = use_lang();
+    let create = ServerAction::<CreateAccount>::new();
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(0i64);
+    let org_for_list = org.clone();
+    let list = Resource::new(
+        move || (search.get(), page.get(), create.version().get()),
+        move |(q, p, _)| crate::api::accounts::list_accounts(org_for_list.clone(), q, p),
+    );
+    let error = last_error(create.value());
+    let issued = Signal::derive(move || create.value().get().and_then(|r| r.ok()));
+    let total = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.total).unwrap_or(0));
+    let pages = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.pages()).unwrap_or(1));
+    let org_rows = org.clone();
+    view! {
+        <section class="card" data-testid=testid::ACCOUNT_FORM>
+            <h2>{Msg::NewAccount.text(lang)}</h2>
+            <ActionForm action=create>
+                {org_input(&org)}
+                <InputField id="new-login" name="login" label=Msg::UserId error=error maxlength=64 hint=Msg::LoginRules/>
+                <div class="field">
+                    <label for="new-role">{Msg::Role.text(lang)}</label>
+                    {role_select(lang, "new-role", "member")}
+                </div>
+                {method_choice(lang, "new")}
+                <ActionError error=error/>
+                <button type="submit" class="primary">{Msg::CreateAccount.text(lang)}</button>
+            </ActionForm>
+            <IssuedBox issued=issued/>
+        </section>
+        <section class="card">
+            <h2>{Msg::Accounts.text(lang)}</h2>
+            <div class="field">
+                <label for="account-search">{Msg::SearchByUserId.text(lang)}</label>
+                <input id="account-search" type="search" prop:value=search on:input=move |ev| {
+                    search.set(event_target_value(&ev));
+                    page.set(0);
+                }/>
+            </div>
+            <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+                {move || {
+                    let org = org_rows.clone();
+                    list.get().map(move |r| match r {
+                        Ok(p) if p.items.is_empty() => view! { <p class="muted">{Msg::NoneFound.text(lang)}</p> }.into_any(),
+                        Ok(p) => view! {
+                            <table data-testid=testid::ACCOUNT_LIST>
+                                <thead><tr>
+                                    <th>{Msg::UserId.text(lang)}</th><th>{Msg::Role.text(lang)}</th>
+                                    <th>{Msg::Status.text(lang)}</th><th>{Msg::LastLogin.text(lang)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {p.items.into_iter().map(|u| {
+                                        let href = routes::user_page(org.as_deref(), &u.id);
+                                        let status = status_text(lang, &u);
+                                        let login = u.login.clone();
+                                        view! {
+                                            <tr>
+                                                <td><A href=href>{login}</A></td>
+                                                <td>{role_label(&u.role).text(lang)}</td>
+                                                <td>{status}</td>
+                                                <td>{u.last_login.clone().unwrap_or_else(|| String::from("-"))}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
+                    })
+                }}
+            </Suspense>
+            <Pager page=page pages=pages total=total/>
+        </section>
+    }
+}
+
+fn status_text(lang: crate::i18n::Lang, u: &crate::api::accounts::UserRow) -> String {
+    let mut s = if u.enabled { Msg::StatusActive } else { Msg::StatusDisabled }.text(lang).to_owned();
+    if let Some(e) = &u.expires_on {
+        s.push_str(&format!(" ({} {e})", Msg::ExpiryDate.text(lang)));
+    }
+    s
+}
+
+/// One account: facts, restrictions, password reset, sessions, deletion.
+#[component]
+pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
+    let lang = use_lang();
+    let role = ServerAction::<ChangeRole>::new();
+    let enabled = ServerAction::<SetAccountEnabled>::new();
+    let expiry = ServerAction::<SetAccountExpiry>::new();
+    let reset = ServerAction::<ResetAccountPassword>::new();
+    let unlock = ServerAction::<UnlockAccount>::new();
+    let revoke = ServerAction::<RevokeAccountSessions>::new();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let (o, u) = (org.clone(), user_id.clone());
+    let user = Resource::new(
+        move || (role.version().get(), enabled.version().get(), expiry.version().get(), reset.version().get(), unlock.version().get()),
+        move |_| crate::api::accounts::get_account(o.clone(), u.clone()),
+    );
+    let (o, u) = (org.clone(), user_id.clone());
+    let sessions = Resource::new(
+        move || (revoke.version().get(), enabled.version().get(), reset.version().get()),
+        move |_| crate::api::accounts::account_sessions(o.clone(), u.clone()),
+    );
+    let deleted = move || matches!(delete.value().get(), Some(Ok(())));
+    let back = match &org {
+        Some(t) => routes::ops_tenant(t),
+        None => routes::ADMIN.to_owned(),
+    };
+    let errors = Signal::derive(move || {
+        [
+            role.value().get().and_then(|r| r.err()),
+            enabled.value().get().and_then(|r| r.err()),
+            expiry.value().get().and_then(|r| r.err()),
+            reset.value().get().and_then(|r| r.err()),
+            unlock.value().get().and_then(|r| r.err()),
+            revoke.value().get().and_then(|r| r.err()),
+            delete.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    });
+    let expiry_error = last_error(expiry.value());
+    let issued = Signal::derive(move || reset.value().get().and_then(|r| r.ok()));
+    let ids = StoredValue::new((org.clone(), user_id.clone()));
+    // The fields that name the account in every form of this page.
+    let hidden = move || {
+        let (o, u) = ids.get_value();
+        view! {
+            {org_input(&o)}
+            <input type="hidden" name="user_id" value=u/>
+        }
+    };
+    view! {
+        <p><A href=back.clone()>{Msg::BackToList.text(lang)}</A></p>
+        <Show when=deleted>
+            <p class="notice" role="status">{Msg::AccountDeleted.text(lang)}</p>
+        </Show>
+        <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+            {move || user.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
+                Ok(u) => view! {
+                    <h1>{Msg::Account.text(lang)} ": " {u.login.clone()}</h1>
+                    <dl class="facts" data-testid=testid::USER_FACTS>
+                        <dt>{Msg::Role.text(lang)}</dt><dd>{role_label(&u.role).text(lang)}</dd>
+                        <dt>{Msg::Status.text(lang)}</dt><dd data-testid=testid::USER_STATUS>{status_text(lang, &u)}</dd>
+                        <dt>{Msg::LastLogin.text(lang)}</dt><dd>{u.last_login.clone().unwrap_or_else(|| String::from("-"))}</dd>
+                        <dt>{Msg::Created.text(lang)}</dt><dd>{u.created.clone()}</dd>
+                        <dt>{Msg::FailedLogins.text(lang)}</dt><dd>{u.failed_logins}</dd>
+                    </dl>
+                    <section class="card">
+                        <h2>{Msg::Restrictions.text(lang)}</h2>
+                        <div class="row-actions">
+                            <ActionForm action=role>
+                                {hidden()}
+                                <label for="role">{Msg::Role.text(lang)}</label>
+                                {role_select(lang, "role", &u.role)}
+                                <button type="submit">{Msg::ChangeRole.text(lang)}</button>
+                            </ActionForm>
+                            <ActionForm action=enabled>
+                                {hidden()}
+                                <input type="hidden" name="enabled" value=(!u.enabled).to_string()/>
+                                {if u.enabled {
+                                    view! { <button type="submit" class="danger" data-testid=testid::DISABLE_USER>{Msg::Disable.text(lang)}</button> }.into_any()
+                                } else {
+                                    view! { <button type="submit" data-testid=testid::ENABLE_USER>{Msg::Enable.text(lang)}</button> }.into_any()
+                                }}
+                            </ActionForm>
+                            <ActionForm action=unlock>
+                                {hidden()}
+                                <button type="submit">{Msg::Unlock.text(lang)}</button>
+                            </ActionForm>
+                        </div>
+                        <ActionForm action=expiry>
+                            {hidden()}
+                            <InputField id="expires_on" name="expires_on" label=Msg::ExpiryDate error=expiry_error kind="date"
+                                value=u.expires_on.clone().unwrap_or_default() required=false hint=Msg::ExpiryHint/>
+                            <button type="submit">{Msg::SaveExpiry.text(lang)}</button>
+                        </ActionForm>
+                    </section>
+                }.into_any(),
+            })}
+        </Suspense>
+        <ActionError error=errors/>
+        <section class="card">
+            <h2>{Msg::ResetPassword.text(lang)}</h2>
+            <ActionForm action=reset>
+                {hidden()}
+                {method_choice(lang, "reset")}
+                <button type="submit">{Msg::ResetPassword.text(lang)}</button>
+            </ActionForm>
+            <IssuedBox issued=issued/>
+        </section>
+        <section class="card">
+            <h2>{Msg::ActiveSessions.text(lang)}</h2>
+            <Suspense fallback=|| ()>
+                {move || sessions.get().map(|r| match r {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">{Msg::NoSessions.text(lang)}</p> }.into_any(),
+                    Ok(list) => view! {
+                        {session_table(lang, list, move |id| view! {
+                            <ActionForm action=revoke>
+                                {hidden()}
+                                <input type="hidden" name="session" value=id/>
+                                <button type="submit">{Msg::EndSession.text(lang)}</button>
+                            </ActionForm>
+                        }.into_any())}
+                        <ActionForm action=revoke>
+                            {hidden()}
+                            <button type="submit" class="danger">{Msg::EndAllSessions.text(lang)}</button>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+        <section class="card danger-zone">
+            <h2>{Msg::DeleteAccount.text(lang)}</h2>
+            <p class="hint">{Msg::DeleteHint.text(lang)}</p>
+            <ActionForm action=delete>
+                {hidden()}
+                <button type="submit" class="danger">{Msg::DeleteAccount.text(lang)}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// A table of sessions; `end` renders the control that ends one.
+pub fn session_table(
+    lang: crate::i18n::Lang,
+    rows: Vec<crate::api::accounts::SessionRow>,
+    end: impl Fn(String) -> AnyView,
+) -> impl IntoView {
+    view! {
+        <table data-testid=testid::SESSION_LIST>
+            <thead><tr>
+                <th>{Msg::Device.text(lang)}</th><th>{Msg::IpAddress.text(lang)}</th>
+                <th>{Msg::LastSeen.text(lang)}</th><th>{Msg::Started.text(lang)}</th><th></th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|s| view! {
+                    <tr>
+                        <td>{s.device.clone()} {s.current.then(|| view! { <span class="tag">{Msg::ThisDevice.text(lang)}</span> })}</td>
+                        <td>{s.ip.clone()}</td>
+                        <td>{s.last_seen.clone()}</td>
+                        <td>{s.started.clone()}</td>
+                        <td>{(!s.current).then(|| end(s.id.clone()))}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,104 @@
+//! The organisation admin's console: accounts and settings of their own organisation.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::settings::SaveSettings;
+use crate::components::{ActionError, Frame, InputField};
+use crate::i18n::{use_lang, Lang, Msg};
+use crate::pages::accounts::{AccountsPanel, UserDetail};
+use crate::pages::{last_error, signed_in, LogoutButton};
+use crate::routes::{self, testid};
+
+fn admin_nav(lang: Lang) -> impl IntoView {
+    view! {
+        <nav class="subnav">
+            <A href=routes::HOME>{Msg::Home.text(lang)}</A>
+            <A href=routes::ADMIN>{Msg::Accounts.text(lang)}</A>
+            <A href=routes::ADMIN_SETTINGS>{Msg::Settings.text(lang)}</A>
+            <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
+            <LogoutButton/>
+        </nav>
+    }
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::AdminConsole.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::ADMIN, |me| {
+                let lang = use_lang();
+                view! {
+                    <h1>{Msg::AdminConsole.text(lang)} ": " {me.org_name.clone()}</h1>
+                    {admin_nav(lang)}
+                    <AccountsPanel org=None/>
+                }.into_any()
+            })}
+        </Frame>
+    }
+}
+
+#[component]
+pub fn AdminUserPage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::Account.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::ADMIN_USERS, |_| {
+                let lang = use_lang();
+                let user = use_params_map().read_untracked().get("uid").unwrap_or_default();
+                view! { {admin_nav(lang)} <UserDetail org=None user_id=user/> }.into_any()
+            })}
+        </Frame>
+    }
+}
+
+#[component]
+pub fn AdminSettingsPage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::Settings.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::ADMIN_SETTINGS, |_| view! { <Settings/> }.into_any())}
+        </Frame>
+    }
+}
+
+#[component]
+fn Settings() -> impl IntoView {
+    let lang = use_lang();
+    let save = ServerAction::<SaveSettings>::new();
+    let settings = Resource::new(move || save.version().get(), |_| crate::api::settings::get_settings());
+    let error = last_error(save.value());
+    view! {
+        <h1>{Msg::Settings.text(lang)}</h1>
+        {admin_nav(lang)}
+        <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+            {move || settings.get().map(|r| match r {
+                Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
+                Ok(s) => view! {
+                    <section class="card" data-testid=testid::SETTINGS_FORM>
+                        <ActionForm action=save>
+                            <div class="field checkbox">
+                                <label>
+                                    <input type="checkbox" name="members_may_export" value="on" checked=s.members_may_export/>
+                                    " " {Msg::MembersMayExport.text(lang)}
+                                </label>
+                                <p class="hint">{Msg::MembersMayExportHint.text(lang)}</p>
+                            </div>
+                            <InputField id="time_zone" name="time_zone" label=Msg::TimeZone error=error value=s.time_zone.clone()
+                                hint=Msg::TimeZoneHint maxlength=64/>
+                            <ActionError error=error/>
+                            {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">{Msg::Saved.text(lang)}</p> })}
+                            <button type="submit" class="primary">{Msg::SaveSettings.text(lang)}</button>
+                        </ActionForm>
+                    </section>
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}

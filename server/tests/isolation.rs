@@ -1,0 +1,297 @@
+//! Tenant isolation and the role × action matrix, over real HTTP, against
+//! every registered server function (SQLite and PostgreSQL per KURA_TEST_BACKEND).
+//!
+//! The functions are enumerated from the server-function registry: a new
+//! function without a row in `ROWS` fails `every_server_function_has_a_matrix_row`.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{spawn, TestApp, GOOD_PASSWORD};
+use kura::audit::{AuditActor, ClientInfo};
+use kura::auth::password::Password;
+use kura::policy::{allows, Permission};
+use kura::provisioning::{self, InitialPassword};
+use kura::users::Role;
+
+/// The ids a call may carry. `org` is an organisation id, `user` an account
+/// id, `session` a session handle.
+struct Ids {
+    org: String,
+    user: String,
+    session: String,
+}
+
+/// How to call one server function, and what it needs.
+struct Row {
+    path: &'static str,
+    /// `None`: open to anyone (login, setup) or to every signed-in person.
+    permission: Option<Permission>,
+    /// Whether it takes an id of an organisation's data (the isolation matrix).
+    takes_id: bool,
+    args: fn(&Ids) -> Vec<(&'static str, String)>,
+}
+
+fn none(_: &Ids) -> Vec<(&'static str, String)> {
+    Vec::new()
+}
+
+macro_rules! args {
+    ($($k:literal => $v:expr),* $(,)?) => { |ids: &Ids| { let _ = ids; vec![$(($k, $v(ids)),)*] } };
+}
+
+fn org(i: &Ids) -> String {
+    i.org.clone()
+}
+fn user(i: &Ids) -> String {
+    i.user.clone()
+}
+fn session(i: &Ids) -> String {
+    i.session.clone()
+}
+fn text(s: &'static str) -> impl Fn(&Ids) -> String {
+    move |_| s.to_owned()
+}
+
+use Permission as P;
+
+const ROWS: &[Row] = &[
+    Row { path: "/api/login", permission: None, takes_id: false, args: none },
+    Row { path: "/api/ops/login", permission: None, takes_id: false, args: none },
+    Row { path: "/api/logout", permission: None, takes_id: false, args: none },
+    Row { path: "/api/me", permission: None, takes_id: false, args: none },
+    Row { path: "/api/change-password", permission: Some(P::ManageOwnAccount), takes_id: false, args: none },
+    Row { path: "/api/setup/inspect", permission: None, takes_id: false, args: none },
+    Row { path: "/api/setup/complete", permission: None, takes_id: false, args: none },
+    Row { path: "/api/account/sessions", permission: Some(P::ManageOwnAccount), takes_id: false, args: none },
+    Row {
+        path: "/api/account/sessions/end",
+        permission: Some(P::ManageOwnAccount),
+        takes_id: true,
+        args: args!("session" => session),
+    },
+    Row { path: "/api/accounts/list", permission: Some(P::ViewAccounts), takes_id: true, args: args!("org" => org, "search" => text(""), "page" => text("0")) },
+    Row { path: "/api/accounts/get", permission: Some(P::ViewAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
+    Row {
+        path: "/api/accounts/create",
+        permission: Some(P::ManageAccounts),
+        takes_id: true,
+        args: args!("org" => org, "login" => text("intruder"), "role" => text("admin"), "method" => text("temporary")),
+    },
+    Row { path: "/api/accounts/role", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "role" => text("viewer")) },
+    Row { path: "/api/accounts/enabled", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "enabled" => text("false")) },
+    Row { path: "/api/accounts/expiry", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "expires_on" => text("2099-12-31")) },
+    Row { path: "/api/accounts/reset", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "method" => text("temporary")) },
+    Row { path: "/api/accounts/unlock", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
+    Row { path: "/api/accounts/delete", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
+    Row { path: "/api/accounts/sessions", permission: Some(P::ViewAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
+    Row {
+        path: "/api/accounts/sessions/revoke",
+        permission: Some(P::ManageAccounts),
+        takes_id: true,
+        args: args!("org" => org, "user_id" => user, "session" => session),
+    },
+    Row { path: "/api/settings/get", permission: Some(P::ViewTenantSettings), takes_id: false, args: none },
+    Row {
+        path: "/api/settings/save",
+        permission: Some(P::ManageTenantSettings),
+        takes_id: false,
+        args: args!("members_may_export" => text("on"), "time_zone" => text("UTC")),
+    },
+    Row { path: "/api/ops/tenants/list", permission: Some(P::ViewTenants), takes_id: false, args: args!("search" => text(""), "page" => text("0")) },
+    Row { path: "/api/ops/tenants/get", permission: Some(P::ViewTenants), takes_id: true, args: args!("tenant_id" => org) },
+    Row {
+        path: "/api/ops/tenants/create",
+        permission: Some(P::ManageTenants),
+        takes_id: false,
+        args: args!("org_code" => text("newco"), "name" => text("New Co"), "contract_start" => text("2026-04-01"),
+                    "emails" => text("info@newco.example"), "phone" => text("03-1234-5678")),
+    },
+    Row {
+        path: "/api/ops/tenants/contacts",
+        permission: Some(P::ManageTenants),
+        takes_id: true,
+        args: args!("tenant_id" => org, "emails" => text("x@evil.example"), "phone" => text("03-0000-0000")),
+    },
+    Row { path: "/api/ops/tenants/suspend", permission: Some(P::ManageTenants), takes_id: true, args: args!("tenant_id" => org, "suspended" => text("true")) },
+    Row { path: "/api/ops/operators/list", permission: Some(P::ViewOperators), takes_id: false, args: args!("search" => text(""), "page" => text("0")) },
+    Row { path: "/api/ops/operators/create", permission: Some(P::ManageOperators), takes_id: false, args: args!("login" => text("intruder")) },
+    Row { path: "/api/ops/operators/enabled", permission: Some(P::ManageOperators), takes_id: true, args: args!("user_id" => user, "enabled" => text("false")) },
+    Row { path: "/api/ops/reauth", permission: Some(P::ManageOperators), takes_id: false, args: args!("password" => text("not the password")) },
+];
+
+#[test]
+fn every_server_function_has_a_matrix_row() {
+    let registered = kura_server::server_function_paths();
+    assert!(registered.len() >= 20, "the registry is populated: {registered:?}");
+    for path in &registered {
+        assert!(ROWS.iter().any(|r| r.path == path), "server function {path} has no row in the isolation matrix");
+    }
+    for row in ROWS {
+        assert!(registered.iter().any(|p| p == row.path), "row {} names no registered function", row.path);
+    }
+}
+
+/// Two organisations with an admin, a member and a viewer each, an operator,
+/// and a signed-in client per role of organisation A (and the operator).
+struct World {
+    app: TestApp,
+    clients: Vec<(Role, reqwest::Client)>,
+    a: Ids,
+    b: Ids,
+}
+
+async fn user_id(app: &TestApp, org: &str, login: &str) -> String {
+    sqlx::query_scalar("SELECT u.id FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.code = $1 AND u.login = $2")
+        .bind(org)
+        .bind(login)
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn tenant_id(app: &TestApp, code: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM tenants WHERE code = $1").bind(code).fetch_one(app.db.db.pool()).await.unwrap()
+}
+
+async fn session_of(app: &TestApp, user: &str) -> String {
+    sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id = $1").bind(user).fetch_one(app.db.db.pool()).await.unwrap()
+}
+
+async fn world() -> World {
+    let app = spawn().await;
+    for org in ["acme", "beta"] {
+        app.create_tenant(org).await;
+        app.create_user(org, "boss", Role::Admin).await;
+        app.create_user(org, "taro", Role::Member).await;
+        app.create_user(org, "hana", Role::Viewer).await;
+    }
+    provisioning::create_operator(
+        &app.services,
+        &AuditActor::cli(),
+        "ops",
+        InitialPassword::Chosen(Password::new(GOOD_PASSWORD.into())),
+        &ClientInfo::cli(),
+    )
+    .await
+    .unwrap();
+    let mut clients = Vec::new();
+    for (role, login) in [(Role::Admin, "boss"), (Role::Member, "taro"), (Role::Viewer, "hana")] {
+        let c = common::browser(&app.base);
+        assert_eq!(app.login(&c, "acme", login, GOOD_PASSWORD).await.status(), 200);
+        clients.push((role, c));
+    }
+    let op = common::browser(&app.base);
+    let r = app.post_form(&op, "/api/ops/login", &[("login", "ops"), ("password", GOOD_PASSWORD)]).await;
+    assert_eq!(r.status(), 200);
+    clients.insert(0, (Role::Operator, op));
+    assert!(kura::policy::ALL_ROLES.iter().all(|r| clients.iter().any(|(c, _)| c == r)), "a client for every role");
+    // A session in B, so B has a session handle to aim at.
+    let b_client = common::browser(&app.base);
+    assert_eq!(app.login(&b_client, "beta", "taro", GOOD_PASSWORD).await.status(), 200);
+    let a_taro = user_id(&app, "acme", "taro").await;
+    let b_taro = user_id(&app, "beta", "taro").await;
+    let a = Ids { org: tenant_id(&app, "acme").await, session: session_of(&app, &a_taro).await, user: a_taro };
+    let b = Ids { org: tenant_id(&app, "beta").await, session: session_of(&app, &b_taro).await, user: b_taro };
+    World { app, clients, a, b }
+}
+
+/// Every row of every table a call could change, except the audit log and
+/// the session bookkeeping (last seen) that each request updates.
+async fn snapshot(app: &TestApp) -> Vec<String> {
+    let queries = [
+        "SELECT id || '|' || code || '|' || name || '|' || status || '|' || time_zone || '|' || contact_emails || '|' \
+         || contact_phone || '|' || members_may_export FROM tenants ORDER BY id",
+        "SELECT id || '|' || COALESCE(tenant_id, '') || '|' || login || '|' || password_hash || '|' || role || '|' || status \
+         || '|' || must_change_password || '|' || COALESCE(expires_at, -1) || '|' || failed_logins FROM users ORDER BY id",
+        "SELECT id_hash || '|' || COALESCE(user_id, '') FROM sessions ORDER BY id_hash",
+        "SELECT token_hash FROM setup_tokens ORDER BY token_hash",
+        "SELECT tenant_id || '|' || key_id FROM tenant_keys ORDER BY tenant_id",
+        "SELECT key_hash || '|' || failures FROM login_throttle ORDER BY key_hash",
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        let rows: Vec<String> = sqlx::query_scalar(q).fetch_all(app.db.db.pool()).await.unwrap();
+        out.extend(rows);
+    }
+    out
+}
+
+async fn call(app: &TestApp, client: &reqwest::Client, path: &str, args: &[(&'static str, String)]) -> (u16, String) {
+    let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.post_form(client, path, &form).await;
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The ids a role aims at when it reaches into B: operators act on A by
+/// choice and aim at B's accounts and sessions; A's people name B outright.
+fn foreign(w: &World, role: Role) -> Ids {
+    let org = if role == Role::Operator { w.a.org.clone() } else { w.b.org.clone() };
+    Ids { org, user: w.b.user.clone(), session: w.b.session.clone() }
+}
+
+fn nonexistent(w: &World, role: Role) -> Ids {
+    let org = if role == Role::Operator { w.a.org.clone() } else { uuid::Uuid::new_v4().to_string() };
+    Ids { org, user: uuid::Uuid::new_v4().to_string(), session: "0".repeat(64) }
+}
+
+#[tokio::test]
+async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_and_changes_nothing() {
+    let w = world().await;
+    let before = snapshot(&w.app).await;
+    let mut checked = 0;
+    for row in ROWS.iter().filter(|r| r.takes_id) {
+        for (role, client) in &w.clients {
+            // Operators work across organisations by design: an organisation id is
+            // theirs to choose, so for them only calls naming an account or a
+            // session of another organisation than the chosen one are foreign.
+            let names_account = (row.args)(&w.b).iter().any(|(_, v)| *v == w.b.user || *v == w.b.session);
+            if *role == Role::Operator && !names_account {
+                continue;
+            }
+            let (status, body) = call(&w.app, client, row.path, &(row.args)(&foreign(&w, *role))).await;
+            let (status_none, body_none) = call(&w.app, client, row.path, &(row.args)(&nonexistent(&w, *role))).await;
+            let what = format!("{} as {:?}", row.path, role);
+            assert_eq!((status, &body), (status_none, &body_none), "{what}: another organisation's id must look like no id at all");
+            let allowed = row.permission.is_some_and(|p| allows(*role, p));
+            if allowed {
+                assert_eq!((status, body.as_str()), (500, "\"NotFound\""), "{what}");
+            } else {
+                assert!(body == "\"NotFound\"" || body == "\"Forbidden\"", "{what}: {status} {body}");
+            }
+            assert_eq!(snapshot(&w.app).await, before, "{what} changed something");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "the matrix ran ({checked} calls)");
+    // Every signed-in client is still signed in: nothing above ended a session.
+    for (role, client) in &w.clients {
+        assert!(!w.app.me(client).await.is_null(), "{role:?} still signed in");
+    }
+}
+
+#[tokio::test]
+async fn each_role_is_refused_exactly_what_the_policy_table_refuses_and_nothing_changes() {
+    let w = world().await;
+    let before = snapshot(&w.app).await;
+    for row in ROWS {
+        let Some(permission) = row.permission else { continue };
+        for (role, client) in &w.clients {
+            if allows(*role, permission) {
+                continue;
+            }
+            // Own organisation's ids: the refusal comes from the policy, not from isolation.
+            let own = Ids { org: if *role == Role::Operator { w.a.org.clone() } else { String::new() }, ..w.a.clone_ids() };
+            let (status, body) = call(&w.app, client, row.path, &(row.args)(&own)).await;
+            assert_eq!((status, body.as_str()), (500, "\"Forbidden\""), "{} as {:?}", row.path, role);
+        }
+    }
+    assert_eq!(snapshot(&w.app).await, before);
+}
+
+impl Ids {
+    fn clone_ids(&self) -> Ids {
+        Ids { org: self.org.clone(), user: self.user.clone(), session: self.session.clone() }
+    }
+}
