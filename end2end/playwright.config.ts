@@ -10,6 +10,7 @@ if (!process.env.KURA_E2E_PORT) {
     .trim();
 }
 process.env.E2E_MEMBER_PASSWORD ??= 'correct horse battery staple';
+process.env.E2E_OPERATOR_PASSWORD ??= 'operators keep this one apart';
 const port = process.env.KURA_E2E_PORT;
 const baseURL = `http://127.0.0.1:${port}`;
 

@@ -16,10 +16,23 @@ mkdir -p "$data"
 export KURA_DATA_DIR="$data"
 unset DATABASE_URL
 
-"$bin" tenant create acme "アクメ株式会社" >/dev/null
-printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org acme --login taro --role member --password-stdin >/dev/null
+"$bin" tenant create sample "サンプル株式会社" >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sample --login taro --role member --password-stdin >/dev/null
 # A generated temporary password, as an operator would hand it over.
-"$bin" user create --org acme --login hanako --role member \
+"$bin" user create --org sample --login hanako --role member \
   | sed -n 's/^temporary password.*: //p' > "$data/e2e-hanako-temporary-password.txt"
+
+# A first, brief start creates the first operator (one-time password in the
+# data directory); only then a second operator with a known password is
+# added, so both exist before Playwright sees the server.
+"$bin" serve --bind 127.0.0.1:0 >"$data/first-start.log" 2>&1 &
+first=$!
+for _ in $(seq 1 100); do
+  [ -s "$data/initial-operator-password.txt" ] && break
+  sleep 0.1
+done
+kill "$first"
+wait "$first" || true
+printf '%s\n' "${E2E_OPERATOR_PASSWORD:?}" | "$bin" operator create e2e-ops --password-stdin >/dev/null
 
 exec "$bin" serve --bind "127.0.0.1:$port" --site-root "${LEPTOS_SITE_ROOT:-$root/target/site}" >"$data/server.log" 2>&1

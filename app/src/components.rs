@@ -20,6 +20,8 @@ pub fn use_hydrated() -> RwSignal<bool> {
 pub fn Frame(children: Children, #[prop(optional)] wide: bool) -> impl IntoView {
     let lang = use_lang();
     let location = use_location();
+    // Tests (and people reading the DOM) can tell when the page is interactive.
+    let hydrated = use_hydrated();
     let switch_href = move || {
         let path = location.pathname.get();
         format!("{LANG_PREFIX}{}?next={}", lang.other().code(), path)
@@ -31,7 +33,7 @@ pub fn Frame(children: Children, #[prop(optional)] wide: bool) -> impl IntoView 
                 {Msg::LanguageSwitch.text(lang)}
             </a>
         </header>
-        <main class=if wide { "page wide" } else { "page" }>{children()}</main>
+        <main class=if wide { "page wide" } else { "page" } data-hydrated=move || hydrated.get().to_string()>{children()}</main>
     }
 }
 

@@ -49,7 +49,7 @@ test('the login page is server-rendered, loads the WASM bundle and hydrates', as
 });
 
 test('a wrong password is refused with the generic message', async ({ page }) => {
-  await tenantLogin(page, 'acme', 'taro', 'definitely not it');
+  await tenantLogin(page, 'sample', 'taro', 'definitely not it');
   await expect(page.getByTestId(testid.loginError)).toHaveText(
     '組織コード、ユーザーID、またはパスワードが正しくありません。',
   );
@@ -57,10 +57,10 @@ test('a wrong password is refused with the generic message', async ({ page }) =>
 });
 
 test('a member logs in, sees their organisation, and logs out', async ({ page }) => {
-  await tenantLogin(page, 'acme', 'taro', memberPassword);
+  await tenantLogin(page, 'sample', 'taro', memberPassword);
   await expect(page).toHaveURL(routes.home);
   await expect(page.getByTestId(testid.whoami)).toHaveText('taro');
-  await expect(page.getByTestId(testid.orgName)).toContainText('アクメ株式会社');
+  await expect(page.getByTestId(testid.orgName)).toContainText('サンプル株式会社');
   await page.getByTestId(testid.logout).click();
   await expect(page).toHaveURL(routes.login);
   // The session is gone on the server: home sends us back to the login page.
@@ -71,7 +71,7 @@ test('a member logs in, sees their organisation, and logs out', async ({ page })
 test('a temporary password leads to the forced change first', async ({ page }) => {
   const temporary = readFileSync(join(dataDir, 'e2e-hanako-temporary-password.txt'), 'utf8').trim();
   expect(temporary.length).toBe(16);
-  await tenantLogin(page, 'acme', 'hanako', temporary);
+  await tenantLogin(page, 'sample', 'hanako', temporary);
   await expect(page).toHaveURL(routes.changePassword);
   await expect(page.getByTestId(testid.forcedChangeNotice)).toBeVisible();
   // A common password is refused with a reason.

@@ -37,13 +37,13 @@ pub fn OpsHomePage() -> impl IntoView {
     view! {
         <Title text=Msg::OperatorConsole.text(lang)/>
         <Frame wide=true>
-            {signed_in(routes::OPS_HOME, |_| view! { <OpsHome/> }.into_any())}
+            {signed_in(routes::OPS_HOME, |me| view! { <OpsHome login=me.login/> }.into_any())}
         </Frame>
     }
 }
 
 #[component]
-fn OpsHome() -> impl IntoView {
+fn OpsHome(login: String) -> impl IntoView {
     let lang = use_lang();
     let create = ServerAction::<CreateTenant>::new();
     let search = RwSignal::new(String::new());
@@ -63,6 +63,7 @@ fn OpsHome() -> impl IntoView {
     let pages = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.pages()).unwrap_or(1));
     view! {
         <h1 data-testid=testid::OPS_HOME>{Msg::OperatorConsole.text(lang)}</h1>
+        <p class="muted">{Msg::LoggedInAs.text(lang)} ": " <span data-testid=testid::WHOAMI>{login}</span></p>
         {ops_nav(lang)}
         <section class="card">
             <h2>{Msg::Organisations.text(lang)}</h2>
