@@ -27,13 +27,18 @@ pub struct TestApp {
 }
 
 pub async fn spawn() -> TestApp {
+    spawn_with_clock(Arc::new(SystemClock)).await
+}
+
+/// The server on a clock the test controls (re-authentication, expiry, timeouts).
+pub async fn spawn_with_clock(clock: Arc<dyn kura::Clock>) -> TestApp {
     let db = TestDb::fresh().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::for_data_dir(data_dir.path().to_path_buf());
     settings.bind = "127.0.0.1:0".parse().expect("addr");
     settings.database_url = Some(db.url.clone());
     settings.hash_concurrency = 2;
-    let app = kura_server::build(settings, Arc::new(SystemClock)).await.expect("build app");
+    let app = kura_server::build(settings, clock).await.expect("build app");
     let base = format!("http://{}", app.local_addr());
     let services = app.services.clone();
     tokio::spawn(app.run_until_stopped());
@@ -105,6 +110,42 @@ impl TestApp {
         .await
         .expect("user");
         created.temporary_password.expect("temporary").expose().to_owned()
+    }
+
+    pub async fn create_operator(&self, login: &str) {
+        provisioning::create_operator(
+            &self.services,
+            &AuditActor::cli(),
+            login,
+            InitialPassword::Chosen(Password::new(GOOD_PASSWORD.into())),
+            &ClientInfo::cli(),
+        )
+        .await
+        .expect("operator");
+    }
+
+    /// A new browser logged in as this operator.
+    pub async fn operator_client(&self, login: &str) -> reqwest::Client {
+        let c = browser(&self.base);
+        let r = self.post_form(&c, "/api/ops/login", &[("login", login), ("password", GOOD_PASSWORD)]).await;
+        assert_eq!(r.status(), 200, "operator login");
+        c
+    }
+
+    /// A new browser logged in to an organisation.
+    pub async fn member_client(&self, org: &str, login: &str, password: &str) -> reqwest::Client {
+        let c = browser(&self.base);
+        let r = self.login(&c, org, login, password).await;
+        assert_eq!(r.status(), 200, "login {org}/{login}");
+        c
+    }
+
+    /// Calls a server function with form arguments: (status, body as JSON).
+    pub async fn call(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let r = self.post_form(client, path, form).await;
+        let status = r.status().as_u16();
+        let text = r.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
     }
 
     pub async fn count(&self, table: &str) -> i64 {
