@@ -168,7 +168,7 @@ pub fn Pager(page: RwSignal<i64>, pages: Signal<i64>, total: Signal<i64>) -> imp
     let lang = use_lang();
     view! {
         <nav class="pager" aria-label=Msg::Pages.text(lang)>
-            <button type="button" disabled=move || page.get() <= 0 on:click=move |_| page.update(|p| *p -= 1)>
+            <button type="button" disabled=move || { page.get() <= 0 } on:click=move |_| page.update(|p| *p -= 1)>
                 {Msg::Previous.text(lang)}
             </button>
             <span>
@@ -177,7 +177,7 @@ pub fn Pager(page: RwSignal<i64>, pages: Signal<i64>, total: Signal<i64>) -> imp
                     .replace("{n}", &pages.get().to_string())
                     .replace("{t}", &total.get().to_string())}
             </span>
-            <button type="button" disabled=move || page.get() + 1 >= pages.get() on:click=move |_| page.update(|p| *p += 1)>
+            <button type="button" disabled=move || { page.get() + 1 >= pages.get() } on:click=move |_| page.update(|p| *p += 1)>
                 {Msg::Next.text(lang)}
             </button>
         </nav>

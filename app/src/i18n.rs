@@ -133,6 +133,7 @@ catalogue! {
     BackToList => ("← 一覧へ戻る", "← Back to the list"),
     ChangeRole => ("ロールを変更する", "Change role"),
     Confirm => ("確認する", "Confirm"),
+    ConfirmDelete => ("このアカウントを削除することを確認しました", "I understand this account will be deleted"),
     ContactEmails => ("連絡先メールアドレス", "Contact e-mail addresses"),
     ContactEmailsHint => ("お知らせやインシデントの通知先です。複数ある場合はカンマで区切ってください（5件まで）。", "Notices and incident reports go here. Separate several with commas (up to 5)."),
     ContactPhone => ("連絡先電話番号", "Contact phone"),

@@ -190,6 +190,14 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
         .next()
     });
     let expiry_error = last_error(expiry.value());
+    // A short confirmation after a change that only shows in the facts above.
+    let saved = move || {
+        [role.value().get(), enabled.value().get(), expiry.value().get(), unlock.value().get()]
+            .into_iter()
+            .flatten()
+            .any(|r| r.is_ok())
+            || revoke.value().get().is_some_and(|r| r.is_ok())
+    };
     let issued = Signal::derive(move || reset.value().get().and_then(|r| r.ok()));
     let ids = StoredValue::new((org.clone(), user_id.clone()));
     // The fields that name the account in every form of this page.
@@ -251,6 +259,9 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
             })}
         </Suspense>
         <ActionError error=errors/>
+        <Show when=move || saved() && errors.get().is_none()>
+            <p class="notice" role="status">{Msg::Saved.text(lang)}</p>
+        </Show>
         <section class="card">
             <h2>{Msg::ResetPassword.text(lang)}</h2>
             <ActionForm action=reset>
@@ -287,6 +298,8 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
             <p class="hint">{Msg::DeleteHint.text(lang)}</p>
             <ActionForm action=delete>
                 {hidden()}
+                // Not sent: the browser refuses to submit until it is ticked.
+                <label class="confirm"><input type="checkbox" required/> " " {Msg::ConfirmDelete.text(lang)}</label>
                 <button type="submit" class="danger">{Msg::DeleteAccount.text(lang)}</button>
             </ActionForm>
         </section>
