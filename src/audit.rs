@@ -51,7 +51,6 @@ pub enum Action {
     OperatorEnabled,
     Reauthenticated,
     ReauthFailed,
-    AccessDenied,
 }
 
 impl Action {
@@ -87,7 +86,6 @@ impl Action {
             Action::OperatorEnabled => "operator.enabled",
             Action::Reauthenticated => "reauth.succeeded",
             Action::ReauthFailed => "reauth.failed",
-            Action::AccessDenied => "access.denied",
         }
     }
 }

@@ -61,6 +61,9 @@ pub mod testid {
     pub const ACCOUNT_LINK: &str = "account-link";
     pub const SETTINGS_FORM: &str = "settings-form";
     pub const OPERATOR_LIST: &str = "operator-list";
+
+    /// Every id above, for the check that `end2end/tests/ids.ts` mirrors them.
+    pub const ALL: &[&str] = &[LOGIN_FORM, LOGIN_ERROR, PASSWORD_TOGGLE, WHOAMI, ORG_NAME, LOGOUT, CHANGE_PASSWORD_FORM, FORM_ERROR, FORCED_CHANGE_NOTICE, LANG_SWITCH, OPS_HOME, TENANT_FORM, TENANT_LIST, TENANT_FACTS, ACCOUNT_FORM, ACCOUNT_LIST, ISSUED_PASSWORD, ISSUED_LINK, USER_FACTS, USER_STATUS, DISABLE_USER, ENABLE_USER, SETUP_FORM, SETUP_DONE, SESSION_LIST, REAUTH_FORM, ADMIN_LINK, ACCOUNT_LINK, SETTINGS_FORM, OPERATOR_LIST];
 }
 
 /// What the page rules need to know about the visitor.
@@ -159,6 +162,17 @@ mod tests {
         assert_eq!(home_for(OPERATOR), OPS_HOME);
         assert_eq!(home_for(TEMPORARY), CHANGE_PASSWORD);
         assert_eq!(home_for(Visitor { operator: true, admin: false, must_change_password: true }), CHANGE_PASSWORD);
+    }
+
+    #[test]
+    fn the_playwright_ids_mirror_these_ones() {
+        let ts = include_str!("../../end2end/tests/ids.ts");
+        for id in testid::ALL {
+            assert!(ts.contains(&format!("'{id}'")), "end2end/tests/ids.ts lacks the test id {id}");
+        }
+        for path in [HOME, LOGIN, OPS_HOME, OPS_LOGIN, ADMIN, ACCOUNT, CHANGE_PASSWORD] {
+            assert!(ts.contains(&format!("'{path}'")), "end2end/tests/ids.ts lacks the route {path}");
+        }
     }
 
     #[test]
