@@ -37,6 +37,22 @@ impl<'a> TenantScope<'a> {
         Ok(TenantScope { actor, tenant })
     }
 
+    /// The scope of a request that may name an organisation: an operator
+    /// names the one they act on; anyone else acts on their own, and naming
+    /// any other organisation is `NotFound`, like any id of another organisation.
+    pub async fn for_request(s: &Services, actor: &'a Actor, org: Option<&str>) -> CoreResult<TenantScope<'a>> {
+        let org = org.map(str::trim).filter(|o| !o.is_empty());
+        if actor.is_operator() {
+            return Self::chosen_by_operator(s, actor, org.unwrap_or_default()).await;
+        }
+        if let Some(o) = org {
+            if actor.tenant_id.as_ref().map(TenantId::as_str) != Some(o) {
+                return Err(CoreError::NotFound);
+            }
+        }
+        Self::own(s, actor).await
+    }
+
     /// The policy check every operation on the scope starts with.
     pub fn authorize(&self, s: &Services, permission: Permission) -> CoreResult<()> {
         policy::authorize(self.actor, permission, s.clock.now())

@@ -67,23 +67,9 @@ impl Ctx {
         at.display_in(time_zone, self.lang == crate::i18n::Lang::En)
     }
 
-    /// The organisation an account operation acts on: an operator names it
-    /// (`org`); everyone else acts on their own, and naming any other
-    /// organisation is "not found", like any id of another organisation.
+    /// The organisation an account operation acts on (`TenantScope::for_request`).
     pub async fn scope<'a>(&'a self, org: Option<&str>) -> Result<kura::scope::TenantScope<'a>, ApiError> {
-        let actor = self.actor()?;
-        let org = org.filter(|o| !o.is_empty());
-        if let (false, Some(o)) = (actor.is_operator(), org) {
-            if actor.tenant_id.as_ref().map(|t| t.as_str()) != Some(o) {
-                return Err(ApiError::NotFound);
-            }
-        }
-        let scope = if actor.is_operator() {
-            kura::scope::TenantScope::chosen_by_operator(&self.services, actor, org.unwrap_or_default()).await
-        } else {
-            kura::scope::TenantScope::own(&self.services, actor).await
-        };
-        scope.map_err(api_error)
+        kura::scope::TenantScope::for_request(&self.services, self.actor()?, org).await.map_err(api_error)
     }
 
     /// The actor's own organisation (operators have none: forbidden).

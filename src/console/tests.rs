@@ -181,6 +181,11 @@ async fn members_and_admins_cannot_choose_an_organisation_like_an_operator() {
     let boss = log_in(&w, "acme", "boss", GOOD).await.expect("login");
     let tid = boss.tenant_id.clone().expect("tenant").to_string();
     assert!(matches!(TenantScope::chosen_by_operator(&w.s, &boss, &tid).await, Err(CoreError::Forbidden)));
+    let beta = log_in(&w, "beta", "boss", GOOD).await.expect("login");
+    let beta_id = beta.tenant_id.clone().expect("tenant").to_string();
+    assert!(matches!(TenantScope::for_request(&w.s, &boss, Some(&beta_id)).await, Err(CoreError::NotFound)));
+    assert!(TenantScope::for_request(&w.s, &boss, Some(&tid)).await.is_ok(), "naming one's own organisation is fine");
+    assert!(TenantScope::for_request(&w.s, &boss, None).await.is_ok());
     let taro = log_in(&w, "acme", "taro", GOOD).await.expect("login");
     let scope = TenantScope::own(&w.s, &taro).await.expect("own scope");
     assert!(matches!(accounts::list(&w.s, &scope, "", 0).await, Err(CoreError::Forbidden)));
