@@ -221,12 +221,15 @@ fn Operators() -> impl IntoView {
     let lang = use_lang();
     let create = ServerAction::<CreateOperator>::new();
     let enabled = ServerAction::<SetOperatorEnabled>::new();
+    let page = RwSignal::new(0i64);
     let list = Resource::new(
-        move || (create.version().get(), enabled.version().get()),
-        |_| crate::api::ops::list_operators(String::new(), 0),
+        move || (page.get(), create.version().get(), enabled.version().get()),
+        |(p, _, _)| crate::api::ops::list_operators(String::new(), p),
     );
     let error = last_error(create.value());
     let enabled_error = last_error(enabled.value());
+    let total = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.total).unwrap_or(0));
+    let pages = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.pages()).unwrap_or(1));
     view! {
         <h1>{Msg::Operators.text(lang)}</h1>
         {ops_nav(lang)}
@@ -257,6 +260,7 @@ fn Operators() -> impl IntoView {
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
                 })}
             </Suspense>
+            <Pager page=page pages=pages total=total/>
             <ActionError error=enabled_error/>
         </section>
         <section class="card">
