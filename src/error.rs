@@ -41,6 +41,9 @@ pub enum CoreError {
     /// An operator action needs the operator's password again (last check too old).
     #[error("re-authentication required")]
     ReauthRequired,
+    /// The organisation's IP allowlist does not include the client's address.
+    #[error("network not allowed for this organisation")]
+    NetworkDenied,
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod input;
 pub mod keys;
+pub mod network;
 pub mod policy;
 pub mod provisioning;
 pub mod scope;

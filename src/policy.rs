@@ -27,6 +27,9 @@ pub enum Permission {
     ReadPeople,
     WritePeople,
     DeletePeople,
+    /// The organisation's IP allowlist.
+    ViewAllowlist,
+    ManageAllowlist,
     /// Export for everyone the table allows; members also when their organisation allows it.
     ExportPeople,
 }
@@ -52,12 +55,14 @@ pub const POLICY: &[(Permission, &[Role])] = &[
     (P::WritePeople, &[Admin, Member]),
     (P::DeletePeople, &[Admin]),
     (P::ExportPeople, &[Admin]),
+    (P::ViewAllowlist, &[Operator, Admin]),
+    (P::ManageAllowlist, &[Operator, Admin]),
 ];
 
 pub const ALL_ROLES: [Role; 4] = [Operator, Admin, Member, Viewer];
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 16] = [
         P::ManageOwnAccount,
         P::ViewOwnTenant,
         P::ViewAccounts,
@@ -72,6 +77,8 @@ impl Permission {
         P::WritePeople,
         P::DeletePeople,
         P::ExportPeople,
+        P::ViewAllowlist,
+        P::ManageAllowlist,
     ];
 
     /// Changes something (as opposed to reading).
@@ -86,6 +93,7 @@ impl Permission {
                 | P::WritePeople
                 | P::DeletePeople
                 | P::ExportPeople
+                | P::ManageAllowlist
         )
     }
 }
@@ -152,7 +160,14 @@ mod tests {
 
     #[test]
     fn members_cannot_manage_users_or_settings() {
-        for p in [P::ViewAccounts, P::ManageAccounts, P::ManageTenantSettings, P::ManageTenants, P::ManageOperators] {
+        for p in [
+            P::ViewAccounts,
+            P::ManageAccounts,
+            P::ManageTenantSettings,
+            P::ManageTenants,
+            P::ManageOperators,
+            P::ManageAllowlist,
+        ] {
             assert!(!allows(Member, p), "{p:?}");
         }
         assert!(allows(Member, P::WritePeople));

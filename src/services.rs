@@ -7,6 +7,7 @@ use crate::auth::AuthPolicy;
 use crate::clock::{Clock, SharedClock};
 use crate::db::Db;
 use crate::keys::MasterKey;
+use crate::network::{AllowlistCache, NetworkPolicy};
 
 /// The core's dependencies: the database, the clock, the password hasher,
 /// the authentication policy and the master key. Cheap to clone.
@@ -18,10 +19,21 @@ pub struct Services {
     pub auth: Arc<AuthPolicy>,
     /// Wraps every organisation's data key.
     pub keys: Arc<MasterKey>,
+    /// Platform rules for organisations' IP allowlists.
+    pub network: NetworkPolicy,
+    pub allowlists: Arc<AllowlistCache>,
 }
 
 impl Services {
     pub fn new(db: Db, clock: Arc<dyn Clock>, hasher: PasswordHasher, auth: AuthPolicy, keys: MasterKey) -> Self {
-        Self { db, clock, hasher, auth: Arc::new(auth), keys: Arc::new(keys) }
+        Self {
+            db,
+            clock,
+            hasher,
+            auth: Arc::new(auth),
+            keys: Arc::new(keys),
+            network: NetworkPolicy::default(),
+            allowlists: Arc::new(AllowlistCache::default()),
+        }
     }
 }

@@ -17,13 +17,20 @@ pub fn use_hydrated() -> RwSignal<bool> {
 
 /// The page frame: header with the product name and the language switch.
 #[component]
-pub fn Frame(children: Children, #[prop(optional)] wide: bool) -> impl IntoView {
+pub fn Frame(
+    children: Children,
+    #[prop(optional)] wide: bool,
+    /// Where the language switch returns to instead of this page (the 404
+    /// page returns to the login page, so it never echoes the missing path).
+    #[prop(optional)]
+    lang_return: Option<&'static str>,
+) -> impl IntoView {
     let lang = use_lang();
     let location = use_location();
     // Tests (and people reading the DOM) can tell when the page is interactive.
     let hydrated = use_hydrated();
     let switch_href = move || {
-        let path = location.pathname.get();
+        let path = lang_return.map(str::to_owned).unwrap_or_else(|| location.pathname.get());
         format!("{LANG_PREFIX}{}?next={}", lang.other().code(), path)
     };
     view! {

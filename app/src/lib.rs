@@ -18,6 +18,7 @@ use leptos_router::path;
 use i18n::Lang;
 use pages::account::AccountPage;
 use pages::admin::{AdminPage, AdminSettingsPage, AdminUserPage};
+use pages::network::AdminNetworkPage;
 use pages::ops::{OpsHomePage, OpsOperatorsPage, OpsTenantPage, OpsUserPage};
 use pages::setup::SetupPage;
 use pages::{ChangePasswordPage, HomePage, LoginPage, NotFound, OpsLoginPage};
@@ -86,6 +87,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin") view=AdminPage/>
                 <Route path=path!("/admin/users/:uid") view=AdminUserPage/>
                 <Route path=path!("/admin/settings") view=AdminSettingsPage/>
+                <Route path=path!("/admin/network") view=AdminNetworkPage/>
                 <Route path=path!("/account") view=AccountPage/>
                 <Route path=path!("/setup") view=SetupPage/>
                 <Route path=path!("/change-password") view=ChangePasswordPage/>

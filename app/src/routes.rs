@@ -10,6 +10,7 @@ pub const OPS_OPERATORS: &str = "/ops/operators";
 pub const ADMIN: &str = "/admin";
 pub const ADMIN_USERS: &str = "/admin/users";
 pub const ADMIN_SETTINGS: &str = "/admin/settings";
+pub const ADMIN_NETWORK: &str = "/admin/network";
 pub const ACCOUNT: &str = "/account";
 pub const CHANGE_PASSWORD: &str = "/change-password";
 /// `/setup#<token>`: the token stays in the fragment, so it never reaches
@@ -61,9 +62,13 @@ pub mod testid {
     pub const ACCOUNT_LINK: &str = "account-link";
     pub const SETTINGS_FORM: &str = "settings-form";
     pub const OPERATOR_LIST: &str = "operator-list";
+    pub const ALLOWLIST: &str = "allowlist";
+    pub const ALLOWLIST_EMPTY: &str = "allowlist-empty";
+    pub const ALLOWLIST_ENTRIES: &str = "allowlist-entries";
+    pub const YOUR_ADDRESS: &str = "your-address";
 
     /// Every id above, for the check that `end2end/tests/ids.ts` mirrors them.
-    pub const ALL: &[&str] = &[LOGIN_FORM, LOGIN_ERROR, PASSWORD_TOGGLE, WHOAMI, ORG_NAME, LOGOUT, CHANGE_PASSWORD_FORM, FORM_ERROR, FORCED_CHANGE_NOTICE, LANG_SWITCH, OPS_HOME, TENANT_FORM, TENANT_LIST, TENANT_FACTS, ACCOUNT_FORM, ACCOUNT_LIST, ISSUED_PASSWORD, ISSUED_LINK, USER_FACTS, USER_STATUS, DISABLE_USER, ENABLE_USER, SETUP_FORM, SETUP_DONE, SESSION_LIST, REAUTH_FORM, ADMIN_LINK, ACCOUNT_LINK, SETTINGS_FORM, OPERATOR_LIST];
+    pub const ALL: &[&str] = &[LOGIN_FORM, LOGIN_ERROR, PASSWORD_TOGGLE, WHOAMI, ORG_NAME, LOGOUT, CHANGE_PASSWORD_FORM, FORM_ERROR, FORCED_CHANGE_NOTICE, LANG_SWITCH, OPS_HOME, TENANT_FORM, TENANT_LIST, TENANT_FACTS, ACCOUNT_FORM, ACCOUNT_LIST, ISSUED_PASSWORD, ISSUED_LINK, USER_FACTS, USER_STATUS, DISABLE_USER, ENABLE_USER, SETUP_FORM, SETUP_DONE, SESSION_LIST, REAUTH_FORM, ADMIN_LINK, ACCOUNT_LINK, SETTINGS_FORM, OPERATOR_LIST, ALLOWLIST, ALLOWLIST_EMPTY, ALLOWLIST_ENTRIES, YOUR_ADDRESS];
 }
 
 /// What the page rules need to know about the visitor.

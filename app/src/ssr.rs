@@ -190,6 +190,7 @@ pub fn api_error(e: CoreError) -> ApiError {
         CoreError::Invalid { field: "current", problem: "wrong" } => ApiError::CurrentPasswordWrong,
         CoreError::Invalid { field, problem } => ApiError::Invalid { field: field.to_owned(), problem: problem.to_owned() },
         CoreError::ReauthRequired => ApiError::ReauthRequired,
+        CoreError::NetworkDenied => ApiError::NetworkDenied,
         CoreError::WeakPassword(p) => {
             use kura::auth::password::PasswordProblem as P;
             let issue = match p {

@@ -5,6 +5,7 @@ export const routes = {
   opsHome: '/ops',
   opsLogin: '/ops/login',
   admin: '/admin',
+  adminNetwork: '/admin/network',
   account: '/account',
   changePassword: '/change-password',
 } as const;
@@ -40,4 +41,8 @@ export const testid = {
   accountLink: 'account-link',
   settingsForm: 'settings-form',
   operatorList: 'operator-list',
+  allowlist: 'allowlist',
+  allowlistEmpty: 'allowlist-empty',
+  allowlistEntries: 'allowlist-entries',
+  yourAddress: 'your-address',
 } as const;

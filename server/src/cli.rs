@@ -88,6 +88,16 @@ pub struct ServeOpts {
     /// Hours after login after which a session ends regardless of activity.
     #[arg(long, env = "KURA_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
     pub session_absolute_hours: u64,
+    /// A proxy (CIDR or address) whose X-Forwarded-For / Forwarded headers are believed; repeatable.
+    /// Without one, the socket peer is always the client address.
+    #[arg(long = "trusted-proxy", env = "KURA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::config::parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where the operator console answers from (CIDR or address; repeatable). Default: loopback only.
+    #[arg(long = "operator-allow", env = "KURA_OPERATOR_ALLOWLIST", value_delimiter = ',', value_parser = crate::config::parse_net)]
+    pub operator_allowlist: Vec<ipnet::IpNet>,
+    /// Require every organisation to keep a non-empty IP allowlist.
+    #[arg(long, env = "KURA_REQUIRE_TENANT_ALLOWLIST")]
+    pub require_tenant_allowlist: bool,
     /// Login name of the operator created on first start.
     #[arg(long, env = "KURA_FIRST_OPERATOR", default_value = "operator")]
     pub first_operator: String,
@@ -310,6 +320,11 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
     settings.site_root = opts.site_root;
     settings.public_origin = opts.public_origin;
     settings.secure_cookies = opts.secure_cookies;
+    settings.trusted_proxies = opts.trusted_proxies;
+    if !opts.operator_allowlist.is_empty() {
+        settings.operator_allowlist = opts.operator_allowlist;
+    }
+    settings.require_tenant_allowlist = opts.require_tenant_allowlist;
     settings.auth.idle_timeout = Duration::from_secs(opts.session_idle_minutes * 60);
     settings.auth.absolute_timeout = Duration::from_secs(opts.session_absolute_hours * 3600);
     let data_dir = settings.data_dir.clone();

@@ -28,6 +28,27 @@ pub struct Settings {
     pub hash_concurrency: usize,
     /// Where the master key comes from.
     pub master_key: MasterKeySource,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    /// Empty (the default): the socket peer is always the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where the operator console answers from (loopback by default).
+    pub operator_allowlist: Vec<ipnet::IpNet>,
+    /// Every organisation must keep a non-empty IP allowlist.
+    pub require_tenant_allowlist: bool,
+}
+
+/// Loopback only: operators work on the host or through an SSH tunnel unless configured.
+pub fn default_operator_allowlist() -> Vec<ipnet::IpNet> {
+    ["127.0.0.0/8", "::1/128"].iter().filter_map(|n| n.parse().ok()).collect()
+}
+
+/// A CIDR (`203.0.113.0/24`, `2001:db8::/32`) or a single address (a /32 or /128).
+pub fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|n| n.trunc())
+        .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))
 }
 
 /// The master key: given in the environment, or read from (and on first
@@ -63,6 +84,9 @@ impl Settings {
             auth: AuthPolicy::default(),
             hash_concurrency: kura::auth::password::PasswordHasher::default_concurrency(),
             master_key: MasterKeySource::Default,
+            trusted_proxies: Vec::new(),
+            operator_allowlist: default_operator_allowlist(),
+            require_tenant_allowlist: false,
         }
     }
 
@@ -111,5 +135,20 @@ impl Settings {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_net;
+
+    #[test]
+    fn networks_are_cidrs_or_single_addresses() {
+        assert_eq!(parse_net("10.0.0.0/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(parse_net("10.1.2.3/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(parse_net("192.0.2.1").unwrap().to_string(), "192.0.2.1/32");
+        assert_eq!(parse_net("2001:db8::1").unwrap().to_string(), "2001:db8::1/128");
+        assert!(parse_net("example.com").is_err());
+        assert!(parse_net("10.0.0.0/33").is_err());
     }
 }

@@ -11,6 +11,7 @@ use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::handler::HandlerWithoutStateExt;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use axum::middleware::Next;
 use axum::{middleware, Router};
 use http::{header, HeaderValue, StatusCode};
 use kura::auth::password::PasswordHasher;
@@ -114,7 +115,9 @@ pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await.map_err(|e| StartupError::Migrate(format!("{e}")))?;
     let hasher = PasswordHasher::new(settings.hash_concurrency).map_err(|e| StartupError::Core(e.to_string()))?;
-    Ok(Services::new(db, clock, hasher, settings.auth.clone(), keys))
+    let mut services = Services::new(db, clock, hasher, settings.auth.clone(), keys);
+    services.network = kura::network::NetworkPolicy { require_tenant_allowlist: settings.require_tenant_allowlist };
+    Ok(services)
 }
 
 pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Application, StartupError> {
@@ -184,13 +187,24 @@ pub fn router(services: Services, settings: Arc<Settings>) -> Router {
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&state, routes, context, shell_fn)
         .fallback_service(
-            ServeDir::new(&settings.site_root).append_index_html_on_directories(false).not_found_service(not_found.into_service()),
+            ServeDir::new(&settings.site_root).append_index_html_on_directories(false).not_found_service(not_found.clone().into_service()),
         )
         .layer(middleware::from_fn(web::guard::page_guard))
+        .layer(middleware::from_fn({
+            let allow = web::fence::OperatorAllowlist::new(settings.operator_allowlist.clone());
+            let services = services.clone();
+            move |req: Request, next: Next| {
+                let (allow, services, not_found) = (allow.clone(), services.clone(), not_found.clone());
+                async move { web::fence::fence(allow, services, not_found, req, next).await }
+            }
+        }))
         .layer(middleware::from_fn_with_state(state.clone(), web::actor::resolve_actor))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), web::csrf::require_same_origin))
-        .layer(middleware::from_fn(web::client::client_info))
+        .layer(middleware::from_fn_with_state(
+            web::client::TrustedProxies::new(settings.trusted_proxies.clone()),
+            web::client::client_info,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), web::headers::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: a query string is never logged.

@@ -21,6 +21,8 @@ struct Ids {
     org: String,
     user: String,
     session: String,
+    /// An IP allowlist entry.
+    entry: String,
 }
 
 /// How to call one server function, and what it needs.
@@ -49,6 +51,9 @@ fn user(i: &Ids) -> String {
 }
 fn session(i: &Ids) -> String {
     i.session.clone()
+}
+fn entry(i: &Ids) -> String {
+    i.entry.clone()
 }
 fn text(s: &'static str) -> impl Fn(&Ids) -> String {
     move |_| s.to_owned()
@@ -92,6 +97,14 @@ const ROWS: &[Row] = &[
         takes_id: true,
         args: args!("org" => org, "user_id" => user, "session" => session),
     },
+    Row { path: "/api/network/view", permission: Some(P::ViewAllowlist), takes_id: true, args: args!("org" => org) },
+    Row {
+        path: "/api/network/add",
+        permission: Some(P::ManageAllowlist),
+        takes_id: true,
+        args: args!("org" => org, "cidr" => text("0.0.0.0/0"), "note" => text("intruder")),
+    },
+    Row { path: "/api/network/remove", permission: Some(P::ManageAllowlist), takes_id: true, args: args!("org" => org, "entry_id" => entry) },
     Row { path: "/api/settings/get", permission: Some(P::ViewTenantSettings), takes_id: false, args: none },
     Row {
         path: "/api/settings/save",
@@ -192,8 +205,17 @@ async fn world() -> World {
     assert_eq!(app.login(&b_client, "beta", "taro", GOOD_PASSWORD).await.status(), 200);
     let a_taro = user_id(&app, "acme", "taro").await;
     let b_taro = user_id(&app, "beta", "taro").await;
-    let a = Ids { org: tenant_id(&app, "acme").await, session: session_of(&app, &a_taro).await, user: a_taro };
-    let b = Ids { org: tenant_id(&app, "beta").await, session: session_of(&app, &b_taro).await, user: b_taro };
+    // B keeps an allowlist (loopback, so its session works), to aim at its entry.
+    let b_org = tenant_id(&app, "beta").await;
+    let b_entry = uuid::Uuid::new_v4().to_string();
+    sqlx::query("INSERT INTO tenant_ip_allowlist (id, tenant_id, cidr, note, created_at, created_by) VALUES ($1, $2, '127.0.0.0/8', '', 0, 'test')")
+        .bind(&b_entry)
+        .bind(&b_org)
+        .execute(app.db.db.pool())
+        .await
+        .unwrap();
+    let a = Ids { org: tenant_id(&app, "acme").await, session: session_of(&app, &a_taro).await, user: a_taro, entry: String::new() };
+    let b = Ids { org: b_org, session: session_of(&app, &b_taro).await, user: b_taro, entry: b_entry };
     World { app, clients, a, b }
 }
 
@@ -209,6 +231,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT token_hash FROM setup_tokens ORDER BY token_hash",
         "SELECT tenant_id || '|' || key_id FROM tenant_keys ORDER BY tenant_id",
         "SELECT key_hash || '|' || failures FROM login_throttle ORDER BY key_hash",
+        "SELECT tenant_id || '|' || cidr FROM tenant_ip_allowlist ORDER BY tenant_id, cidr",
     ];
     let mut out = Vec::new();
     for q in queries {
@@ -228,12 +251,12 @@ async fn call(app: &TestApp, client: &reqwest::Client, path: &str, args: &[(&'st
 /// choice and aim at B's accounts and sessions; A's people name B outright.
 fn foreign(w: &World, role: Role) -> Ids {
     let org = if role == Role::Operator { w.a.org.clone() } else { w.b.org.clone() };
-    Ids { org, user: w.b.user.clone(), session: w.b.session.clone() }
+    Ids { org, user: w.b.user.clone(), session: w.b.session.clone(), entry: w.b.entry.clone() }
 }
 
 fn nonexistent(w: &World, role: Role) -> Ids {
     let org = if role == Role::Operator { w.a.org.clone() } else { uuid::Uuid::new_v4().to_string() };
-    Ids { org, user: uuid::Uuid::new_v4().to_string(), session: "0".repeat(64) }
+    Ids { org, user: uuid::Uuid::new_v4().to_string(), session: "0".repeat(64), entry: uuid::Uuid::new_v4().to_string() }
 }
 
 #[tokio::test]
@@ -246,7 +269,8 @@ async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_
             // Operators work across organisations by design: an organisation id is
             // theirs to choose, so for them only calls naming an account or a
             // session of another organisation than the chosen one are foreign.
-            let names_account = (row.args)(&w.b).iter().any(|(_, v)| *v == w.b.user || *v == w.b.session);
+            let names_account =
+                (row.args)(&w.b).iter().any(|(_, v)| *v == w.b.user || *v == w.b.session || *v == w.b.entry);
             if *role == Role::Operator && !names_account {
                 continue;
             }
@@ -292,6 +316,6 @@ async fn each_role_is_refused_exactly_what_the_policy_table_refuses_and_nothing_
 
 impl Ids {
     fn clone_ids(&self) -> Ids {
-        Ids { org: self.org.clone(), user: self.user.clone(), session: self.session.clone() }
+        Ids { org: self.org.clone(), user: self.user.clone(), session: self.session.clone(), entry: self.entry.clone() }
     }
 }

@@ -98,6 +98,11 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
     if org_raw.len() > MAX_FIELD_BYTES || login_raw.len() > MAX_FIELD_BYTES || req.password.expose().len() > 4 * 128 {
         return Err(CoreError::InvalidCredentials);
     }
+    // The organisation's network rule comes first: an address it does not
+    // allow never reaches the password check or any counter.
+    if req.realm == Realm::Tenant {
+        refuse_denied_network(s, &org_raw, req.client, now).await?;
+    }
     let ip_text = req.client.ip.map(|ip| ip.to_string()).unwrap_or_default();
     let address_key = ThrottleKey::address(&ip_text);
     let account_key = ThrottleKey::account((req.realm == Realm::Tenant).then_some(org_raw.as_str()), &login_raw);
@@ -161,6 +166,19 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
             Err(CoreError::InvalidCredentials)
         }
     }
+}
+
+async fn refuse_denied_network(s: &Services, org_raw: &str, client: &ClientInfo, now: Timestamp) -> CoreResult<()> {
+    let Ok(code) = OrgCode::parse(org_raw) else { return Ok(()) };
+    let Some(tenant) = tenants::find_by_code(&s.db, &code).await? else { return Ok(()) };
+    if crate::network::allows(s, &tenant.id, client.ip).await? {
+        return Ok(());
+    }
+    let ev = AuditEvent::new(AuditActor::anonymous(), Action::LoginNetworkDenied, Outcome::Denied)
+        .tenant(Some(&tenant.id))
+        .from_client(client);
+    audit::record(&s.db, now, &ev).await?;
+    Err(CoreError::NetworkDenied)
 }
 
 fn realm_name(r: Realm) -> &'static str {
@@ -244,12 +262,20 @@ pub enum SessionEnd {
     Idle,
     Absolute,
     AccountUnusable,
+    /// The request comes from an address the organisation's allowlist does not
+    /// include. The session is refused for this request, not destroyed (a
+    /// stolen cookie used elsewhere must not log the owner out).
+    NetworkDenied,
 }
 
 /// Re-checks a session on each request: timeouts by the clock, and the
 /// account and its organisation still active. Role changes apply at once
 /// because the actor is rebuilt from the database every time.
-pub async fn resolve_session(s: &Services, claims: &SessionClaims) -> CoreResult<Result<Actor, SessionEnd>> {
+pub async fn resolve_session(
+    s: &Services,
+    claims: &SessionClaims,
+    client_ip: Option<std::net::IpAddr>,
+) -> CoreResult<Result<Actor, SessionEnd>> {
     let now = s.clock.now();
     if now.since(claims.last_seen_at) > s.auth.idle_timeout {
         return Ok(Err(SessionEnd::Idle));
@@ -267,6 +293,9 @@ pub async fn resolve_session(s: &Services, claims: &SessionClaims) -> CoreResult
         match tenants::get(&s.db, tid).await? {
             Some(t) if t.status == TenantStatus::Active => {}
             _ => return Ok(Err(SessionEnd::AccountUnusable)),
+        }
+        if !crate::network::allows(s, tid, client_ip).await? {
+            return Ok(Err(SessionEnd::NetworkDenied));
         }
     }
     Ok(Ok(actor_of(&user, claims.verified_at)))
@@ -377,14 +406,19 @@ pub async fn sweep_expired(s: &Services) -> CoreResult<(u64, u64)> {
 }
 
 /// Records that a session was ended by a timeout or because the account can
-/// no longer be used.
+/// no longer be used, or refused for the address it came from.
 pub async fn record_session_end(s: &Services, claims: &SessionClaims, why: SessionEnd, client: &ClientInfo) -> CoreResult<()> {
     let reason = match why {
         SessionEnd::Idle => "idle_timeout",
         SessionEnd::Absolute => "absolute_timeout",
         SessionEnd::AccountUnusable => "account_unusable",
+        SessionEnd::NetworkDenied => "network_denied",
     };
-    let ev = AuditEvent::new(AuditActor::system(), Action::SessionEnded, Outcome::Success)
+    let (action, outcome) = match why {
+        SessionEnd::NetworkDenied => (Action::SessionNetworkDenied, Outcome::Denied),
+        _ => (Action::SessionEnded, Outcome::Success),
+    };
+    let ev = AuditEvent::new(AuditActor::system(), action, outcome)
         .from_client(client)
         .target(claims.user_id.to_string())
         .detail(json!({ "reason": reason }));
@@ -524,11 +558,11 @@ mod tests {
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let now = w.s.clock.now();
         let claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: now, last_seen_at: now, verified_at: now };
-        assert!(resolve_session(&w.s, &claims).await.expect("resolve").is_ok());
+        assert!(resolve_session(&w.s, &claims, None).await.expect("resolve").is_ok());
         provisioning::set_user_status(&w.s, &AuditActor::cli(), "acme", "taro", UserStatus::Disabled, &ClientInfo::cli())
             .await
             .expect("disable");
-        assert_eq!(resolve_session(&w.s, &claims).await.expect("resolve"), Err(SessionEnd::AccountUnusable));
+        assert_eq!(resolve_session(&w.s, &claims, None).await.expect("resolve"), Err(SessionEnd::AccountUnusable));
         assert!(matches!(try_login(&w, "acme", "taro", GOOD).await, Err(CoreError::InvalidCredentials)));
     }
 
@@ -539,11 +573,11 @@ mod tests {
         let start = w.s.clock.now();
         let mut claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: start, last_seen_at: start, verified_at: start };
         w.clock.advance(Duration::from_secs(31 * 60));
-        assert_eq!(resolve_session(&w.s, &claims).await.expect("resolve"), Err(SessionEnd::Idle));
+        assert_eq!(resolve_session(&w.s, &claims, None).await.expect("resolve"), Err(SessionEnd::Idle));
         // Active all along, but past the absolute limit.
         w.clock.advance(Duration::from_secs(12 * 60 * 60));
         claims.last_seen_at = w.s.clock.now();
-        assert_eq!(resolve_session(&w.s, &claims).await.expect("resolve"), Err(SessionEnd::Absolute));
+        assert_eq!(resolve_session(&w.s, &claims, None).await.expect("resolve"), Err(SessionEnd::Absolute));
     }
 
     #[tokio::test]

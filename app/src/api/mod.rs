@@ -13,6 +13,7 @@ use crate::i18n::{Lang, Msg};
 
 pub mod account;
 pub mod accounts;
+pub mod network;
 pub mod ops;
 pub mod settings;
 pub mod setup;
@@ -48,6 +49,9 @@ pub enum ApiError {
     /// An operator must type their password again before this change.
     #[error("re-authentication required")]
     ReauthRequired,
+    /// The organisation does not allow the network this request comes from.
+    #[error("network not allowed")]
+    NetworkDenied,
     #[error("current password wrong")]
     CurrentPasswordWrong,
     #[error("password refused")]
@@ -83,6 +87,7 @@ impl ApiError {
             ApiError::Invalid { field, problem } if field == "user" || field == "status" => problem_msg(problem),
             ApiError::Invalid { .. } => Msg::InvalidInput,
             ApiError::ReauthRequired => Msg::ReauthRequired,
+            ApiError::NetworkDenied => Msg::NetworkDenied,
             ApiError::CurrentPasswordWrong => Msg::CurrentPasswordWrong,
             ApiError::WeakPassword { issue } => match issue {
                 PasswordIssue::TooShort => Msg::PasswordTooShort,
@@ -112,6 +117,8 @@ pub fn problem_msg(problem: &str) -> Msg {
         "self" => Msg::ProblemSelf,
         "unknown" => Msg::ProblemUnknown,
         "terminated" => Msg::ProblemTerminated,
+        "locks_you_out" => Msg::ProblemLocksYouOut,
+        "required_by_platform" => Msg::ProblemRequiredByPlatform,
         _ => Msg::ProblemFormat,
     }
 }

@@ -12,11 +12,12 @@ use crate::pages::accounts::{AccountsPanel, UserDetail};
 use crate::pages::{last_error, signed_in, LogoutButton};
 use crate::routes::{self, testid};
 
-fn admin_nav(lang: Lang) -> impl IntoView {
+pub(crate) fn admin_nav(lang: Lang) -> impl IntoView {
     view! {
         <nav class="subnav">
             <A href=routes::HOME>{Msg::Home.text(lang)}</A>
             <A href=routes::ADMIN>{Msg::Accounts.text(lang)}</A>
+            <A href=routes::ADMIN_NETWORK>{Msg::IpAllowlist.text(lang)}</A>
             <A href=routes::ADMIN_SETTINGS>{Msg::Settings.text(lang)}</A>
             <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
             <LogoutButton/>

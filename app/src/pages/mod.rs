@@ -4,6 +4,7 @@
 pub mod account;
 pub mod accounts;
 pub mod admin;
+pub mod network;
 pub mod ops;
 pub mod setup;
 
@@ -227,7 +228,7 @@ pub fn NotFound() -> impl IntoView {
     }
     let lang = use_lang();
     view! {
-        <Frame>
+        <Frame lang_return=routes::LOGIN>
             <h1>{Msg::PageNotFound.text(lang)}</h1>
             <p><a href=routes::LOGIN>{Msg::BackToLogin.text(lang)}</a></p>
         </Frame>

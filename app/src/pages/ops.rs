@@ -9,6 +9,7 @@ use crate::api::ops::{CreateOperator, CreateTenant, SetOperatorEnabled, SetTenan
 use crate::components::{ActionError, Frame, InputField, Pager};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::accounts::{AccountsPanel, UserDetail};
+use crate::pages::network::AllowlistPanel;
 use crate::pages::{last_error, signed_in, LogoutButton};
 use crate::routes::{self, testid};
 
@@ -185,6 +186,7 @@ fn OpsTenant() -> impl IntoView {
                 }.into_any(),
             })}
         </Suspense>
+        <AllowlistPanel org=Some(tenant_id.clone())/>
         <AccountsPanel org=Some(tenant_id)/>
     }
 }

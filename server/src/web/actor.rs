@@ -29,7 +29,7 @@ pub async fn resolve_actor(State(state): State<AppState>, mut req: Request, next
     let mut actor = None;
     if let Some(session) = &session {
         if let Some(claims) = ssr::read_claims(session).await {
-            match kura::auth::resolve_session(&state.services, &claims).await {
+            match kura::auth::resolve_session(&state.services, &claims, client.ip).await {
                 Ok(Ok(a)) => {
                     let now = state.services.clock.now();
                     if now.as_millis() - claims.last_seen_at.as_millis() >= TOUCH_EVERY_MS {
@@ -43,8 +43,11 @@ pub async fn resolve_actor(State(state): State<AppState>, mut req: Request, next
                     if let Err(e) = kura::auth::record_session_end(&state.services, &claims, end, &client).await {
                         tracing::error!(error = ?e, "could not audit session end");
                     }
-                    if let Err(e) = session.flush().await {
-                        tracing::warn!(error = %e, "could not end session");
+                    // Refused for its address, the session itself stays for its owner.
+                    if end != kura::auth::SessionEnd::NetworkDenied {
+                        if let Err(e) = session.flush().await {
+                            tracing::warn!(error = %e, "could not end session");
+                        }
                     }
                 }
                 Err(e) => {

@@ -1,10 +1,12 @@
 //! The HTTP stack, outermost first: request log → security headers (CSP
-//! nonce) → client address → CSRF origin check → session → actor → page
-//! guard → routes. Each layer is one small module.
+//! nonce) → client address (trusted proxies) → CSRF origin check → session →
+//! actor (and the organisation's IP allowlist) → operator fence → page guard
+//! → routes. Each layer is one small module.
 
 pub mod actor;
 pub mod client;
 pub mod csrf;
+pub mod fence;
 pub mod guard;
 pub mod headers;
 pub mod session_store;

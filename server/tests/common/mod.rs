@@ -32,9 +32,15 @@ pub async fn spawn() -> TestApp {
 
 /// The server on a clock the test controls (re-authentication, expiry, timeouts).
 pub async fn spawn_with_clock(clock: Arc<dyn kura::Clock>) -> TestApp {
+    spawn_configured(clock, |_| {}).await
+}
+
+/// The server with settings adjusted by `configure` (trusted proxies, ...).
+pub async fn spawn_configured(clock: Arc<dyn kura::Clock>, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDb::fresh().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::for_data_dir(data_dir.path().to_path_buf());
+    configure(&mut settings);
     settings.bind = "127.0.0.1:0".parse().expect("addr");
     settings.database_url = Some(db.url.clone());
     settings.hash_concurrency = 2;
@@ -46,7 +52,17 @@ pub async fn spawn_with_clock(clock: Arc<dyn kura::Clock>) -> TestApp {
 }
 
 pub fn browser(base: &str) -> reqwest::Client {
+    browser_with(base, HeaderMap::new())
+}
+
+/// A browser whose requests arrive through a proxy that says the client is `xff`.
+pub fn browser_behind_proxy(base: &str, xff: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
+    headers.insert("x-forwarded-for", HeaderValue::from_str(xff).expect("xff"));
+    browser_with(base, headers)
+}
+
+pub fn browser_with(base: &str, mut headers: HeaderMap) -> reqwest::Client {
     headers.insert(ORIGIN, HeaderValue::from_str(base).expect("origin"));
     reqwest::Client::builder()
         .cookie_store(true)

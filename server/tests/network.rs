@@ -1,0 +1,191 @@
+//! Network access control over real HTTP: client address through trusted
+//! proxies, per-organisation IP allowlists at login and on every request, and
+//! the operator console's fence.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{browser, browser_behind_proxy, spawn_configured, TestApp, GOOD_PASSWORD};
+use kura::users::Role;
+use kura::SystemClock;
+use serde_json::{json, Value};
+
+/// The test client is the proxy: loopback is trusted, so X-Forwarded-For counts.
+async fn behind_proxy() -> TestApp {
+    spawn_configured(Arc::new(SystemClock), |s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap(), "::1/128".parse().unwrap()];
+    })
+    .await
+}
+
+async fn tenant_id(app: &TestApp, code: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM tenants WHERE code = $1").bind(code).fetch_one(app.db.db.pool()).await.unwrap()
+}
+
+async fn setup(app: &TestApp) -> (reqwest::Client, String) {
+    app.create_operator("ops").await;
+    app.create_tenant("acme").await;
+    app.create_user("acme", "boss", Role::Admin).await;
+    app.create_user("acme", "taro", Role::Member).await;
+    let ops = app.operator_client("ops").await;
+    let acme = tenant_id(app, "acme").await;
+    let (status, body) =
+        app.call(&ops, "/api/network/add", &[("org", &acme), ("cidr", "203.0.113.0/24"), ("note", "本社")]).await;
+    assert_eq!(status, 200, "{body}");
+    (ops, acme)
+}
+
+async fn audit_ips(app: &TestApp, action: &str) -> Vec<Option<String>> {
+    sqlx::query_scalar("SELECT client_ip FROM audit_log WHERE action = $1 ORDER BY seq")
+        .bind(action)
+        .fetch_all(app.db.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn counters(app: &TestApp) -> (i64, i64) {
+    let throttle: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM login_throttle")
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+    let failed: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(failed_logins), 0) AS BIGINT) FROM users").fetch_one(app.db.db.pool()).await.unwrap();
+    (throttle, failed)
+}
+
+#[tokio::test]
+async fn an_allowed_network_logs_in_through_the_proxy_and_a_denied_one_is_refused_before_the_password() {
+    let app = behind_proxy().await;
+    setup(&app).await;
+    let inside = browser_behind_proxy(&app.base, "203.0.113.7");
+    assert_eq!(app.login(&inside, "acme", "taro", GOOD_PASSWORD).await.status(), 200);
+    assert_eq!(audit_ips(&app, "login.succeeded").await.last().unwrap().as_deref(), Some("203.0.113.7"));
+
+    let before = counters(&app).await;
+    let outside = browser_behind_proxy(&app.base, "198.51.100.9");
+    for password in [GOOD_PASSWORD, "a wrong password!"] {
+        let r = app.login(&outside, "acme", "taro", password).await;
+        assert_eq!(r.status(), 500);
+        assert_eq!(r.json::<Value>().await.unwrap(), json!("NetworkDenied"));
+    }
+    assert_eq!(counters(&app).await, before, "no throttle or failure counter moved");
+    assert_eq!(audit_ips(&app, "login.network_denied").await, vec![Some("198.51.100.9".to_owned()); 2]);
+}
+
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
+    let app = spawn_configured(Arc::new(SystemClock), |_| {}).await;
+    setup(&app).await;
+    let spoofing = browser_behind_proxy(&app.base, "203.0.113.7");
+    let r = app.login(&spoofing, "acme", "taro", GOOD_PASSWORD).await;
+    assert_eq!(r.json::<Value>().await.unwrap(), json!("NetworkDenied"), "the peer 127.0.0.1 is not on the list");
+    assert_eq!(audit_ips(&app, "login.network_denied").await, vec![Some("127.0.0.1".to_owned())]);
+}
+
+#[tokio::test]
+async fn a_session_stops_working_once_the_list_no_longer_contains_its_address() {
+    let app = behind_proxy().await;
+    let (ops, acme) = setup(&app).await;
+    let member = browser_behind_proxy(&app.base, "203.0.113.7");
+    let r = app.login(&member, "acme", "taro", GOOD_PASSWORD).await;
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    assert_eq!(app.me(&member).await["login"], "taro");
+    // The same cookie from elsewhere is useless, and using it there does not log the owner out.
+    let me_with = |xff: &'static str| {
+        let (cookie, url, base) = (cookie.clone(), app.url("/api/me"), app.base.clone());
+        async move {
+            let c = reqwest::Client::new();
+            let r = c.post(url).header("cookie", cookie).header("origin", base).header("x-forwarded-for", xff).send().await.unwrap();
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    assert!(me_with("198.51.100.9").await.is_null(), "a stolen cookie from another network");
+    assert_eq!(me_with("203.0.113.7").await["login"], "taro", "the owner is still logged in");
+    let (_, list) = app.call(&ops, "/api/network/view", &[("org", &acme)]).await;
+    let entry = list["entries"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.call(&ops, "/api/network/add", &[("org", &acme), ("cidr", "192.0.2.0/24"), ("note", "")]).await.0, 200);
+    assert_eq!(app.call(&ops, "/api/network/remove", &[("org", &acme), ("entry_id", &entry)]).await.0, 200);
+    assert!(app.me(&member).await.is_null(), "refused at the next request");
+    assert_eq!(audit_ips(&app, "session.network_denied").await.last().unwrap().as_deref(), Some("203.0.113.7"));
+    let (_, list) = app.call(&ops, "/api/network/view", &[("org", &acme)]).await;
+    assert_eq!(list["entries"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_admin_cannot_save_a_list_that_shuts_out_their_own_address_and_sees_where_they_stand() {
+    let app = behind_proxy().await;
+    let (_ops, _acme) = setup(&app).await;
+    let admin = browser_behind_proxy(&app.base, "203.0.113.7");
+    assert_eq!(app.login(&admin, "acme", "boss", GOOD_PASSWORD).await.status(), 200);
+    let (_, v) = app.call(&admin, "/api/network/view", &[]).await;
+    assert_eq!(v["your_address"], "203.0.113.7");
+    assert_eq!(v["you_are_allowed"], true);
+    assert_eq!(app.call(&admin, "/api/network/add", &[("cidr", "2001:db8::/32"), ("note", "IPv6")]).await.0, 200);
+    let entries = v["entries"].as_array().unwrap().clone();
+    let office = entries[0]["id"].as_str().unwrap();
+    let refused = app.call(&admin, "/api/network/remove", &[("entry_id", office)]).await;
+    assert_eq!(refused, (500, json!({ "Invalid": { "field": "cidr", "problem": "locks_you_out" } })));
+    // Bad input is named, nothing saved.
+    for (cidr, problem) in [("", "required"), ("203.0.113.0/33", "format"), ("intranet", "format"), ("203.0.113.0/24", "taken")] {
+        let got = app.call(&admin, "/api/network/add", &[("cidr", cidr), ("note", "")]).await;
+        assert_eq!(got, (500, json!({ "Invalid": { "field": "cidr", "problem": problem } })), "{cidr:?}");
+    }
+    let (_, v) = app.call(&admin, "/api/network/view", &[]).await;
+    assert_eq!(v["entries"].as_array().unwrap().len(), 2);
+    let changes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'allowlist.changed'")
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(changes, 2, "every change audited, refusals change nothing");
+}
+
+#[tokio::test]
+async fn garbage_forwarding_headers_leave_the_server_answering_normally() {
+    let app = behind_proxy().await;
+    app.create_tenant("acme").await;
+    app.create_user("acme", "taro", Role::Member).await;
+    let digits = "7".repeat(8 * 1024);
+    for bad in [",,,", "unknown", digits.as_str(), "999.1.1.1", "[::1"] {
+        let c = browser_behind_proxy(&app.base, bad);
+        assert_eq!(c.get(app.url("/login")).send().await.unwrap().status(), 200, "{bad:?}");
+        assert_eq!(app.login(&c, "acme", "taro", GOOD_PASSWORD).await.status(), 200, "{bad:?}");
+    }
+    let ips = audit_ips(&app, "login.succeeded").await;
+    assert!(ips.iter().all(|ip| ip.as_deref() == Some("127.0.0.1")), "fell back to the peer: {ips:?}");
+}
+
+/// Status and body, with the response's random CSP nonce taken out.
+async fn page_without_nonce(r: reqwest::Response) -> (u16, String) {
+    let status = r.status().as_u16();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).unwrap().to_owned();
+    (status, r.text().await.unwrap().replace(&nonce, "NONCE"))
+}
+
+#[tokio::test]
+async fn the_operator_console_is_absent_from_outside_the_operator_allowlist() {
+    let app = behind_proxy().await;
+    app.create_operator("ops").await;
+    let outside = browser_behind_proxy(&app.base, "198.51.100.9");
+    let absent = page_without_nonce(outside.get(app.url("/no-such-page")).send().await.unwrap()).await;
+    assert_eq!(absent.0, 404);
+    for path in ["/ops", "/ops/login", "/ops/tenants/x"] {
+        let fenced = page_without_nonce(outside.get(app.url(path)).send().await.unwrap()).await;
+        assert_eq!(fenced, absent, "{path} looks exactly like a page that does not exist");
+    }
+    let r = app.post_form(&outside, "/api/ops/login", &[("login", "ops"), ("password", GOOD_PASSWORD)]).await;
+    assert_eq!(r.status(), 404);
+    assert!(r.headers().get("set-cookie").is_none(), "nothing ran");
+    assert_eq!(audit_ips(&app, "login.succeeded").await.len(), 0);
+    // An operator session carried outside is fenced too.
+    let inside = app.operator_client("ops").await;
+    assert_eq!(inside.get(app.url("/ops")).send().await.unwrap().status(), 200);
+    let denied = audit_ips(&app, "ops.fence_denied").await;
+    assert_eq!(denied.len(), 4);
+    assert!(denied.iter().all(|ip| ip.as_deref() == Some("198.51.100.9")));
+    // The organisation pages are not fenced for others.
+    assert_eq!(browser(&app.base).get(app.url("/login")).send().await.unwrap().status(), 200);
+}
