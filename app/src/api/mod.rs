@@ -84,7 +84,12 @@ impl ApiError {
             ApiError::NotAuthenticated => Msg::NotAuthenticated,
             ApiError::Forbidden => Msg::Forbidden,
             ApiError::NotFound => Msg::NotFound,
-            ApiError::Invalid { field, problem } if field == "user" || field == "status" => problem_msg(problem),
+            // Rules about the whole record (not one field's format) are said in full.
+            ApiError::Invalid { field, problem }
+                if field == "user" || field == "status" || problem == "locks_you_out" || problem == "required_by_platform" =>
+            {
+                problem_msg(problem)
+            }
             ApiError::Invalid { .. } => Msg::InvalidInput,
             ApiError::ReauthRequired => Msg::ReauthRequired,
             ApiError::NetworkDenied => Msg::NetworkDenied,
