@@ -98,6 +98,16 @@ pub struct ServeOpts {
     /// Require every organisation to keep a non-empty IP allowlist.
     #[arg(long, env = "KURA_REQUIRE_TENANT_ALLOWLIST")]
     pub require_tenant_allowlist: bool,
+    /// Serve HTTPS (TLS 1.2 and 1.3 only) with this certificate chain (PEM); needs --tls-key.
+    /// Reloaded when the file changes or on SIGHUP.
+    #[arg(long, env = "KURA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "KURA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Also listen on this address with plain HTTP that only redirects to HTTPS (e.g. 0.0.0.0:80).
+    #[arg(long, env = "KURA_HTTP_REDIRECT")]
+    pub http_redirect: Option<SocketAddr>,
     /// Login name of the operator created on first start.
     #[arg(long, env = "KURA_FIRST_OPERATOR", default_value = "operator")]
     pub first_operator: String,
@@ -325,6 +335,11 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
         settings.operator_allowlist = opts.operator_allowlist;
     }
     settings.require_tenant_allowlist = opts.require_tenant_allowlist;
+    settings.tls = match (opts.tls_cert, opts.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::tls::TlsFiles { cert, key, check_every: Duration::from_secs(10) }),
+        _ => None,
+    };
+    settings.http_redirect = opts.http_redirect;
     settings.auth.idle_timeout = Duration::from_secs(opts.session_idle_minutes * 60);
     settings.auth.absolute_timeout = Duration::from_secs(opts.session_absolute_hours * 3600);
     let data_dir = settings.data_dir.clone();
@@ -342,7 +357,8 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
         }
     }
     tracing::info!(%addr, "Kura is listening");
-    println!("Kura is running at http://{addr}/  (operator console: http://{addr}/ops/login)");
+    let scheme = if app.settings.tls.is_some() { "https" } else { "http" };
+    println!("Kura is running at {scheme}://{addr}/  (operator console: {scheme}://{addr}/ops/login)");
     app.run_until_stopped().await.map_err(|e| format!("server stopped: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -35,6 +35,10 @@ pub struct Settings {
     pub operator_allowlist: Vec<ipnet::IpNet>,
     /// Every organisation must keep a non-empty IP allowlist.
     pub require_tenant_allowlist: bool,
+    /// Serve HTTPS with this certificate and key (PEM).
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// A plain-HTTP listener that only redirects to HTTPS (needs `tls`).
+    pub http_redirect: Option<SocketAddr>,
 }
 
 /// Loopback only: operators work on the host or through an SSH tunnel unless configured.
@@ -87,6 +91,8 @@ impl Settings {
             trusted_proxies: Vec::new(),
             operator_allowlist: default_operator_allowlist(),
             require_tenant_allowlist: false,
+            tls: None,
+            http_redirect: None,
         }
     }
 
@@ -128,6 +134,9 @@ impl Settings {
         }
         if self.auth.absolute_timeout > Duration::from_secs(7 * 24 * 3600) {
             return Err(String::from("the absolute session timeout must be at most 7 days"));
+        }
+        if self.http_redirect.is_some() && self.tls.is_none() {
+            return Err(String::from("--http-redirect needs --tls-cert and --tls-key"));
         }
         if let Some(o) = &self.public_origin {
             if !(o.starts_with("https://") || o.starts_with("http://")) || o.ends_with('/') {

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod web;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 
 pub use config::Settings;
 pub use startup::{build, Application, StartupError};

@@ -43,12 +43,18 @@ pub enum StartupError {
     Bind { addr: SocketAddr, source: io::Error },
     #[error("{0}")]
     Core(String),
+    #[error("{0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// A server ready to run.
 pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
+    /// Present when serving HTTPS: the certificate (reloaded on change) and the config.
+    tls: Option<(Arc<crate::tls::ReloadingCert>, Arc<tokio_rustls::rustls::ServerConfig>)>,
+    /// The optional plain-HTTP listener that only redirects to HTTPS.
+    redirect: Option<tokio::net::TcpListener>,
     pub services: Services,
     pub settings: Arc<Settings>,
 }
@@ -58,18 +64,39 @@ impl Application {
         self.listener.local_addr().unwrap_or(self.settings.bind)
     }
 
+    /// The plain-HTTP redirect listener's address, when there is one.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until Ctrl-C / SIGTERM.
     pub async fn run_until_stopped(self) -> io::Result<()> {
         use axum::serve::ListenerExt;
-        // TCP_NODELAY: streamed SSR chunks otherwise wait on delayed ACKs.
         let sweeper = tokio::spawn(crate::jobs::sweep_forever(self.services.clone()));
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let served = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
-        sweeper.abort();
+        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let mut helpers = vec![sweeper];
+        if let Some(redirect) = self.redirect {
+            let https_port = self.listener.local_addr().map(|a| a.port()).unwrap_or(443);
+            helpers.push(tokio::spawn(crate::tls::serve_redirect(redirect, https_port, self.settings.public_origin.clone())));
+        }
+        let served = match self.tls {
+            Some((cert, config)) => {
+                helpers.push(tokio::spawn(cert.watch()));
+                // (tap_io gives the connection's address to ConnectInfo for any listener.)
+                let listener = crate::tls::TlsListener::new(self.listener, config)?.tap_io(|_| {});
+                axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+            }
+            None => {
+                // TCP_NODELAY: streamed SSR chunks otherwise wait on delayed ACKs.
+                let listener = self.listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+            }
+        };
+        for h in helpers {
+            h.abort();
+        }
         served
     }
 }
@@ -120,14 +147,31 @@ pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result
     Ok(services)
 }
 
-pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Application, StartupError> {
+pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<Application, StartupError> {
+    // Over HTTPS the session cookie is Secure with the __Host- prefix, and HSTS is sent.
+    if settings.tls.is_some() {
+        settings.secure_cookies = true;
+    }
+    let tls = match &settings.tls {
+        Some(files) => {
+            let cert = crate::tls::ReloadingCert::open(files.clone())?;
+            let config = crate::tls::server_config(cert.clone())?;
+            Some((cert, config))
+        }
+        None => None,
+    };
     let services = open_services(&settings, clock).await?;
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .map_err(|source| StartupError::Bind { addr: settings.bind, source })?;
+    let bind = |addr: SocketAddr| async move {
+        tokio::net::TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })
+    };
+    let listener = bind(settings.bind).await?;
+    let redirect = match settings.http_redirect {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
     let settings = Arc::new(settings);
     let router = router(services.clone(), settings.clone());
-    Ok(Application { listener, router, services, settings })
+    Ok(Application { listener, router, tls, redirect, services, settings })
 }
 
 fn leptos_options(settings: &Settings) -> LeptosOptions {

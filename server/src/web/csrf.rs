@@ -15,7 +15,11 @@ fn expected_origin(state: &AppState, req: &Request) -> Option<String> {
     if let Some(o) = &state.settings.public_origin {
         return Some(o.clone());
     }
-    let host = req.headers().get(header::HOST)?.to_str().ok()?;
+    // HTTP/1.1 names the host in `Host`; HTTP/2 (negotiated over TLS) in the URI's authority.
+    let host = match req.headers().get(header::HOST) {
+        Some(h) => h.to_str().ok()?.to_owned(),
+        None => req.uri().authority()?.as_str().to_owned(),
+    };
     let scheme = if state.settings.secure_cookies { "https" } else { "http" };
     Some(format!("{scheme}://{host}"))
 }

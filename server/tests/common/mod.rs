@@ -22,6 +22,8 @@ pub struct TestApp {
     pub services: Services,
     pub db: TestDb,
     pub data_dir: tempfile::TempDir,
+    /// `http://…` of the plain-HTTP redirect listener, when configured.
+    pub redirect_base: Option<String>,
     /// A browser-like client: keeps cookies, sends our Origin on every request.
     pub client: reqwest::Client,
 }
@@ -45,10 +47,12 @@ pub async fn spawn_configured(clock: Arc<dyn kura::Clock>, configure: impl FnOnc
     settings.database_url = Some(db.url.clone());
     settings.hash_concurrency = 2;
     let app = kura_server::build(settings, clock).await.expect("build app");
-    let base = format!("http://{}", app.local_addr());
+    let scheme = if app.settings.tls.is_some() { "https" } else { "http" };
+    let base = format!("{scheme}://{}", app.local_addr());
+    let redirect_base = app.redirect_addr().map(|a| format!("http://{a}"));
     let services = app.services.clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { client: browser(&base), base, services, db, data_dir }
+    TestApp { client: browser(&base), base, services, db, data_dir, redirect_base }
 }
 
 pub fn browser(base: &str) -> reqwest::Client {
