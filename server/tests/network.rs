@@ -189,3 +189,25 @@ async fn the_operator_console_is_absent_from_outside_the_operator_allowlist() {
     // The organisation pages are not fenced for others.
     assert_eq!(browser(&app.base).get(app.url("/login")).send().await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn a_platform_that_requires_allowlists_keeps_organisations_without_one_closed() {
+    let app = spawn_configured(Arc::new(SystemClock), |s| s.require_tenant_allowlist = true).await;
+    app.create_operator("ops").await;
+    app.create_tenant("acme").await;
+    app.create_user("acme", "boss", Role::Admin).await;
+    let r = app.login(&browser(&app.base), "acme", "boss", GOOD_PASSWORD).await;
+    assert_eq!(r.json::<Value>().await.unwrap(), json!("NetworkDenied"), "no list yet: closed");
+    let ops = app.operator_client("ops").await;
+    let acme = tenant_id(&app, "acme").await;
+    assert_eq!(app.call(&ops, "/api/network/add", &[("org", &acme), ("cidr", "127.0.0.0/8"), ("note", "")]).await.0, 200);
+    let admin = app.member_client("acme", "boss", GOOD_PASSWORD).await;
+    let (_, v) = app.call(&admin, "/api/network/view", &[]).await;
+    assert_eq!(v["required"], true);
+    let entry = v["entries"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.call(&ops, "/api/network/remove", &[("org", &acme), ("entry_id", &entry)]).await,
+        (500, json!({ "Invalid": { "field": "cidr", "problem": "required_by_platform" } })),
+        "not even an operator empties a required list"
+    );
+}
