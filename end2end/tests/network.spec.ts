@@ -46,3 +46,35 @@ test('an admin edits the IP allowlist, is kept from locking themselves out, and 
   await panel.getByRole('button', { name: '削除 127.0.0.1/32' }).click();
   await expect(panel.getByTestId(testid.allowlistEmpty)).toBeVisible();
 });
+
+test('an operator restricts an organisation to another network; a login from here is refused with a clear message', async ({ browser }) => {
+  const ops = await (await browser.newContext()).newPage();
+  await ops.goto(routes.opsLogin);
+  await hydrated(ops);
+  await ops.getByLabel('ユーザーID').fill('e2e-ops');
+  await ops.locator('#password').fill(process.env.E2E_OPERATOR_PASSWORD!);
+  await ops.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(ops).toHaveURL(routes.opsHome);
+  await hydrated(ops);
+  await ops.getByTestId(testid.tenantList).getByRole('link', { name: 'fenced' }).click();
+  await hydrated(ops);
+  const panel = ops.getByTestId(testid.allowlist);
+  await expect(panel.getByTestId(testid.allowlistEmpty)).toBeVisible();
+  // Operators are not subject to organisations' lists, so they may set one that excludes them.
+  await panel.getByLabel('アドレス / CIDR').fill('192.0.2.0/24');
+  await panel.getByLabel('メモ').fill('本社');
+  await panel.getByRole('button', { name: '追加する' }).click();
+  await expect(panel.getByTestId(testid.allowlistEntries)).toContainText('192.0.2.0/24');
+
+  const member = await (await browser.newContext()).newPage();
+  await member.goto(routes.login);
+  await hydrated(member);
+  await member.getByLabel('組織コード').fill('fenced');
+  await member.getByLabel('ユーザーID').fill('kyo');
+  await member.locator('#password').fill(password);
+  await member.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(member.getByTestId(testid.loginError)).toHaveText(
+    'この接続元ネットワークからは、この組織を利用できません。組織管理者に接続元IP制限の設定をご確認ください。',
+  );
+  await expect(member).toHaveURL(routes.login);
+});

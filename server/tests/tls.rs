@@ -94,9 +94,9 @@ async fn tls_1_2_and_1_3_clients_connect_and_get_hsts() {
     }
 }
 
-/// A ClientHello that offers TLS 1.1 at most (no supported_versions extension).
-fn tls11_client_hello() -> Vec<u8> {
-    let mut body = vec![0x03, 0x02];
+/// A ClientHello that offers at most TLS 1.`minor - 1` (no supported_versions extension).
+fn old_client_hello(minor: u8) -> Vec<u8> {
+    let mut body = vec![0x03, minor];
     body.extend_from_slice(&[0x42; 32]); // random
     body.push(0); // no session id
     body.extend_from_slice(&[0x00, 0x04, 0xc0, 0x13, 0x00, 0x2f]); // ECDHE-RSA-AES128-SHA, RSA-AES128-SHA
@@ -111,18 +111,20 @@ fn tls11_client_hello() -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn a_client_offering_only_tls_1_1_is_refused() {
+async fn clients_offering_only_tls_1_1_or_1_0_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     write_cert(dir.path(), "kura-test");
     let app = https_app(dir.path()).await;
-    let mut tcp = TcpStream::connect(addr(&app)).await.unwrap();
-    tcp.write_all(&tls11_client_hello()).await.unwrap();
-    let mut answer = vec![0u8; 7];
-    let n = tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut answer)).await.unwrap().unwrap_or(0);
-    // An alert record (0x15) or a closed connection; never a ServerHello (0x16).
-    assert!(n == 0 || answer[0] == 0x15, "answered {:02x?}", &answer[..n]);
-    if n >= 7 {
-        assert_eq!(answer[5], 2, "a fatal alert");
+    for (name, minor) in [("TLS 1.1", 0x02), ("TLS 1.0", 0x01)] {
+        let mut tcp = TcpStream::connect(addr(&app)).await.unwrap();
+        tcp.write_all(&old_client_hello(minor)).await.unwrap();
+        let mut answer = vec![0u8; 7];
+        let n = tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut answer)).await.unwrap().unwrap_or(0);
+        // An alert record (0x15) or a closed connection; never a ServerHello (0x16).
+        assert!(n == 0 || answer[0] == 0x15, "{name}: answered {:02x?}", &answer[..n]);
+        if n >= 7 {
+            assert_eq!(answer[5], 2, "{name}: a fatal alert");
+        }
     }
 }
 
