@@ -61,6 +61,13 @@ impl Timestamp {
     }
 }
 
+/// Midnight at the start of `day` in `time_zone`.
+pub fn start_of_day(day: jiff::civil::Date, time_zone: &str) -> Option<Timestamp> {
+    let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let zoned = day.to_zoned(tz).ok()?;
+    Some(Timestamp::from_millis(zoned.timestamp().as_millisecond()))
+}
+
 /// Midnight after `day` in `time_zone`: the first instant that is no longer `day` there.
 pub fn start_of_next_day(day: jiff::civil::Date, time_zone: &str) -> Option<Timestamp> {
     let tz = jiff::tz::TimeZone::get(time_zone).ok()?;

@@ -44,6 +44,8 @@ pub enum CoreError {
     /// The organisation's IP allowlist does not include the client's address.
     #[error("network not allowed for this organisation")]
     NetworkDenied,
+    #[error("i/o error: {0}")]
+    Io(String),
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

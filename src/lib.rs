@@ -4,6 +4,7 @@
 //! server binary (`server/`) call into this crate, never the other way round.
 
 pub mod audit;
+pub mod audit_view;
 pub mod auth;
 pub mod clock;
 pub mod console;

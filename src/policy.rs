@@ -27,6 +27,10 @@ pub enum Permission {
     ReadPeople,
     WritePeople,
     DeletePeople,
+    /// Every organisation's audit events (operators).
+    ViewAuditAll,
+    /// The own organisation's audit events (its admins).
+    ViewTenantAudit,
     /// The organisation's IP allowlist.
     ViewAllowlist,
     ManageAllowlist,
@@ -55,6 +59,8 @@ pub const POLICY: &[(Permission, &[Role])] = &[
     (P::WritePeople, &[Admin, Member]),
     (P::DeletePeople, &[Admin]),
     (P::ExportPeople, &[Admin]),
+    (P::ViewAuditAll, &[Operator]),
+    (P::ViewTenantAudit, &[Admin]),
     (P::ViewAllowlist, &[Operator, Admin]),
     (P::ManageAllowlist, &[Operator, Admin]),
 ];
@@ -62,7 +68,7 @@ pub const POLICY: &[(Permission, &[Role])] = &[
 pub const ALL_ROLES: [Role; 4] = [Operator, Admin, Member, Viewer];
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 18] = [
         P::ManageOwnAccount,
         P::ViewOwnTenant,
         P::ViewAccounts,
@@ -77,6 +83,8 @@ impl Permission {
         P::WritePeople,
         P::DeletePeople,
         P::ExportPeople,
+        P::ViewAuditAll,
+        P::ViewTenantAudit,
         P::ViewAllowlist,
         P::ManageAllowlist,
     ];
@@ -167,6 +175,8 @@ mod tests {
             P::ManageTenants,
             P::ManageOperators,
             P::ManageAllowlist,
+            P::ViewTenantAudit,
+            P::ViewAuditAll,
         ] {
             assert!(!allows(Member, p), "{p:?}");
         }
@@ -175,7 +185,7 @@ mod tests {
 
     #[test]
     fn admins_cannot_reach_the_operator_console() {
-        for p in [P::ViewTenants, P::ManageTenants, P::ViewOperators, P::ManageOperators] {
+        for p in [P::ViewTenants, P::ManageTenants, P::ViewOperators, P::ManageOperators, P::ViewAuditAll] {
             assert!(!allows(Admin, p), "{p:?}");
         }
     }

@@ -18,6 +18,7 @@ use leptos_router::path;
 use i18n::Lang;
 use pages::account::AccountPage;
 use pages::admin::{AdminPage, AdminSettingsPage, AdminUserPage};
+use pages::audit::{AdminAuditPage, OpsAuditPage};
 use pages::network::AdminNetworkPage;
 use pages::ops::{OpsHomePage, OpsOperatorsPage, OpsTenantPage, OpsUserPage};
 use pages::setup::SetupPage;
@@ -88,6 +89,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users/:uid") view=AdminUserPage/>
                 <Route path=path!("/admin/settings") view=AdminSettingsPage/>
                 <Route path=path!("/admin/network") view=AdminNetworkPage/>
+                <Route path=path!("/admin/audit") view=AdminAuditPage/>
+                <Route path=path!("/ops/audit") view=OpsAuditPage/>
                 <Route path=path!("/account") view=AccountPage/>
                 <Route path=path!("/setup") view=SetupPage/>
                 <Route path=path!("/change-password") view=ChangePasswordPage/>

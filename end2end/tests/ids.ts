@@ -45,4 +45,5 @@ export const testid = {
   allowlistEmpty: 'allowlist-empty',
   allowlistEntries: 'allowlist-entries',
   yourAddress: 'your-address',
+  auditList: 'audit-list',
 } as const;

@@ -105,6 +105,18 @@ const ROWS: &[Row] = &[
         args: args!("org" => org, "cidr" => text("0.0.0.0/0"), "note" => text("intruder")),
     },
     Row { path: "/api/network/remove", permission: Some(P::ManageAllowlist), takes_id: true, args: args!("org" => org, "entry_id" => entry) },
+    Row {
+        path: "/api/audit/list",
+        permission: Some(P::ViewTenantAudit),
+        takes_id: false,
+        args: args!("query[from]" => text(""), "query[to]" => text(""), "query[actor]" => text(""), "query[action]" => text(""), "query[result]" => text("")),
+    },
+    Row {
+        path: "/api/ops/audit/list",
+        permission: Some(P::ViewAuditAll),
+        takes_id: false,
+        args: args!("query[from]" => text(""), "query[to]" => text(""), "query[actor]" => text(""), "query[action]" => text(""), "query[result]" => text("")),
+    },
     Row { path: "/api/settings/get", permission: Some(P::ViewTenantSettings), takes_id: false, args: none },
     Row {
         path: "/api/settings/save",

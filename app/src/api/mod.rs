@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::{Lang, Msg};
 
 pub mod account;
+pub mod audit;
 pub mod accounts;
 pub mod network;
 pub mod ops;

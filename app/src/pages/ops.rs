@@ -13,11 +13,12 @@ use crate::pages::network::AllowlistPanel;
 use crate::pages::{last_error, signed_in, LogoutButton};
 use crate::routes::{self, testid};
 
-fn ops_nav(lang: Lang) -> impl IntoView {
+pub(crate) fn ops_nav(lang: Lang) -> impl IntoView {
     view! {
         <nav class="subnav">
             <A href=routes::OPS_HOME>{Msg::Organisations.text(lang)}</A>
             <A href=routes::OPS_OPERATORS>{Msg::Operators.text(lang)}</A>
+            <A href=routes::OPS_AUDIT>{Msg::AuditLog.text(lang)}</A>
             <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
             <LogoutButton/>
         </nav>

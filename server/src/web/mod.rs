@@ -4,6 +4,7 @@
 //! → routes. Each layer is one small module.
 
 pub mod actor;
+pub mod audit_export;
 pub mod client;
 pub mod csrf;
 pub mod fence;

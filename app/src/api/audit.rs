@@ -1,0 +1,127 @@
+//! The audit log viewers: every organisation for operators
+//! (`/api/ops/audit/list`), the own organisation for its admins (`/api/audit/list`).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+
+/// One event as the viewer lists it (metadata only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub organisation: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub result: String,
+    pub ip: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass back as `before` for the next (older) page.
+    pub next_before: Option<i64>,
+}
+
+/// The filter as the form sends it: dates `YYYY-MM-DD` (inclusive, in JST).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditQuery {
+    pub from: String,
+    pub to: String,
+    pub actor: String,
+    pub action: String,
+    pub result: String,
+    pub before: Option<i64>,
+}
+
+impl AuditQuery {
+    /// The query string of the CSV export link.
+    pub fn to_query_string(&self) -> String {
+        let enc = |s: &str| -> String {
+            s.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect()
+        };
+        format!(
+            "from={}&to={}&actor={}&action={}&result={}",
+            enc(&self.from),
+            enc(&self.to),
+            enc(&self.actor),
+            enc(&self.action),
+            enc(&self.result)
+        )
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod wire {
+    use super::*;
+
+    /// The core filter for a form's query (dates in `time_zone`).
+    pub fn filter(q: &AuditQuery, time_zone: &str) -> Result<kura::audit_view::AuditFilter, ApiError> {
+        let day = |field: &'static str, s: &str, next: bool| -> Result<Option<kura::Timestamp>, ApiError> {
+            if s.trim().is_empty() {
+                return Ok(None);
+            }
+            let d = kura::input::parse_date(field, s).map_err(crate::ssr::api_error)?;
+            let at = if next { kura::clock::start_of_next_day(d, time_zone) } else { kura::clock::start_of_day(d, time_zone) };
+            at.map(Some).ok_or(ApiError::Invalid { field: field.to_owned(), problem: String::from("format") })
+        };
+        Ok(kura::audit_view::AuditFilter {
+            from: day("from", &q.from, false)?,
+            to: day("to", &q.to, true)?,
+            actor: q.actor.clone(),
+            action: q.action.clone(),
+            result: q.result.clone(),
+            before_seq: q.before,
+        })
+    }
+
+    pub fn page(ctx: &crate::ssr::Ctx, p: kura::audit_view::AuditPage, time_zone: &str) -> AuditPage {
+        AuditPage {
+            entries: p
+                .rows
+                .into_iter()
+                .map(|r| AuditEntry {
+                    seq: r.seq,
+                    at: ctx.when(r.at, time_zone),
+                    organisation: r.tenant_code.unwrap_or_default(),
+                    actor: r.actor,
+                    action: r.action,
+                    target: r.target.unwrap_or_default(),
+                    result: r.result,
+                    ip: r.client_ip.unwrap_or_default(),
+                    detail: r.detail,
+                })
+                .collect(),
+            next_before: p.next_before,
+        }
+    }
+}
+
+#[server(prefix = "/api", endpoint = "ops/audit/list")]
+pub async fn list_all_audit(query: AuditQuery) -> Result<AuditPage, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let tz = kura::clock::DEFAULT_TIME_ZONE;
+    let f = wire::filter(&query, tz)?;
+    let p = kura::audit_view::list_all(&ctx.services, ctx.actor()?, &f).await.map_err(crate::ssr::api_error)?;
+    Ok(wire::page(&ctx, p, tz))
+}
+
+#[server(prefix = "/api", endpoint = "audit/list")]
+pub async fn list_tenant_audit(query: AuditQuery) -> Result<AuditPage, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let tz = scope.tenant().time_zone.clone();
+    let f = wire::filter(&query, &tz)?;
+    let p = kura::audit_view::list_tenant(&ctx.services, &scope, &f).await.map_err(crate::ssr::api_error)?;
+    Ok(wire::page(&ctx, p, &tz))
+}

@@ -1,0 +1,39 @@
+import { test, expect, Page } from '@playwright/test';
+import { routes, testid } from './ids';
+
+async function hydrated(page: Page) {
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
+}
+
+test("an admin reads their organisation's audit log, filters it, and downloads it as CSV", async ({ page }) => {
+  // One failed login to find later.
+  await page.goto(routes.login);
+  await hydrated(page);
+  await page.getByLabel('組織コード').fill('sample');
+  await page.getByLabel('ユーザーID').fill('taro');
+  await page.locator('#password').fill('not the password at all');
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(page.getByTestId(testid.loginError)).toBeVisible();
+
+  await page.goto(routes.login);
+  await hydrated(page);
+  await page.getByLabel('組織コード').fill('sample');
+  await page.getByLabel('ユーザーID').fill('kanri');
+  await page.locator('#password').fill(process.env.E2E_MEMBER_PASSWORD!);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(page).toHaveURL(routes.home);
+  await page.goto('/admin/audit');
+  await hydrated(page);
+  const list = page.getByTestId(testid.auditList);
+  await expect(list).toContainText('login.succeeded');
+  await expect(list).toContainText('user:kanri');
+  await page.getByLabel('結果').selectOption('failure');
+  await page.getByLabel('操作', { exact: true }).fill('login.');
+  await page.getByRole('button', { name: '検索する' }).click();
+  await expect(list).not.toContainText('login.succeeded');
+  await expect(list).toContainText('login.failed');
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'CSV出力' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^kura-audit-\d{4}-\d{2}-\d{2}\.csv$/);
+});
