@@ -36,6 +36,7 @@ pub enum Action {
     UserEnabled,
     AuditVerified,
     AuditExported,
+    AuditRetentionRemoved,
     AllowlistChanged,
     LoginNetworkDenied,
     OpsFenceDenied,
@@ -76,6 +77,7 @@ impl Action {
             Action::UserEnabled => "user.enabled",
             Action::AuditVerified => "audit.verified",
             Action::AuditExported => "audit.exported",
+            Action::AuditRetentionRemoved => "audit.retention_removed",
             Action::AllowlistChanged => "allowlist.changed",
             Action::LoginNetworkDenied => "login.network_denied",
             Action::OpsFenceDenied => "ops.fence_denied",
@@ -357,8 +359,10 @@ impl VerifyReport {
 /// Walks the whole chain in batches and reports the first broken row.
 pub async fn verify(db: &Db) -> CoreResult<VerifyReport> {
     const BATCH: i64 = 1000;
-    let mut expected_seq: i64 = 1;
-    let mut running: Vec<u8> = vec![0u8; 32];
+    // The chain starts after the last row removed by retention (or at the very beginning).
+    let anchor = sqlx::query("SELECT seq, hash FROM audit_anchor WHERE id = 1").fetch_one(db.pool()).await?;
+    let mut expected_seq: i64 = anchor.try_get::<i64, _>("seq")? + 1;
+    let mut running: Vec<u8> = anchor.try_get("hash")?;
     let mut checked: u64 = 0;
     loop {
         let rows = sqlx::query(

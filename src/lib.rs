@@ -4,6 +4,7 @@
 //! server binary (`server/`) call into this crate, never the other way round.
 
 pub mod audit;
+pub mod audit_retention;
 pub mod audit_view;
 pub mod auth;
 pub mod clock;

@@ -108,6 +108,9 @@ pub struct ServeOpts {
     /// Also listen on this address with plain HTTP that only redirects to HTTPS (e.g. 0.0.0.0:80).
     #[arg(long, env = "KURA_HTTP_REDIRECT")]
     pub http_redirect: Option<SocketAddr>,
+    /// Days audit events are kept before the retention job removes them (at least 90).
+    #[arg(long, env = "KURA_AUDIT_RETENTION_DAYS", default_value_t = kura::audit_retention::DEFAULT_DAYS)]
+    pub audit_retention_days: u32,
     /// Login name of the operator created on first start.
     #[arg(long, env = "KURA_FIRST_OPERATOR", default_value = "operator")]
     pub first_operator: String,
@@ -165,6 +168,12 @@ pub enum UserCmd {
 pub enum AuditCmd {
     /// Walk the hash chain and report the first broken row (exit 1 if any).
     Verify,
+    /// Remove audit events older than the retention now (the server also does this every 6 hours).
+    Prune {
+        /// Days to keep (at least 90).
+        #[arg(long, env = "KURA_AUDIT_RETENTION_DAYS", default_value_t = kura::audit_retention::DEFAULT_DAYS)]
+        retention_days: u32,
+    },
 }
 
 /// Entry point of the binary.
@@ -284,6 +293,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::User(UserCmd::Disable { org, login }) => set_status(g, &org, &login, UserStatus::Disabled).await,
         Command::User(UserCmd::Enable { org, login }) => set_status(g, &org, &login, UserStatus::Active).await,
+        Command::Audit(AuditCmd::Prune { retention_days }) => {
+            let retention = kura::audit_retention::check_days(retention_days)?;
+            let s = services(g).await?;
+            let removed = kura::audit_retention::remove_expired(&s, retention).await.map_err(core_err)?;
+            println!("{removed} audit events older than {retention_days} days removed; the chain's anchor moved with them");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCmd::Verify) => {
             let s = services(g).await?;
             let report = audit::verify(&s.db).await.map_err(core_err)?;
@@ -340,6 +356,7 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
         _ => None,
     };
     settings.http_redirect = opts.http_redirect;
+    settings.audit_retention_days = opts.audit_retention_days;
     settings.auth.idle_timeout = Duration::from_secs(opts.session_idle_minutes * 60);
     settings.auth.absolute_timeout = Duration::from_secs(opts.session_absolute_hours * 3600);
     let data_dir = settings.data_dir.clone();

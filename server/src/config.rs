@@ -39,6 +39,8 @@ pub struct Settings {
     pub tls: Option<crate::tls::TlsFiles>,
     /// A plain-HTTP listener that only redirects to HTTPS (needs `tls`).
     pub http_redirect: Option<SocketAddr>,
+    /// Days audit events are kept (at least 90, default 400).
+    pub audit_retention_days: u32,
 }
 
 /// Loopback only: operators work on the host or through an SSH tunnel unless configured.
@@ -93,7 +95,13 @@ impl Settings {
             require_tenant_allowlist: false,
             tls: None,
             http_redirect: None,
+            audit_retention_days: kura::audit_retention::DEFAULT_DAYS,
         }
+    }
+
+    /// The audit retention as a duration (validated).
+    pub fn audit_retention(&self) -> Duration {
+        Duration::from_secs(u64::from(self.audit_retention_days.max(kura::audit_retention::MIN_DAYS)) * 24 * 60 * 60)
     }
 
     /// Loads the master key from its source.
@@ -135,6 +143,7 @@ impl Settings {
         if self.auth.absolute_timeout > Duration::from_secs(7 * 24 * 3600) {
             return Err(String::from("the absolute session timeout must be at most 7 days"));
         }
+        kura::audit_retention::check_days(self.audit_retention_days)?;
         if self.http_redirect.is_some() && self.tls.is_none() {
             return Err(String::from("--http-redirect needs --tls-cert and --tls-key"));
         }

@@ -74,7 +74,8 @@ impl Application {
         use axum::serve::ListenerExt;
         let sweeper = tokio::spawn(crate::jobs::sweep_forever(self.services.clone()));
         let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let mut helpers = vec![sweeper];
+        let retention = tokio::spawn(crate::jobs::audit_retention_forever(self.services.clone(), self.settings.audit_retention()));
+        let mut helpers = vec![sweeper, retention];
         if let Some(redirect) = self.redirect {
             let https_port = self.listener.local_addr().map(|a| a.port()).unwrap_or(443);
             helpers.push(tokio::spawn(crate::tls::serve_redirect(redirect, https_port, self.settings.public_origin.clone())));

@@ -34,6 +34,24 @@ fn help_explains_every_command() {
 }
 
 #[test]
+fn an_audit_retention_below_90_days_is_refused_at_startup_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--audit-retention-days", "30"])
+        .env("KURA_DATA_DIR", dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("kura: error: audit retention must be at least 90 days"), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with("kura: error")).count(), 1, "{err}");
+    let out = Command::new(BIN).args(["audit", "prune", "--retention-days", "89"]).env("KURA_DATA_DIR", dir.path()).output().unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
 fn a_bad_database_url_exits_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)
