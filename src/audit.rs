@@ -37,6 +37,9 @@ pub enum Action {
     AuditVerified,
     AuditExported,
     AuditRetentionRemoved,
+    AlertOpened,
+    AlertAcknowledged,
+    AlertClosed,
     AllowlistChanged,
     LoginNetworkDenied,
     OpsFenceDenied,
@@ -78,6 +81,9 @@ impl Action {
             Action::AuditVerified => "audit.verified",
             Action::AuditExported => "audit.exported",
             Action::AuditRetentionRemoved => "audit.retention_removed",
+            Action::AlertOpened => "alert.opened",
+            Action::AlertAcknowledged => "alert.acknowledged",
+            Action::AlertClosed => "alert.closed",
             Action::AllowlistChanged => "allowlist.changed",
             Action::LoginNetworkDenied => "login.network_denied",
             Action::OpsFenceDenied => "ops.fence_denied",
@@ -269,8 +275,12 @@ pub async fn append(conn: &mut AnyConnection, now: Timestamp, event: &AuditEvent
     let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut *conn)
         .await?;
-    let last_seq: i64 = head.try_get("last_seq")?;
+    let head_seq: i64 = head.try_get("last_seq")?;
     let prev_hash: Vec<u8> = head.try_get("last_hash")?;
+    // A row slipped in by hand past the head must not stop the log: write
+    // after it (verify still names the forged row as the first break).
+    let max_seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(&mut *conn).await?;
+    let last_seq = head_seq.max(max_seq.unwrap_or(0));
 
     let row = StoredRow {
         seq: last_seq + 1,

@@ -3,6 +3,7 @@
 //! Nothing here knows about Leptos or axum: the web front end (`app/`) and the
 //! server binary (`server/`) call into this crate, never the other way round.
 
+pub mod alerts;
 pub mod audit;
 pub mod audit_retention;
 pub mod audit_view;

@@ -31,6 +31,11 @@ pub enum Permission {
     ViewAuditAll,
     /// The own organisation's audit events (its admins).
     ViewTenantAudit,
+    /// Every alert (operators), an organisation's alerts (its admins), and
+    /// acknowledging / closing them (operators).
+    ViewAlertsAll,
+    ViewTenantAlerts,
+    ManageAlerts,
     /// The organisation's IP allowlist.
     ViewAllowlist,
     ManageAllowlist,
@@ -61,6 +66,9 @@ pub const POLICY: &[(Permission, &[Role])] = &[
     (P::ExportPeople, &[Admin]),
     (P::ViewAuditAll, &[Operator]),
     (P::ViewTenantAudit, &[Admin]),
+    (P::ViewAlertsAll, &[Operator]),
+    (P::ViewTenantAlerts, &[Admin]),
+    (P::ManageAlerts, &[Operator]),
     (P::ViewAllowlist, &[Operator, Admin]),
     (P::ManageAllowlist, &[Operator, Admin]),
 ];
@@ -68,7 +76,7 @@ pub const POLICY: &[(Permission, &[Role])] = &[
 pub const ALL_ROLES: [Role; 4] = [Operator, Admin, Member, Viewer];
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 21] = [
         P::ManageOwnAccount,
         P::ViewOwnTenant,
         P::ViewAccounts,
@@ -85,6 +93,9 @@ impl Permission {
         P::ExportPeople,
         P::ViewAuditAll,
         P::ViewTenantAudit,
+        P::ViewAlertsAll,
+        P::ViewTenantAlerts,
+        P::ManageAlerts,
         P::ViewAllowlist,
         P::ManageAllowlist,
     ];
@@ -102,6 +113,7 @@ impl Permission {
                 | P::DeletePeople
                 | P::ExportPeople
                 | P::ManageAllowlist
+                | P::ManageAlerts
         )
     }
 }

@@ -18,6 +18,7 @@ use leptos_router::path;
 use i18n::Lang;
 use pages::account::AccountPage;
 use pages::admin::{AdminPage, AdminSettingsPage, AdminUserPage};
+use pages::alerts::{AdminAlertsPage, OpsAlertsPage};
 use pages::audit::{AdminAuditPage, OpsAuditPage};
 use pages::network::AdminNetworkPage;
 use pages::ops::{OpsHomePage, OpsOperatorsPage, OpsTenantPage, OpsUserPage};
@@ -91,6 +92,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/network") view=AdminNetworkPage/>
                 <Route path=path!("/admin/audit") view=AdminAuditPage/>
                 <Route path=path!("/ops/audit") view=OpsAuditPage/>
+                <Route path=path!("/ops/alerts") view=OpsAlertsPage/>
+                <Route path=path!("/admin/alerts") view=AdminAlertsPage/>
                 <Route path=path!("/account") view=AccountPage/>
                 <Route path=path!("/setup") view=SetupPage/>
                 <Route path=path!("/change-password") view=ChangePasswordPage/>

@@ -14,6 +14,8 @@ pub const ADMIN_NETWORK: &str = "/admin/network";
 pub const ADMIN_AUDIT: &str = "/admin/audit";
 pub const ADMIN_AUDIT_EXPORT: &str = "/admin/audit/export.csv";
 pub const OPS_AUDIT: &str = "/ops/audit";
+pub const OPS_ALERTS: &str = "/ops/alerts";
+pub const ADMIN_ALERTS: &str = "/admin/alerts";
 pub const OPS_AUDIT_EXPORT: &str = "/ops/audit/export.csv";
 pub const ACCOUNT: &str = "/account";
 pub const CHANGE_PASSWORD: &str = "/change-password";
@@ -71,9 +73,11 @@ pub mod testid {
     pub const ALLOWLIST_ENTRIES: &str = "allowlist-entries";
     pub const YOUR_ADDRESS: &str = "your-address";
     pub const AUDIT_LIST: &str = "audit-list";
+    pub const ALERT_LIST: &str = "alert-list";
+    pub const ALERT_BADGE: &str = "alert-badge";
 
     /// Every id above, for the check that `end2end/tests/ids.ts` mirrors them.
-    pub const ALL: &[&str] = &[LOGIN_FORM, LOGIN_ERROR, PASSWORD_TOGGLE, WHOAMI, ORG_NAME, LOGOUT, CHANGE_PASSWORD_FORM, FORM_ERROR, FORCED_CHANGE_NOTICE, LANG_SWITCH, OPS_HOME, TENANT_FORM, TENANT_LIST, TENANT_FACTS, ACCOUNT_FORM, ACCOUNT_LIST, ISSUED_PASSWORD, ISSUED_LINK, USER_FACTS, USER_STATUS, DISABLE_USER, ENABLE_USER, SETUP_FORM, SETUP_DONE, SESSION_LIST, REAUTH_FORM, ADMIN_LINK, ACCOUNT_LINK, SETTINGS_FORM, OPERATOR_LIST, ALLOWLIST, ALLOWLIST_EMPTY, ALLOWLIST_ENTRIES, YOUR_ADDRESS, AUDIT_LIST];
+    pub const ALL: &[&str] = &[LOGIN_FORM, LOGIN_ERROR, PASSWORD_TOGGLE, WHOAMI, ORG_NAME, LOGOUT, CHANGE_PASSWORD_FORM, FORM_ERROR, FORCED_CHANGE_NOTICE, LANG_SWITCH, OPS_HOME, TENANT_FORM, TENANT_LIST, TENANT_FACTS, ACCOUNT_FORM, ACCOUNT_LIST, ISSUED_PASSWORD, ISSUED_LINK, USER_FACTS, USER_STATUS, DISABLE_USER, ENABLE_USER, SETUP_FORM, SETUP_DONE, SESSION_LIST, REAUTH_FORM, ADMIN_LINK, ACCOUNT_LINK, SETTINGS_FORM, OPERATOR_LIST, ALLOWLIST, ALLOWLIST_EMPTY, ALLOWLIST_ENTRIES, YOUR_ADDRESS, AUDIT_LIST, ALERT_LIST, ALERT_BADGE];
 }
 
 /// What the page rules need to know about the visitor.

@@ -46,4 +46,6 @@ export const testid = {
   allowlistEntries: 'allowlist-entries',
   yourAddress: 'your-address',
   auditList: 'audit-list',
+  alertList: 'alert-list',
+  alertBadge: 'alert-badge',
 } as const;

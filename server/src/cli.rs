@@ -50,7 +50,7 @@ pub struct GlobalOpts {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the web server (creates the first operator on first start).
-    Serve(ServeOpts),
+    Serve(Box<ServeOpts>),
     /// Create or upgrade the database schema, then exit.
     Migrate,
     /// Manage operator accounts (the service provider's staff).
@@ -111,6 +111,24 @@ pub struct ServeOpts {
     /// Days audit events are kept before the retention job removes them (at least 90).
     #[arg(long, env = "KURA_AUDIT_RETENTION_DAYS", default_value_t = kura::audit_retention::DEFAULT_DAYS)]
     pub audit_retention_days: u32,
+    /// Alert: failed logins of one account within the login window.
+    #[arg(long, env = "KURA_ALERT_ACCOUNT_FAILURES", default_value_t = 10)]
+    pub alert_account_failures: i64,
+    /// Alert: failed or refused logins from one address within the login window.
+    #[arg(long, env = "KURA_ALERT_ADDRESS_FAILURES", default_value_t = 30)]
+    pub alert_address_failures: i64,
+    /// The login alerts' window in minutes.
+    #[arg(long, env = "KURA_ALERT_LOGIN_WINDOW_MINUTES", default_value_t = 10)]
+    pub alert_login_window_minutes: u64,
+    /// Alert: accounts one organisation admin creates within 24 hours.
+    #[arg(long, env = "KURA_ALERT_ACCOUNTS_PER_ADMIN_DAY", default_value_t = 20)]
+    pub alert_accounts_per_admin_day: i64,
+    /// Alert: rows one person exports within an hour.
+    #[arg(long, env = "KURA_ALERT_EXPORT_ROWS_PER_HOUR", default_value_t = 10_000)]
+    pub alert_export_rows_per_hour: i64,
+    /// Operators' business hours in Japan time; operator actions outside them raise an alert.
+    #[arg(long, env = "KURA_BUSINESS_HOURS", default_value = "8-20", value_parser = crate::config::parse_hours)]
+    pub business_hours: (u8, u8),
     /// Login name of the operator created on first start.
     #[arg(long, env = "KURA_FIRST_OPERATOR", default_value = "operator")]
     pub first_operator: String,
@@ -260,7 +278,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     let by = AuditActor::cli();
     let client = ClientInfo::cli();
     match cli.command {
-        Command::Serve(opts) => serve(g, opts).await,
+        Command::Serve(opts) => serve(g, *opts).await,
         Command::Migrate => {
             services(g).await?;
             println!("database is up to date");
@@ -319,6 +337,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     // it is appended after the report is printed.
                     println!("audit log BROKEN at row {} ({:?}); {} rows before it verified", b.seq, b.kind, report.rows_checked);
                     let _ = audit::record(&s.db, s.clock.now(), &ev).await;
+                    // The operators see it on their dashboard, not only here.
+                    if let Err(e) = kura::alerts::check_chain(&s).await {
+                        eprintln!("kura: could not raise the alert: {}", one_line(&e));
+                    }
                     Ok(ExitCode::FAILURE)
                 }
             }
@@ -357,6 +379,14 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
     };
     settings.http_redirect = opts.http_redirect;
     settings.audit_retention_days = opts.audit_retention_days;
+    settings.alert_rules = kura::alerts::AlertRules {
+        account_failures: opts.alert_account_failures,
+        address_failures: opts.alert_address_failures,
+        login_window: Duration::from_secs(opts.alert_login_window_minutes.max(1) * 60),
+        accounts_per_admin_day: opts.alert_accounts_per_admin_day,
+        export_rows_per_hour: opts.alert_export_rows_per_hour,
+        business_hours: opts.business_hours,
+    };
     settings.auth.idle_timeout = Duration::from_secs(opts.session_idle_minutes * 60);
     settings.auth.absolute_timeout = Duration::from_secs(opts.session_absolute_hours * 3600);
     let data_dir = settings.data_dir.clone();

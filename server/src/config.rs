@@ -41,6 +41,8 @@ pub struct Settings {
     pub http_redirect: Option<SocketAddr>,
     /// Days audit events are kept (at least 90, default 400).
     pub audit_retention_days: u32,
+    /// Thresholds of the alert rules.
+    pub alert_rules: kura::alerts::AlertRules,
 }
 
 /// Loopback only: operators work on the host or through an SSH tunnel unless configured.
@@ -96,6 +98,7 @@ impl Settings {
             tls: None,
             http_redirect: None,
             audit_retention_days: kura::audit_retention::DEFAULT_DAYS,
+            alert_rules: kura::alerts::AlertRules::default(),
         }
     }
 
@@ -144,6 +147,10 @@ impl Settings {
             return Err(String::from("the absolute session timeout must be at most 7 days"));
         }
         kura::audit_retention::check_days(self.audit_retention_days)?;
+        let (start, end) = self.alert_rules.business_hours;
+        if start >= end || end > 24 {
+            return Err(String::from("business hours must look like 8-20 (start before end, within 0-24)"));
+        }
         if self.http_redirect.is_some() && self.tls.is_none() {
             return Err(String::from("--http-redirect needs --tls-cert and --tls-key"));
         }
@@ -154,6 +161,13 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// `8-20`: operators' business hours in Japan time.
+pub fn parse_hours(s: &str) -> Result<(u8, u8), String> {
+    let (a, b) = s.trim().split_once('-').ok_or_else(|| String::from("business hours look like 8-20"))?;
+    let hour = |x: &str| x.trim().parse::<u8>().map_err(|_| String::from("business hours look like 8-20"));
+    Ok((hour(a)?, hour(b)?))
 }
 
 #[cfg(test)]

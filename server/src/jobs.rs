@@ -35,3 +35,30 @@ pub async fn sweep_forever(services: Services) {
         }
     }
 }
+
+/// How often the alert rules read new audit events, and how often the chain is verified.
+const ALERTS_EVERY: Duration = Duration::from_secs(60);
+const VERIFY_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Evaluates the alert rules every minute and verifies the audit chain every
+/// hour (and once at start-up); a broken chain raises an alert naming the first bad row.
+pub async fn alerts_forever(services: Services, rules: kura::alerts::AlertRules) {
+    let mut evaluate = tokio::time::interval(ALERTS_EVERY);
+    let mut verify = tokio::time::interval(VERIFY_EVERY);
+    loop {
+        tokio::select! {
+            _ = evaluate.tick() => {
+                match kura::alerts::evaluate(&services, &rules).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(opened = n, "alerts opened"),
+                    Err(e) => tracing::warn!(error = ?e, "alert evaluation failed; will retry"),
+                }
+            }
+            _ = verify.tick() => {
+                if let Err(e) = kura::alerts::check_chain(&services).await {
+                    tracing::warn!(error = ?e, "audit chain check failed; will retry");
+                }
+            }
+        }
+    }
+}

@@ -75,7 +75,8 @@ impl Application {
         let sweeper = tokio::spawn(crate::jobs::sweep_forever(self.services.clone()));
         let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let retention = tokio::spawn(crate::jobs::audit_retention_forever(self.services.clone(), self.settings.audit_retention()));
-        let mut helpers = vec![sweeper, retention];
+        let alerts = tokio::spawn(crate::jobs::alerts_forever(self.services.clone(), self.settings.alert_rules.clone()));
+        let mut helpers = vec![sweeper, retention, alerts];
         if let Some(redirect) = self.redirect {
             let https_port = self.listener.local_addr().map(|a| a.port()).unwrap_or(443);
             helpers.push(tokio::spawn(crate::tls::serve_redirect(redirect, https_port, self.settings.public_origin.clone())));

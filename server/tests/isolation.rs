@@ -117,6 +117,16 @@ const ROWS: &[Row] = &[
         takes_id: false,
         args: args!("query[from]" => text(""), "query[to]" => text(""), "query[actor]" => text(""), "query[action]" => text(""), "query[result]" => text("")),
     },
+    Row { path: "/api/ops/alerts/list", permission: Some(P::ViewAlertsAll), takes_id: false, args: none },
+    Row { path: "/api/ops/alerts/count", permission: Some(P::ViewAlertsAll), takes_id: false, args: none },
+    Row {
+        path: "/api/ops/alerts/acknowledge",
+        permission: Some(P::ManageAlerts),
+        takes_id: true,
+        args: args!("alert_id" => user, "comment" => text("seen")),
+    },
+    Row { path: "/api/ops/alerts/close", permission: Some(P::ManageAlerts), takes_id: true, args: args!("alert_id" => user) },
+    Row { path: "/api/alerts/list", permission: Some(P::ViewTenantAlerts), takes_id: false, args: none },
     Row { path: "/api/settings/get", permission: Some(P::ViewTenantSettings), takes_id: false, args: none },
     Row {
         path: "/api/settings/save",
@@ -244,6 +254,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT tenant_id || '|' || key_id FROM tenant_keys ORDER BY tenant_id",
         "SELECT key_hash || '|' || failures FROM login_throttle ORDER BY key_hash",
         "SELECT tenant_id || '|' || cidr FROM tenant_ip_allowlist ORDER BY tenant_id, cidr",
+        "SELECT id || '|' || state FROM alerts ORDER BY id",
     ];
     let mut out = Vec::new();
     for q in queries {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::{Lang, Msg};
 
 pub mod account;
+pub mod alerts;
 pub mod audit;
 pub mod accounts;
 pub mod network;

@@ -19,6 +19,7 @@ pub(crate) fn admin_nav(lang: Lang) -> impl IntoView {
             <A href=routes::ADMIN>{Msg::Accounts.text(lang)}</A>
             <A href=routes::ADMIN_NETWORK>{Msg::IpAllowlist.text(lang)}</A>
             <A href=routes::ADMIN_AUDIT>{Msg::AuditLog.text(lang)}</A>
+            <A href=routes::ADMIN_ALERTS>{Msg::Alerts.text(lang)}</A>
             <A href=routes::ADMIN_SETTINGS>{Msg::Settings.text(lang)}</A>
             <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
             <LogoutButton/>

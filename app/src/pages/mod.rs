@@ -4,6 +4,7 @@
 pub mod account;
 pub mod accounts;
 pub mod admin;
+pub mod alerts;
 pub mod audit;
 pub mod network;
 pub mod ops;

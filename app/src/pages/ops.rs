@@ -19,9 +19,27 @@ pub(crate) fn ops_nav(lang: Lang) -> impl IntoView {
             <A href=routes::OPS_HOME>{Msg::Organisations.text(lang)}</A>
             <A href=routes::OPS_OPERATORS>{Msg::Operators.text(lang)}</A>
             <A href=routes::OPS_AUDIT>{Msg::AuditLog.text(lang)}</A>
+            <AlertsLink/>
             <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
             <LogoutButton/>
         </nav>
+    }
+}
+
+/// The alerts link with the number of alerts not yet closed.
+#[component]
+fn AlertsLink() -> impl IntoView {
+    let lang = use_lang();
+    let count = Resource::new(|| (), |_| crate::api::alerts::open_alert_count());
+    view! {
+        <A href=routes::OPS_ALERTS>
+            {Msg::Alerts.text(lang)}
+            <Suspense fallback=|| ()>
+                {move || count.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
+                    " " <span class="badge" data-testid=testid::ALERT_BADGE aria-label=Msg::OpenAlerts.text(lang).replace("{n}", &n.to_string())>{n}</span>
+                })}
+            </Suspense>
+        </A>
     }
 }
 

@@ -1,0 +1,39 @@
+// Runs last (files run in name order, one worker): it breaks the audit chain
+// of the shared test server on purpose.
+import { test, expect, Page } from '@playwright/test';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { routes, testid } from './ids';
+
+const dataDir = join(__dirname, '..', '.data');
+const bin = join(process.env.CARGO_TARGET_DIR ?? join(__dirname, '..', '..', 'target'), 'debug', 'kura');
+
+async function hydrated(page: Page) {
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
+}
+
+test('an audit row edited by hand is found by verify and an alert appears on the operator dashboard', async ({ page }) => {
+  // What an attacker with the database file could do: drop the guard and edit a row.
+  execFileSync('python3', ['-c', `
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DROP TRIGGER audit_log_no_update")
+db.execute("UPDATE audit_log SET actor_label = 'someone else' WHERE seq = 3")
+db.commit()
+`, join(dataDir, 'kura.db')]);
+  const verify = spawnSync(bin, ['audit', 'verify'], { env: { ...process.env, KURA_DATA_DIR: dataDir } });
+  expect(verify.status).toBe(1);
+  expect(verify.stdout.toString()).toContain('BROKEN at row 3');
+
+  await page.goto(routes.opsLogin);
+  await hydrated(page);
+  await page.getByLabel('ユーザーID').fill('e2e-ops');
+  await page.locator('#password').fill(process.env.E2E_OPERATOR_PASSWORD!);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(page).toHaveURL(routes.opsHome);
+  await expect(page.getByTestId(testid.alertBadge)).toBeVisible();
+  await page.getByRole('link', { name: /アラート/ }).click();
+  const list = page.getByTestId(testid.alertList);
+  await expect(list).toContainText('操作ログの改ざんを検知しました');
+  await expect(list).toContainText('"first_bad_seq":3');
+});

@@ -1,0 +1,543 @@
+//! Alerts (WP-2.5, 2.13): rules read the audit log after the last event they
+//! saw and raise an alert when a threshold is crossed. While an alert for the
+//! same rule and subject is open or acknowledged, further hits only count on
+//! it (ten failed logins open one alert, not ten). Operators acknowledge
+//! (with a comment) and close alerts; every transition is audited.
+//! An organisation's admins see the alerts about their organisation.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
+use crate::auth::Actor;
+use crate::clock::Timestamp;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::TenantId;
+use crate::policy::{self, Permission};
+use crate::scope::TenantScope;
+use crate::services::Services;
+
+/// Thresholds of the rules; every one configurable.
+#[derive(Clone, Debug)]
+pub struct AlertRules {
+    /// Failed logins of one account within `login_window`.
+    pub account_failures: i64,
+    /// Failed or refused logins from one address within `login_window`.
+    pub address_failures: i64,
+    pub login_window: Duration,
+    /// Accounts one organisation admin may create in a day (JST) before it is flagged.
+    pub accounts_per_admin_day: i64,
+    /// Rows exported by one person within an hour.
+    pub export_rows_per_hour: i64,
+    /// Operators' working hours in Japan time, `[start, end)` in hours.
+    pub business_hours: (u8, u8),
+}
+
+impl Default for AlertRules {
+    fn default() -> Self {
+        Self {
+            account_failures: 10,
+            address_failures: 30,
+            login_window: Duration::from_secs(10 * 60),
+            accounts_per_admin_day: 20,
+            export_rows_per_hour: 10_000,
+            business_hours: (8, 20),
+        }
+    }
+}
+
+/// The rules' names (stable: the UI and reports key on them).
+pub mod rule {
+    pub const ACCOUNT_FAILURES: &str = "login_failures_account";
+    pub const ADDRESS_FAILURES: &str = "login_failures_address";
+    pub const ADMIN_ACCOUNT_BURST: &str = "admin_account_burst";
+    pub const BULK_EXPORT: &str = "bulk_export";
+    pub const CHAIN_BROKEN: &str = "audit_chain_broken";
+    pub const OPERATOR_OFF_HOURS: &str = "operator_off_hours";
+}
+
+/// Events read per evaluation.
+const BATCH: i64 = 2000;
+
+struct Hit {
+    rule: &'static str,
+    key: String,
+    tenant: Option<String>,
+    at: Timestamp,
+    detail: Value,
+}
+
+/// Opens an alert, or counts on the one already open for this rule and subject.
+async fn raise(conn: &mut AnyConnection, hit: &Hit, now: Timestamp) -> CoreResult<bool> {
+    let existing: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM alerts WHERE rule = $1 AND dedupe_key = $2 AND state IN ('open', 'acknowledged')",
+    )
+    .bind(hit.rule)
+    .bind(&hit.key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = existing {
+        sqlx::query("UPDATE alerts SET events = events + 1, last_at = $1 WHERE id = $2")
+            .bind(hit.at.as_millis())
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+        return Ok(false);
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO alerts (id, rule, dedupe_key, tenant_id, state, detail, events, first_at, last_at) \
+         VALUES ($1, $2, $3, $4, 'open', $5, 1, $6, $6)",
+    )
+    .bind(&id)
+    .bind(hit.rule)
+    .bind(&hit.key)
+    .bind(hit.tenant.clone())
+    .bind(hit.detail.to_string())
+    .bind(hit.at.as_millis())
+    .execute(&mut *conn)
+    .await?;
+    let tenant = hit.tenant.as_deref().and_then(TenantId::parse);
+    let ev = AuditEvent::new(AuditActor::system(), Action::AlertOpened, Outcome::Success)
+        .tenant(tenant.as_ref())
+        .target(id)
+        .detail(json!({ "rule": hit.rule }));
+    audit::append(conn, now, &ev).await?;
+    Ok(true)
+}
+
+async fn count(conn: &mut AnyConnection, sql: &str, key: &str, since: Timestamp, until: Timestamp) -> CoreResult<i64> {
+    let n: i64 = sqlx::query_scalar(sql).bind(key).bind(since.as_millis()).bind(until.as_millis()).fetch_one(&mut *conn).await?;
+    Ok(n)
+}
+
+/// The JST hour and date of an instant.
+fn jst(at: Timestamp) -> (u8, String) {
+    let tz = jiff::tz::TimeZone::get(crate::clock::DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_millisecond(at.as_millis()) {
+        Ok(t) => {
+            let z = t.to_zoned(tz);
+            (u8::try_from(z.hour()).unwrap_or(0), z.date().to_string())
+        }
+        Err(_) => (0, String::new()),
+    }
+}
+
+/// Reads the audit events the rules have not seen yet and raises alerts.
+/// Returns how many new alerts were opened.
+pub async fn evaluate(s: &Services, rules: &AlertRules) -> CoreResult<u64> {
+    let mut opened = 0;
+    loop {
+        let (seen, new) = evaluate_batch(s, rules).await?;
+        opened += new;
+        if seen < BATCH {
+            return Ok(opened);
+        }
+    }
+}
+
+async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u64)> {
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    // Taking the cursor row first serialises evaluators on PostgreSQL too.
+    sqlx::query("UPDATE alert_cursor SET last_seq = last_seq WHERE id = 1").execute(&mut *tx).await?;
+    let cursor: i64 = sqlx::query_scalar("SELECT last_seq FROM alert_cursor WHERE id = 1").fetch_one(&mut *tx).await?;
+    let rows = sqlx::query(
+        "SELECT a.seq, a.at, a.action, a.target, a.client_ip, a.tenant_id, a.actor_user_id, a.detail, u.role AS actor_role \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id \
+         WHERE a.seq > $1 ORDER BY a.seq LIMIT $2",
+    )
+    .bind(cursor)
+    .bind(BATCH)
+    .fetch_all(&mut *tx)
+    .await?;
+    let seen = i64::try_from(rows.len()).unwrap_or(0);
+    let mut last = cursor;
+    let mut opened = 0;
+    for r in &rows {
+        last = r.try_get("seq")?;
+        let at = Timestamp::from_millis(r.try_get("at")?);
+        let action: String = r.try_get("action")?;
+        let target: Option<String> = r.try_get("target")?;
+        let ip: Option<String> = r.try_get("client_ip")?;
+        let tenant: Option<String> = r.try_get("tenant_id")?;
+        let actor: Option<String> = r.try_get("actor_user_id")?;
+        let role: Option<String> = r.try_get("actor_role")?;
+        let since = at.minus(rules.login_window);
+        let mut hits = Vec::new();
+        if action == "login.failed" {
+            if let Some(account) = &target {
+                let n = count(
+                    &mut tx,
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'login.failed' AND target = $1 AND at > $2 AND at <= $3",
+                    account,
+                    since,
+                    at,
+                )
+                .await?;
+                if n >= rules.account_failures {
+                    hits.push(Hit {
+                        rule: rule::ACCOUNT_FAILURES,
+                        key: account.clone(),
+                        tenant: tenant.clone(),
+                        at,
+                        detail: json!({ "account": account, "failures": n, "window_min": rules.login_window.as_secs() / 60 }),
+                    });
+                }
+            }
+        }
+        if matches!(action.as_str(), "login.failed" | "login.blocked" | "login.network_denied") {
+            if let Some(addr) = &ip {
+                let n = count(
+                    &mut tx,
+                    "SELECT COUNT(*) FROM audit_log WHERE action IN ('login.failed', 'login.blocked', 'login.network_denied') \
+                     AND client_ip = $1 AND at > $2 AND at <= $3",
+                    addr,
+                    since,
+                    at,
+                )
+                .await?;
+                if n >= rules.address_failures {
+                    hits.push(Hit {
+                        rule: rule::ADDRESS_FAILURES,
+                        key: addr.clone(),
+                        tenant: None,
+                        at,
+                        detail: json!({ "address": addr, "failures": n, "window_min": rules.login_window.as_secs() / 60 }),
+                    });
+                }
+            }
+        }
+        if action == "user.created" && role.as_deref() == Some("admin") {
+            if let Some(admin) = &actor {
+                let (_, day) = jst(at);
+                let n = count(
+                    &mut tx,
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'user.created' AND actor_user_id = $1 AND at > $2 AND at <= $3",
+                    admin,
+                    at.minus(Duration::from_secs(24 * 60 * 60)),
+                    at,
+                )
+                .await?;
+                if n > rules.accounts_per_admin_day {
+                    hits.push(Hit {
+                        rule: rule::ADMIN_ACCOUNT_BURST,
+                        key: format!("{admin}:{day}"),
+                        tenant: tenant.clone(),
+                        at,
+                        detail: json!({ "admin": admin, "accounts_in_24h": n, "limit": rules.accounts_per_admin_day }),
+                    });
+                }
+            }
+        }
+        if action.ends_with(".exported") {
+            if let Some(who) = &actor {
+                let details: Vec<String> = sqlx::query_scalar(
+                    "SELECT detail FROM audit_log WHERE action LIKE '%.exported' AND actor_user_id = $1 AND at > $2 AND at <= $3",
+                )
+                .bind(who)
+                .bind(at.minus(Duration::from_secs(60 * 60)).as_millis())
+                .bind(at.as_millis())
+                .fetch_all(&mut *tx)
+                .await?;
+                let rows_out: i64 = details
+                    .iter()
+                    .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+                    .filter_map(|d| d.get("rows").and_then(Value::as_i64))
+                    .sum();
+                if rows_out > rules.export_rows_per_hour {
+                    let (hour, day) = jst(at);
+                    hits.push(Hit {
+                        rule: rule::BULK_EXPORT,
+                        key: format!("{who}:{day}T{hour}"),
+                        tenant: tenant.clone(),
+                        at,
+                        detail: json!({ "actor": who, "rows_in_hour": rows_out, "limit": rules.export_rows_per_hour }),
+                    });
+                }
+            }
+        }
+        if role.as_deref() == Some("operator") && !action.starts_with("alert.") {
+            let (hour, day) = jst(at);
+            let (start, end) = rules.business_hours;
+            if hour < start || hour >= end {
+                if let Some(op) = &actor {
+                    hits.push(Hit {
+                        rule: rule::OPERATOR_OFF_HOURS,
+                        key: format!("{op}:{day}"),
+                        tenant: tenant.clone(),
+                        at,
+                        detail: json!({ "operator": op, "action": action, "hour_jst": hour }),
+                    });
+                }
+            }
+        }
+        for hit in &hits {
+            if raise(&mut tx, hit, now).await? {
+                opened += 1;
+            }
+        }
+    }
+    sqlx::query("UPDATE alert_cursor SET last_seq = $1 WHERE id = 1").bind(last).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok((seen, opened))
+}
+
+/// Verifies the audit chain and raises an alert naming the first bad row.
+pub async fn check_chain(s: &Services) -> CoreResult<bool> {
+    let report = audit::verify(&s.db).await?;
+    let Some(broken) = report.first_break else {
+        return Ok(true);
+    };
+    tracing::error!(seq = broken.seq, kind = ?broken.kind, "the audit chain is broken");
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    let hit = Hit {
+        rule: rule::CHAIN_BROKEN,
+        key: broken.seq.to_string(),
+        tenant: None,
+        at: now,
+        detail: json!({ "first_bad_seq": broken.seq, "kind": format!("{:?}", broken.kind) }),
+    };
+    raise(&mut tx, &hit, now).await?;
+    tx.commit().await?;
+    Ok(false)
+}
+
+/// An alert as the consoles show it.
+#[derive(Clone, Debug)]
+pub struct Alert {
+    pub id: String,
+    pub rule: String,
+    pub tenant_code: Option<String>,
+    pub state: String,
+    pub detail: String,
+    pub events: i64,
+    pub first_at: Timestamp,
+    pub last_at: Timestamp,
+    pub comment: Option<String>,
+}
+
+const SELECT: &str = "SELECT a.id, a.rule, t.code AS tenant_code, a.state, a.detail, a.events, a.first_at, a.last_at, a.comment \
+                      FROM alerts a LEFT JOIN tenants t ON t.id = a.tenant_id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<Alert> {
+    Ok(Alert {
+        id: r.try_get("id")?,
+        rule: r.try_get("rule")?,
+        tenant_code: r.try_get("tenant_code")?,
+        state: r.try_get("state")?,
+        detail: r.try_get("detail")?,
+        events: r.try_get("events")?,
+        first_at: Timestamp::from_millis(r.try_get("first_at")?),
+        last_at: Timestamp::from_millis(r.try_get("last_at")?),
+        comment: r.try_get("comment")?,
+    })
+}
+
+/// Open and acknowledged alerts first, newest first; closed ones after (most recent 100).
+async fn list(s: &Services, tenant: Option<&TenantId>) -> CoreResult<Vec<Alert>> {
+    let sql = format!(
+        "{SELECT} WHERE ($1 = '' OR a.tenant_id = $1) \
+         ORDER BY CASE a.state WHEN 'closed' THEN 1 ELSE 0 END, a.last_at DESC LIMIT 200"
+    );
+    let rows = sqlx::query(&sql).bind(tenant.map(TenantId::as_str).unwrap_or_default()).fetch_all(s.db.pool()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn list_all(s: &Services, actor: &Actor) -> CoreResult<Vec<Alert>> {
+    policy::authorize(actor, Permission::ViewAlertsAll, s.clock.now())?;
+    list(s, None).await
+}
+
+pub async fn list_tenant(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<Alert>> {
+    scope.authorize(s, Permission::ViewTenantAlerts)?;
+    list(s, Some(scope.tenant_id())).await
+}
+
+/// Alerts not yet closed (the dashboard badge).
+pub async fn open_count(s: &Services, actor: &Actor) -> CoreResult<i64> {
+    policy::authorize(actor, Permission::ViewAlertsAll, s.clock.now())?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE state <> 'closed'").fetch_one(s.db.pool()).await?;
+    Ok(n)
+}
+
+async fn transition(
+    s: &Services,
+    actor: &Actor,
+    alert_id: &str,
+    to: &str,
+    comment: Option<&str>,
+    client: &ClientInfo,
+) -> CoreResult<()> {
+    policy::authorize(actor, Permission::ManageAlerts, s.clock.now())?;
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    let row = sqlx::query("SELECT state, tenant_id FROM alerts WHERE id = $1")
+        .bind(alert_id.trim())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let state: String = row.try_get("state")?;
+    let tenant: Option<String> = row.try_get("tenant_id")?;
+    let allowed = matches!((state.as_str(), to), ("open", "acknowledged") | ("open" | "acknowledged", "closed"));
+    if !allowed {
+        return Err(CoreError::Invalid { field: "state", problem: "transition" });
+    }
+    let action = if to == "acknowledged" {
+        sqlx::query("UPDATE alerts SET state = 'acknowledged', acknowledged_by = $1, acknowledged_at = $2, comment = $3 WHERE id = $4")
+            .bind(actor.user_id.as_str())
+            .bind(now.as_millis())
+            .bind(comment.unwrap_or_default())
+            .bind(alert_id.trim())
+            .execute(&mut *tx)
+            .await?;
+        Action::AlertAcknowledged
+    } else {
+        sqlx::query("UPDATE alerts SET state = 'closed', closed_by = $1, closed_at = $2 WHERE id = $3")
+            .bind(actor.user_id.as_str())
+            .bind(now.as_millis())
+            .bind(alert_id.trim())
+            .execute(&mut *tx)
+            .await?;
+        Action::AlertClosed
+    };
+    let tenant = tenant.as_deref().and_then(TenantId::parse);
+    let ev = AuditEvent::new(actor.audit_actor(), action, Outcome::Success)
+        .tenant(tenant.as_ref())
+        .from_client(client)
+        .target(alert_id.trim().to_owned())
+        .detail(json!({ "from": state }));
+    audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Acknowledges an open alert with a comment saying what was found or done.
+pub async fn acknowledge(s: &Services, actor: &Actor, alert_id: &str, comment: &str, client: &ClientInfo) -> CoreResult<()> {
+    let comment = comment.trim();
+    if comment.is_empty() {
+        return Err(CoreError::Invalid { field: "comment", problem: "required" });
+    }
+    if comment.chars().count() > 500 {
+        return Err(CoreError::Invalid { field: "comment", problem: "too_long" });
+    }
+    transition(s, actor, alert_id, "acknowledged", Some(comment), client).await
+}
+
+pub async fn close(s: &Services, actor: &Actor, alert_id: &str, client: &ClientInfo) -> CoreResult<()> {
+    transition(s, actor, alert_id, "closed", None, client).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::password::{Password, PasswordHasher};
+    use crate::auth::{AuthPolicy, LoginRequest, Realm};
+    use crate::keys::MasterKey;
+    use crate::provisioning::{self, InitialPassword};
+    use crate::testing::TestDb;
+    use crate::users::Role;
+    use crate::ManualClock;
+    use std::sync::Arc;
+
+    struct World {
+        t: TestDb,
+        s: Services,
+        clock: Arc<ManualClock>,
+    }
+
+    async fn world() -> World {
+        let t = TestDb::fresh().await;
+        // 2026-11-30 12:00 JST, a Monday inside business hours.
+        let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_796_007_600_000)));
+        let s = Services::new(t.db.clone(), clock.clone(), PasswordHasher::new(2).expect("hasher"), AuthPolicy::default(), MasterKey::generate());
+        for org in ["acme", "beta"] {
+            provisioning::create_tenant(&s, &AuditActor::cli(), org, org, &ClientInfo::cli()).await.expect("tenant");
+            provisioning::create_user(&s, &AuditActor::cli(), org, "taro", Role::Member, good(), &ClientInfo::cli()).await.expect("user");
+        }
+        provisioning::create_operator(&s, &AuditActor::cli(), "ops", good(), &ClientInfo::cli()).await.expect("operator");
+        World { t, s, clock }
+    }
+
+    fn good() -> InitialPassword {
+        InitialPassword::Chosen(Password::new("correct horse battery staple".into()))
+    }
+
+    async fn login(w: &World, realm: Realm, org: &str, user: &str, password: &str, ip: &str) -> CoreResult<Actor> {
+        let client = ClientInfo { ip: ip.parse().ok(), user_agent: None };
+        crate::auth::login(&w.s, LoginRequest { realm, org_code: org, login: user, password: Password::new(password.into()), client: &client })
+            .await
+    }
+
+    async fn alerts(w: &World) -> Vec<(String, String, i64)> {
+        sqlx::query_as("SELECT rule, state, events FROM alerts ORDER BY first_at").fetch_all(w.t.db.pool()).await.expect("alerts")
+    }
+
+    #[tokio::test]
+    async fn ten_failed_logins_for_one_account_open_exactly_one_alert_that_counts_the_rest() {
+        let w = world().await;
+        for i in 0..12 {
+            // Waiting out the throttle delay each time, so every attempt is a real failure.
+            w.clock.advance(Duration::from_secs(if i < 5 { 1 } else { 70 }));
+            let _ = login(&w, Realm::Tenant, "acme", "taro", "wrong password!!", &format!("192.0.2.{i}")).await;
+            evaluate(&w.s, &AlertRules { login_window: Duration::from_secs(10 * 60), ..AlertRules::default() }).await.expect("evaluate");
+        }
+        let found = alerts(&w).await;
+        let account: Vec<_> = found.iter().filter(|a| a.0 == rule::ACCOUNT_FAILURES).collect();
+        assert_eq!(account.len(), 1, "{found:?}");
+        assert_eq!(account[0].2, 3, "the 10th, 11th and 12th failures count on the same alert");
+        assert!(found.iter().all(|a| a.0 != rule::ADDRESS_FAILURES), "every attempt came from another address");
+    }
+
+    #[tokio::test]
+    async fn alerts_about_an_organisation_are_its_admins_and_transitions_are_audited() {
+        let w = world().await;
+        for _ in 0..10 {
+            w.clock.advance(Duration::from_secs(1));
+            let ev = AuditEvent::new(AuditActor::anonymous(), Action::LoginFailed, Outcome::Failure)
+                .tenant(crate::tenants::find_by_code(&w.s.db, &crate::tenants::OrgCode::parse("acme").expect("c")).await.expect("f").map(|t| t.id).as_ref())
+                .target("some-account");
+            audit::record(&w.s.db, w.s.clock.now(), &ev).await.expect("record");
+        }
+        assert_eq!(evaluate(&w.s, &AlertRules::default()).await.expect("evaluate"), 1);
+        let ops = login(&w, Realm::Operator, "", "ops", "correct horse battery staple", "127.0.0.1").await.expect("ops");
+        let all = list_all(&w.s, &ops).await.expect("list");
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].tenant_code.as_deref(), Some("acme"));
+        assert_eq!(open_count(&w.s, &ops).await.expect("count"), 1);
+        let c = ClientInfo::cli();
+        assert!(matches!(acknowledge(&w.s, &ops, &all[0].id, "  ", &c).await, Err(CoreError::Invalid { field: "comment", .. })));
+        acknowledge(&w.s, &ops, &all[0].id, "確認済み: 利用者本人の入力ミス", &c).await.expect("ack");
+        close(&w.s, &ops, &all[0].id, &c).await.expect("close");
+        assert!(matches!(close(&w.s, &ops, &all[0].id, &c).await, Err(CoreError::Invalid { .. })));
+        assert_eq!(open_count(&w.s, &ops).await.expect("count"), 0);
+        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE 'alert.%' ORDER BY seq")
+            .fetch_all(w.t.db.pool())
+            .await
+            .expect("rows");
+        assert_eq!(actions, ["alert.opened", "alert.acknowledged", "alert.closed"]);
+        assert!(crate::audit::verify(&w.t.db).await.expect("verify").is_intact());
+    }
+
+    #[tokio::test]
+    async fn operator_work_outside_business_hours_and_a_broken_chain_raise_alerts() {
+        let w = world().await;
+        // 23:30 JST.
+        w.clock.advance(Duration::from_secs(11 * 60 * 60 + 30 * 60));
+        login(&w, Realm::Operator, "", "ops", "correct horse battery staple", "127.0.0.1").await.expect("ops");
+        evaluate(&w.s, &AlertRules::default()).await.expect("evaluate");
+        assert!(alerts(&w).await.iter().any(|a| a.0 == rule::OPERATOR_OFF_HOURS));
+        assert!(check_chain(&w.s).await.expect("check"));
+        w.t.allow_audit_tampering().await;
+        sqlx::query("UPDATE audit_log SET detail = '{}' WHERE seq = 2").execute(w.t.db.pool()).await.expect("tamper");
+        assert!(!check_chain(&w.s).await.expect("check"));
+        assert!(!check_chain(&w.s).await.expect("again"));
+        let chain: Vec<_> = alerts(&w).await.into_iter().filter(|a| a.0 == rule::CHAIN_BROKEN).collect();
+        assert_eq!(chain.len(), 1, "one alert for one break, however often it is found");
+        let detail: String = sqlx::query_scalar("SELECT detail FROM alerts WHERE rule = 'audit_chain_broken'").fetch_one(w.t.db.pool()).await.expect("d");
+        assert!(detail.contains("\"first_bad_seq\":2"), "{detail}");
+    }
+}
