@@ -108,6 +108,9 @@ pub struct ServeOpts {
     /// Also listen on this address with plain HTTP that only redirects to HTTPS (e.g. 0.0.0.0:80).
     #[arg(long, env = "KURA_HTTP_REDIRECT")]
     pub http_redirect: Option<SocketAddr>,
+    /// Days of system log files kept under <data-dir>/logs (at least 90).
+    #[arg(long, env = "KURA_LOG_RETENTION_DAYS", default_value_t = kura::audit_retention::DEFAULT_DAYS)]
+    pub log_retention_days: u32,
     /// Days audit events are kept before the retention job removes them (at least 90).
     #[arg(long, env = "KURA_AUDIT_RETENTION_DAYS", default_value_t = kura::audit_retention::DEFAULT_DAYS)]
     pub audit_retention_days: u32,
@@ -197,7 +200,18 @@ pub enum AuditCmd {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init(cli.global.log_json);
+    // Only the server writes log files; one-off commands log to the terminal.
+    let files = match &cli.command {
+        Command::Serve(opts) => match kura::audit_retention::check_days(opts.log_retention_days) {
+            Ok(_) => Some((cli.global.data_dir.join("logs"), usize::try_from(opts.log_retention_days).unwrap_or(400))),
+            Err(e) => return fail(&e.replace("audit retention", "log retention")),
+        },
+        _ => None,
+    };
+    let _log_guard = match crate::telemetry::init(cli.global.log_json, files.as_ref().map(|(d, n)| (d.as_path(), *n))) {
+        Ok(g) => g,
+        Err(e) => return fail(&e),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),

@@ -254,10 +254,29 @@ pub fn router(services: Services, settings: Arc<Settings>) -> Router {
             web::client::client_info,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), web::headers::security_headers))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            // The path only: a query string is never logged.
-            tracing::info_span!("request", method = %req.method(), path = req.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    // The path only: a query string is never logged. The client
+                    // address, organisation and user are filled in by the layers
+                    // that learn them.
+                    let id = uuid::Uuid::new_v4().simple().to_string();
+                    tracing::info_span!(
+                        "request",
+                        request_id = %&id[..16],
+                        method = %req.method(),
+                        path = req.uri().path(),
+                        ip = tracing::field::Empty,
+                        tenant = tracing::field::Empty,
+                        user = tracing::field::Empty,
+                    )
+                })
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
+        )
         .with_state(state)
 }
 

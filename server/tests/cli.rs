@@ -176,6 +176,7 @@ async fn first_start_hands_over_the_operator_password_outside_the_logs_and_no_se
     let wrong = "Wrong-Guess-For-Logs-1";
     post("/api/ops/login", vec![("login", "operator".into()), ("password", wrong.into())]).await;
     let r = post("/api/ops/login", vec![("login", "operator".into()), ("password", one_time.clone())]).await;
+    let session_cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().split('=').nth(1).unwrap().to_owned();
     assert_eq!(r.json::<String>().await.unwrap(), "/change-password");
     let new_pw = "a new operator passphrase for tests";
     let r = post(
@@ -187,12 +188,37 @@ async fn first_start_hands_over_the_operator_password_outside_the_logs_and_no_se
     let cookie_value = client.get(format!("{base}/ops")).send().await.unwrap().status();
     assert_eq!(cookie_value, 200);
 
-    server.kill().unwrap();
+    // A graceful stop (SIGTERM), so the log writer flushes.
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     server.wait().unwrap();
     let logs = std::fs::read_to_string(&log_path).unwrap();
     assert!(logs.contains("Kura is listening"), "the log was captured");
     for secret in [one_time.as_str(), wrong, new_pw, "$argon2", "password="] {
         assert!(!logs.contains(secret), "found {secret:?} in the logs");
+    }
+    // The daily JSON log file: every request with its id, status, latency,
+    // address and user, and still no secret.
+    let mut files = String::new();
+    for entry in std::fs::read_dir(dir.path().join("logs")).unwrap() {
+        let path = entry.unwrap().path();
+        assert!(path.file_name().unwrap().to_string_lossy().starts_with("kura."), "{path:?}");
+        files.push_str(&std::fs::read_to_string(path).unwrap());
+    }
+    let requests: Vec<serde_json::Value> = files
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "finished processing request")
+        .collect();
+    assert!(requests.len() >= 4, "{files}");
+    for r in &requests {
+        assert_eq!(r["span"]["request_id"].as_str().map(str::len), Some(16), "{r}");
+        assert!(r["fields"]["latency"].is_string() && r["fields"]["status"].is_number(), "{r}");
+        assert_eq!(r["span"]["ip"], "127.0.0.1", "{r}");
+    }
+    assert!(requests.iter().any(|r| r["span"]["path"] == "/ops" && r["span"]["user"].is_string()), "{files}");
+    for secret in [one_time.as_str(), wrong, new_pw, "$argon2", "password=", session_cookie.as_str()] {
+        assert!(!files.contains(secret), "found {secret:?} in the log files");
+        assert!(!logs.contains(secret), "found {secret:?} on the terminal");
     }
     // The audit log holds no password either.
     let details: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit_log").fetch_all(db.db.pool()).await.unwrap();

@@ -37,6 +37,12 @@ pub async fn resolve_actor(State(state): State<AppState>, mut req: Request, next
                             tracing::warn!(error = %e, "could not update session");
                         }
                     }
+                    if let Some(super::client::RequestSpan(span)) = req.extensions().get::<super::client::RequestSpan>() {
+                        span.record("user", a.user_id.as_str());
+                        if let Some(t) = &a.tenant_id {
+                            span.record("tenant", t.as_str());
+                        }
+                    }
                     actor = Some(a);
                 }
                 Ok(Err(end)) => {

@@ -19,6 +19,10 @@ use kura::audit::ClientInfo;
 const MAX_HEADER_BYTES: usize = 4096;
 const MAX_HOPS: usize = 32;
 
+/// The request's log span (method, path, request id, address, organisation, user).
+#[derive(Clone, Debug)]
+pub struct RequestSpan(pub tracing::Span);
+
 /// The configured trusted proxies.
 #[derive(Clone, Debug, Default)]
 pub struct TrustedProxies(Arc<Vec<IpNet>>);
@@ -36,6 +40,13 @@ impl TrustedProxies {
 pub async fn client_info(State(trusted): State<TrustedProxies>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let ip = peer.map(|p| client_address(p, req.headers(), &trusted));
+    // The request's log span, for inner layers that learn more (other
+    // layers, such as the session manager, may open spans of their own).
+    let span = tracing::Span::current();
+    if let Some(ip) = ip {
+        span.record("ip", tracing::field::display(ip));
+    }
+    req.extensions_mut().insert(RequestSpan(span));
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
