@@ -18,6 +18,7 @@ pub mod keys;
 pub mod network;
 pub mod policy;
 pub mod provisioning;
+pub mod reports;
 pub mod scope;
 pub mod services;
 pub mod sessions;

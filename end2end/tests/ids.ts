@@ -48,4 +48,6 @@ export const testid = {
   auditList: 'audit-list',
   alertList: 'alert-list',
   alertBadge: 'alert-badge',
+  privilegedReport: 'privileged-report',
+  loginChart: 'login-chart',
 } as const;

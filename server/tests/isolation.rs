@@ -127,6 +127,15 @@ const ROWS: &[Row] = &[
     },
     Row { path: "/api/ops/alerts/close", permission: Some(P::ManageAlerts), takes_id: true, args: args!("alert_id" => user) },
     Row { path: "/api/alerts/list", permission: Some(P::ViewTenantAlerts), takes_id: false, args: none },
+    Row { path: "/api/reports/privileged", permission: Some(P::ViewTenantAudit), takes_id: false, args: args!("from" => text(""), "to" => text("")) },
+    Row {
+        path: "/api/ops/reports/privileged",
+        permission: Some(P::ViewAuditAll),
+        takes_id: true,
+        args: args!("tenant_id" => org, "from" => text(""), "to" => text("")),
+    },
+    Row { path: "/api/stats/logins", permission: Some(P::ViewTenantAudit), takes_id: false, args: none },
+    Row { path: "/api/ops/stats/logins", permission: Some(P::ViewAuditAll), takes_id: false, args: none },
     Row { path: "/api/settings/get", permission: Some(P::ViewTenantSettings), takes_id: false, args: none },
     Row {
         path: "/api/settings/save",

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod accounts;
 pub mod network;
 pub mod ops;
+pub mod reports;
 pub mod settings;
 pub mod setup;
 

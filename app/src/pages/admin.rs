@@ -38,6 +38,7 @@ pub fn AdminPage() -> impl IntoView {
                 view! {
                     <h1>{Msg::AdminConsole.text(lang)} ": " {me.org_name.clone()}</h1>
                     {admin_nav(lang)}
+                    <crate::pages::reports::LoginChart operator=false/>
                     <AccountsPanel org=None/>
                 }.into_any()
             })}

@@ -34,6 +34,7 @@ pub fn AdminAuditPage() -> impl IntoView {
             {signed_in(routes::ADMIN_AUDIT, |_| view! {
                 {crate::pages::admin::admin_nav(use_lang())}
                 <AuditViewer operator=false/>
+                <crate::pages::reports::PrivilegedReport org=None/>
             }.into_any())}
         </Frame>
     }

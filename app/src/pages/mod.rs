@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod audit;
 pub mod network;
 pub mod ops;
+pub mod reports;
 pub mod setup;
 
 use leptos::prelude::*;

@@ -85,6 +85,7 @@ fn OpsHome(login: String) -> impl IntoView {
         <h1 data-testid=testid::OPS_HOME>{Msg::OperatorConsole.text(lang)}</h1>
         <p class="muted">{Msg::LoggedInAs.text(lang)} ": " <span data-testid=testid::WHOAMI>{login}</span></p>
         {ops_nav(lang)}
+        <crate::pages::reports::LoginChart operator=true/>
         <section class="card">
             <h2>{Msg::Organisations.text(lang)}</h2>
             <div class="field">
@@ -205,6 +206,7 @@ fn OpsTenant() -> impl IntoView {
                 }.into_any(),
             })}
         </Suspense>
+        <crate::pages::reports::PrivilegedReport org=Some(tenant_id.clone())/>
         <AllowlistPanel org=Some(tenant_id.clone())/>
         <AccountsPanel org=Some(tenant_id)/>
     }
