@@ -130,7 +130,8 @@ fn allowed_by(list: &[IpNet], ip: Option<IpAddr>, policy: NetworkPolicy) -> bool
     ip.is_some_and(|ip| list.iter().any(|n| n.contains(&canonical(ip))))
 }
 
-fn canonical(ip: IpAddr) -> IpAddr {
+/// IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`) compare as IPv4.
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,

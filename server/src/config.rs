@@ -50,13 +50,10 @@ pub fn default_operator_allowlist() -> Vec<ipnet::IpNet> {
     ["127.0.0.0/8", "::1/128"].iter().filter_map(|n| n.parse().ok()).collect()
 }
 
-/// A CIDR (`203.0.113.0/24`, `2001:db8::/32`) or a single address (a /32 or /128).
+/// A CIDR (`203.0.113.0/24`, `2001:db8::/32`) or a single address (a /32 or /128):
+/// the same rule as the organisations' allowlists.
 pub fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
-    let s = s.trim();
-    s.parse::<ipnet::IpNet>()
-        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-        .map(|n| n.trunc())
-        .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))
+    kura::network::parse_cidr(s).map_err(|_| format!("{:?} is not an IP address or CIDR range", s.trim()))
 }
 
 /// The master key: given in the environment, or read from (and on first

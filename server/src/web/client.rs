@@ -13,6 +13,7 @@ use axum::response::Response;
 use http::{header, HeaderMap};
 use ipnet::IpNet;
 use kura::audit::ClientInfo;
+use kura::network::canonical;
 
 /// Longest forwarding header we read, and most hops we walk: anything longer
 /// is not from a proxy we configured.
@@ -122,13 +123,6 @@ fn forwarded_for(element: &str) -> Option<IpAddr> {
     plain_address(bare)
 }
 
-/// IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`) compare as IPv4.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
-    }
-}
 
 #[cfg(test)]
 mod tests {
