@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::clock::Timestamp;
 use crate::db::Db;
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
 use crate::ids::{AuditId, TenantId, UserId};
 
 /// What was done. The string forms are stable: reports and alerts key on them.
@@ -269,20 +269,14 @@ impl StoredRow {
 /// number. The head row is locked first, so concurrent appends serialise and
 /// the chain has a single order.
 pub async fn append(conn: &mut AnyConnection, now: Timestamp, event: &AuditEvent) -> CoreResult<i64> {
-    sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1")
-        .execute(&mut *conn)
-        .await?;
-    let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
+    // Locks the head row and reads it in one statement.
+    let head = sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash")
         .fetch_one(&mut *conn)
         .await?;
-    let head_seq: i64 = head.try_get("last_seq")?;
+    let mut last_seq: i64 = head.try_get("last_seq")?;
     let prev_hash: Vec<u8> = head.try_get("last_hash")?;
-    // A row slipped in by hand past the head must not stop the log: write
-    // after it (verify still names the forged row as the first break).
-    let max_seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(&mut *conn).await?;
-    let last_seq = head_seq.max(max_seq.unwrap_or(0));
 
-    let row = StoredRow {
+    let mut row = StoredRow {
         seq: last_seq + 1,
         id: AuditId::generate().to_string(),
         at: now.as_millis(),
@@ -295,28 +289,45 @@ pub async fn append(conn: &mut AnyConnection, now: Timestamp, event: &AuditEvent
         result: event.outcome.as_str().to_owned(),
         detail: event.detail.to_string(),
     };
-    let hash = row.chain_hash(&prev_hash);
-
-    sqlx::query(
-        "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_label, tenant_id, client_ip, \
-         action, target, result, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(row.seq)
-    .bind(&row.id)
-    .bind(row.at)
-    .bind(&row.actor_user_id)
-    .bind(&row.actor_label)
-    .bind(&row.tenant_id)
-    .bind(&row.client_ip)
-    .bind(&row.action)
-    .bind(&row.target)
-    .bind(&row.result)
-    .bind(&row.detail)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
+    let mut hash = row.chain_hash(&prev_hash);
+    // Normally one insert. A row slipped in by hand past the head takes the
+    // next number: then write after it (verify still names the forged row
+    // as the first break), rather than stop the log.
+    let mut written = false;
+    for _ in 0..2 {
+        let inserted = sqlx::query(
+            "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_label, tenant_id, client_ip, \
+             action, target, result, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (seq) DO NOTHING",
+        )
+        .bind(row.seq)
+        .bind(&row.id)
+        .bind(row.at)
+        .bind(&row.actor_user_id)
+        .bind(&row.actor_label)
+        .bind(&row.tenant_id)
+        .bind(&row.client_ip)
+        .bind(&row.action)
+        .bind(&row.target)
+        .bind(&row.result)
+        .bind(&row.detail)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            written = true;
+            break;
+        }
+        let max_seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(&mut *conn).await?;
+        last_seq = max_seq.unwrap_or(last_seq).max(last_seq);
+        row.seq = last_seq + 1;
+        hash = row.chain_hash(&prev_hash);
+    }
+    if !written {
+        return Err(CoreError::Conflict("audit sequence taken twice"));
+    }
     sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
         .bind(row.seq)
         .bind(&hash)
