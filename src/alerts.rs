@@ -434,9 +434,8 @@ pub async fn close(s: &Services, actor: &Actor, alert_id: &str, client: &ClientI
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::password::{Password, PasswordHasher};
-    use crate::auth::{AuthPolicy, LoginRequest, Realm};
-    use crate::keys::MasterKey;
+    use crate::auth::password::Password;
+    use crate::auth::{LoginRequest, Realm};
     use crate::provisioning::{self, InitialPassword};
     use crate::testing::TestDb;
     use crate::users::Role;
@@ -453,7 +452,7 @@ mod tests {
         let t = TestDb::fresh().await;
         // 2026-11-30 12:00 JST, a Monday inside business hours.
         let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_796_007_600_000)));
-        let s = Services::new(t.db.clone(), clock.clone(), PasswordHasher::new(2).expect("hasher"), AuthPolicy::default(), MasterKey::generate());
+        let s = t.services(clock.clone());
         for org in ["acme", "beta"] {
             provisioning::create_tenant(&s, &AuditActor::cli(), org, org, &ClientInfo::cli()).await.expect("tenant");
             provisioning::create_user(&s, &AuditActor::cli(), org, "taro", Role::Member, good(), &ClientInfo::cli()).await.expect("user");

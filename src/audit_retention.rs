@@ -95,9 +95,6 @@ async fn remove_batch(s: &Services, cutoff: crate::Timestamp) -> CoreResult<u64>
 mod tests {
     use super::*;
     use crate::audit::{record, verify};
-    use crate::auth::password::PasswordHasher;
-    use crate::auth::AuthPolicy;
-    use crate::keys::MasterKey;
     use crate::testing::TestDb;
     use crate::ManualClock;
     use std::sync::Arc;
@@ -105,7 +102,7 @@ mod tests {
     const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
     async fn services(t: &TestDb, clock: Arc<ManualClock>) -> Services {
-        Services::new(t.db.clone(), clock, PasswordHasher::new(1).expect("hasher"), AuthPolicy::default(), MasterKey::generate())
+        t.services(clock)
     }
 
     async fn events(s: &Services, n: usize, label: &str) {

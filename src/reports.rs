@@ -133,10 +133,9 @@ pub async fn daily_logins_tenant(s: &Services, scope: &TenantScope<'_>, days: i6
 mod tests {
     use super::*;
     use crate::audit::{AuditActor, ClientInfo};
-    use crate::auth::password::{Password, PasswordHasher};
-    use crate::auth::{AuthPolicy, LoginRequest, Realm};
+    use crate::auth::password::Password;
+    use crate::auth::{LoginRequest, Realm};
     use crate::console::{accounts, FirstPassword};
-    use crate::keys::MasterKey;
     use crate::provisioning::{self, InitialPassword};
     use crate::testing::TestDb;
     use crate::users::Role;
@@ -148,7 +147,7 @@ mod tests {
     async fn the_report_counts_privileged_actions_per_person_and_the_chart_counts_logins_per_day() {
         let t = TestDb::fresh().await;
         let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_796_007_600_000)));
-        let s = Services::new(t.db.clone(), clock.clone(), PasswordHasher::new(2).expect("h"), AuthPolicy::default(), MasterKey::generate());
+        let s = t.services(clock.clone());
         let pw = || InitialPassword::Chosen(Password::new("correct horse battery staple".into()));
         provisioning::create_tenant(&s, &AuditActor::cli(), "acme", "Acme", &ClientInfo::cli()).await.expect("t");
         provisioning::create_user(&s, &AuditActor::cli(), "acme", "boss", Role::Admin, pw(), &ClientInfo::cli()).await.expect("u");

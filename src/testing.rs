@@ -58,6 +58,18 @@ impl TestDb {
         }
     }
 
+    /// The core's services over this database on `clock`, with test defaults
+    /// (a small hashing pool, the default auth policy, a fresh master key).
+    pub fn services(&self, clock: std::sync::Arc<dyn crate::Clock>) -> crate::Services {
+        crate::Services::new(
+            self.db.clone(),
+            clock,
+            crate::auth::password::PasswordHasher::new(2).expect("hasher"),
+            crate::auth::AuthPolicy::default(),
+            crate::keys::MasterKey::generate(),
+        )
+    }
+
     /// Drops the append-only triggers, as an attacker with database access could,
     /// so tests can prove the hash chain still finds the change.
     pub async fn allow_audit_tampering(&self) {

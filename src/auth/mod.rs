@@ -446,13 +446,7 @@ mod tests {
     async fn world() -> World {
         let t = TestDb::fresh().await;
         let clock = Arc::new(ManualClock::starting_now());
-        let s = Services::new(
-            t.db.clone(),
-            clock.clone(),
-            password::PasswordHasher::new(2).expect("hasher"),
-            AuthPolicy::default(),
-            crate::keys::MasterKey::generate(),
-        );
+        let s = t.services(clock.clone());
         provisioning::create_tenant(&s, &AuditActor::cli(), "acme", "Acme", &ClientInfo::cli()).await.expect("tenant");
         provisioning::create_user(
             &s,

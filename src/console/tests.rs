@@ -7,9 +7,8 @@ use std::time::Duration;
 use super::accounts;
 use super::{FirstPassword, Issued};
 use crate::audit::{AuditActor, ClientInfo};
-use crate::auth::password::{Password, PasswordHasher};
-use crate::auth::{self, Actor, AuthPolicy, LoginRequest, Realm};
-use crate::keys::MasterKey;
+use crate::auth::password::Password;
+use crate::auth::{self, Actor, LoginRequest, Realm};
 use crate::provisioning::{self, InitialPassword};
 use crate::scope::TenantScope;
 use crate::testing::TestDb;
@@ -27,13 +26,7 @@ struct World {
 async fn world() -> World {
     let t = TestDb::fresh().await;
     let clock = Arc::new(ManualClock::starting_now());
-    let s = Services::new(
-        t.db.clone(),
-        clock.clone(),
-        PasswordHasher::new(2).expect("hasher"),
-        AuthPolicy::default(),
-        MasterKey::generate(),
-    );
+    let s = t.services(clock.clone());
     for org in ["acme", "beta"] {
         provisioning::create_tenant(&s, &AuditActor::cli(), org, org, &ClientInfo::cli()).await.expect("tenant");
         provisioning::create_user(&s, &AuditActor::cli(), org, "boss", Role::Admin, chosen(), &ClientInfo::cli())
