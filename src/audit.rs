@@ -6,15 +6,20 @@
 //! not match, so an edited, inserted or deleted row is found.
 
 use std::net::IpAddr;
+use std::sync::Mutex;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Row};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
 
 use crate::clock::Timestamp;
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{AuditId, TenantId, UserId};
+
+type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
 /// What was done. The string forms are stable: reports and alerts key on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +65,19 @@ pub enum Action {
     OperatorEnabled,
     Reauthenticated,
     ReauthFailed,
+    PersonCreated,
+    PersonUpdated,
+    PersonArchived,
+    PersonRestored,
+    PersonDeleted,
+    RecordCreated,
+    RecordDeleted,
+    CategoriesChanged,
+    PeopleExported,
+    PeopleImported,
+    /// A sealed field failed its integrity check when read (moved or edited in the database).
+    DataIntegrityFailed,
+    MasterKeyRotated,
 }
 
 impl Action {
@@ -104,6 +122,18 @@ impl Action {
             Action::OperatorEnabled => "operator.enabled",
             Action::Reauthenticated => "reauth.succeeded",
             Action::ReauthFailed => "reauth.failed",
+            Action::PersonCreated => "person.created",
+            Action::PersonUpdated => "person.updated",
+            Action::PersonArchived => "person.archived",
+            Action::PersonRestored => "person.restored",
+            Action::PersonDeleted => "person.deleted",
+            Action::RecordCreated => "record.created",
+            Action::RecordDeleted => "record.deleted",
+            Action::CategoriesChanged => "categories.changed",
+            Action::PeopleExported => "people.exported",
+            Action::PeopleImported => "people.imported",
+            Action::DataIntegrityFailed => "data.integrity_failed",
+            Action::MasterKeyRotated => "keys.master_rotated",
         }
     }
 }
@@ -229,6 +259,41 @@ struct StoredRow {
 }
 
 impl StoredRow {
+    fn new(seq: i64, now: Timestamp, event: &AuditEvent) -> StoredRow {
+        StoredRow {
+            seq,
+            id: AuditId::generate().to_string(),
+            at: now.as_millis(),
+            actor_user_id: event.actor.user_id.as_ref().map(|u| u.to_string()),
+            actor_label: event.actor.label.clone(),
+            tenant_id: event.tenant_id.as_ref().map(|t| t.to_string()),
+            client_ip: event.client_ip.map(|ip| ip.to_string()),
+            action: event.action.as_str().to_owned(),
+            target: event.target.clone(),
+            result: event.outcome.as_str().to_owned(),
+            detail: event.detail.to_string(),
+        }
+    }
+
+    /// Binds $1..$11 to the row's columns in table order, then $12 and $13 to
+    /// the previous and own hash.
+    fn bind_all<'q>(&'q self, query: AnyQuery<'q>, prev_hash: &'q [u8], hash: &'q [u8]) -> AnyQuery<'q> {
+        query
+            .bind(self.seq)
+            .bind(self.id.as_str())
+            .bind(self.at)
+            .bind(self.actor_user_id.as_deref())
+            .bind(self.actor_label.as_str())
+            .bind(self.tenant_id.as_deref())
+            .bind(self.client_ip.as_deref())
+            .bind(self.action.as_str())
+            .bind(self.target.as_deref())
+            .bind(self.result.as_str())
+            .bind(self.detail.as_str())
+            .bind(prev_hash)
+            .bind(hash)
+    }
+
     /// Length-prefixed fields, so no two different rows share an encoding.
     fn canonical_bytes(&self) -> Vec<u8> {
         fn field(out: &mut Vec<u8>, v: Option<&str>) {
@@ -265,57 +330,129 @@ impl StoredRow {
     }
 }
 
+/// The head this process last wrote: a hint, so the next append can move the
+/// head and insert without reading it first. It is only ever used as the
+/// expected value of a compare-and-set on `audit_head`, so a stale hint (a
+/// rolled-back transaction, another instance, another database in tests) just
+/// fails the compare and falls back to reading the head under its lock.
+static LAST_HEAD: Mutex<Option<(i64, Vec<u8>)>> = Mutex::new(None);
+
+fn remembered_head() -> Option<(i64, Vec<u8>)> {
+    LAST_HEAD.lock().ok().and_then(|h| h.clone())
+}
+
+fn remember_head(seq: i64, hash: &[u8]) {
+    if let Ok(mut h) = LAST_HEAD.lock() {
+        *h = Some((seq, hash.to_vec()));
+    }
+}
+
 /// Appends one event inside the caller's transaction and returns its sequence
-/// number. The head row is locked first, so concurrent appends serialise and
+/// number. The head row is locked before the row is written (by the
+/// compare-and-set or by the locking read), so concurrent appends serialise and
 /// the chain has a single order.
 pub async fn append(conn: &mut AnyConnection, now: Timestamp, event: &AuditEvent) -> CoreResult<i64> {
+    if let Some((head_seq, head_hash)) = remembered_head() {
+        let row = StoredRow::new(head_seq + 1, now, event);
+        let hash = row.chain_hash(&head_hash);
+        match append_after_expected_head(conn, &row, &head_hash, &hash).await? {
+            FastAppend::Written => {
+                remember_head(row.seq, &hash);
+                return Ok(row.seq);
+            }
+            // The head moved on (or the hint is from elsewhere): read it.
+            FastAppend::HeadMoved => {}
+            // The head was ours but its next number is taken by a row written
+            // by hand; the head is locked and still names head_seq.
+            FastAppend::SeqTaken => return append_locked(conn, now, event, head_seq, head_hash).await,
+        }
+    }
     // Locks the head row and reads it in one statement.
     let head = sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash")
         .fetch_one(&mut *conn)
         .await?;
-    let mut last_seq: i64 = head.try_get("last_seq")?;
-    let prev_hash: Vec<u8> = head.try_get("last_hash")?;
+    append_locked(conn, now, event, head.try_get("last_seq")?, head.try_get("last_hash")?).await
+}
 
-    let mut row = StoredRow {
-        seq: last_seq + 1,
-        id: AuditId::generate().to_string(),
-        at: now.as_millis(),
-        actor_user_id: event.actor.user_id.as_ref().map(|u| u.to_string()),
-        actor_label: event.actor.label.clone(),
-        tenant_id: event.tenant_id.as_ref().map(|t| t.to_string()),
-        client_ip: event.client_ip.map(|ip| ip.to_string()),
-        action: event.action.as_str().to_owned(),
-        target: event.target.clone(),
-        result: event.outcome.as_str().to_owned(),
-        detail: event.detail.to_string(),
+enum FastAppend {
+    Written,
+    HeadMoved,
+    SeqTaken,
+}
+
+/// Moves the head from (`row.seq - 1`, `prev_hash`) to the new row and inserts
+/// it. PostgreSQL does both in one statement (the update in a CTE locks the
+/// head first, as the slow path does); SQLite, whose writer already holds the
+/// database lock, in two.
+async fn append_after_expected_head(
+    conn: &mut AnyConnection,
+    row: &StoredRow,
+    prev_hash: &[u8],
+    hash: &[u8],
+) -> CoreResult<FastAppend> {
+    const INSERT: &str = "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_label, tenant_id, client_ip, \
+         action, target, result, detail, prev_hash, hash)";
+    const MOVE_HEAD: &str = "UPDATE audit_head SET last_seq = $1, last_hash = $13 \
+         WHERE id = 1 AND last_seq = $1 - 1 AND last_hash = $12";
+    let (moved, inserted) = match Backend::of(conn) {
+        Backend::Postgres => {
+            let sql = format!(
+                "WITH head AS ({MOVE_HEAD} RETURNING 1), \
+                 ins AS ({INSERT} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM head \
+                 ON CONFLICT (seq) DO NOTHING RETURNING 1) \
+                 SELECT (SELECT COUNT(*) FROM head) AS moved, (SELECT COUNT(*) FROM ins) AS inserted"
+            );
+            let r = row.bind_all(sqlx::query(&sql), prev_hash, hash).fetch_one(&mut *conn).await?;
+            (r.try_get::<i64, _>("moved")? == 1, r.try_get::<i64, _>("inserted")? == 1)
+        }
+        Backend::Sqlite => {
+            let moved = row.bind_all(sqlx::query(MOVE_HEAD), prev_hash, hash).execute(&mut *conn).await?.rows_affected() == 1;
+            if !moved {
+                return Ok(FastAppend::HeadMoved);
+            }
+            let sql = format!("{INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (seq) DO NOTHING");
+            let inserted = row.bind_all(sqlx::query(&sql), prev_hash, hash).execute(&mut *conn).await?.rows_affected() == 1;
+            (moved, inserted)
+        }
     };
+    Ok(match (moved, inserted) {
+        (true, true) => FastAppend::Written,
+        (true, false) => FastAppend::SeqTaken,
+        _ => FastAppend::HeadMoved,
+    })
+}
+
+/// Writes the row after the head (`head_seq`, `head_hash`), whose lock this
+/// transaction holds, and moves the head to it.
+async fn append_locked(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    event: &AuditEvent,
+    head_seq: i64,
+    head_hash: Vec<u8>,
+) -> CoreResult<i64> {
+    let prev_hash = head_hash;
+    let mut last_seq = head_seq;
+    let mut row = StoredRow::new(last_seq + 1, now, event);
     let mut hash = row.chain_hash(&prev_hash);
     // Normally one insert. A row slipped in by hand past the head takes the
     // next number: then write after it (verify still names the forged row
     // as the first break), rather than stop the log.
     let mut written = false;
     for _ in 0..2 {
-        let inserted = sqlx::query(
-            "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_label, tenant_id, client_ip, \
-             action, target, result, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (seq) DO NOTHING",
-        )
-        .bind(row.seq)
-        .bind(&row.id)
-        .bind(row.at)
-        .bind(&row.actor_user_id)
-        .bind(&row.actor_label)
-        .bind(&row.tenant_id)
-        .bind(&row.client_ip)
-        .bind(&row.action)
-        .bind(&row.target)
-        .bind(&row.result)
-        .bind(&row.detail)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        let inserted = row
+            .bind_all(
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_label, tenant_id, client_ip, \
+                     action, target, result, detail, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (seq) DO NOTHING",
+                ),
+                &prev_hash,
+                &hash,
+            )
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
         if inserted == 1 {
             written = true;
             break;
@@ -333,6 +470,7 @@ pub async fn append(conn: &mut AnyConnection, now: Timestamp, event: &AuditEvent
         .bind(&hash)
         .execute(&mut *conn)
         .await?;
+    remember_head(row.seq, &hash);
     Ok(row.seq)
 }
 
@@ -525,5 +663,52 @@ mod tests {
         let report = verify(&t.db).await.expect("verify");
         assert!(report.is_intact(), "{report:?}");
         assert_eq!(report.rows_checked, 40);
+    }
+
+    #[tokio::test]
+    async fn an_append_rolled_back_leaves_the_next_append_on_the_chain() {
+        let t = TestDb::fresh().await;
+        write_events(&t.db, 2).await;
+        let mut tx = t.db.begin_write().await.expect("begin");
+        let ev = AuditEvent::new(AuditActor::system(), Action::AuditVerified, Outcome::Success);
+        append(&mut tx, Timestamp::from_millis(5_000), &ev).await.expect("append");
+        tx.rollback().await.expect("rollback");
+        write_events(&t.db, 2).await;
+        let report = verify(&t.db).await.expect("verify");
+        assert!(report.is_intact(), "{report:?}");
+        assert_eq!(report.rows_checked, 4);
+    }
+
+    #[tokio::test]
+    async fn a_row_written_by_hand_after_the_head_is_named_and_the_log_goes_on() {
+        let t = TestDb::fresh().await;
+        write_events(&t.db, 2).await;
+        sqlx::query(
+            "INSERT INTO audit_log (seq, id, at, actor_label, action, result, detail, prev_hash, hash) \
+             VALUES (3, 'forged', 0, 'system', 'login.succeeded', 'success', '{}', $1, $1)",
+        )
+        .bind(vec![0u8; 32])
+        .execute(t.db.pool())
+        .await
+        .expect("forge");
+        write_events(&t.db, 2).await;
+        let report = verify(&t.db).await.expect("verify");
+        assert_eq!(report.first_break.map(|b| b.seq), Some(3));
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(t.db.pool()).await.expect("count");
+        assert_eq!(rows, 5);
+    }
+
+    #[tokio::test]
+    async fn appends_to_two_databases_in_turn_keep_both_chains_whole() {
+        let (a, b) = (TestDb::fresh().await, TestDb::fresh().await);
+        for _ in 0..3 {
+            write_events(&a.db, 2).await;
+            write_events(&b.db, 2).await;
+        }
+        for t in [&a, &b] {
+            let report = verify(&t.db).await.expect("verify");
+            assert!(report.is_intact(), "{report:?}");
+            assert_eq!(report.rows_checked, 6);
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! Queries are written once in portable SQL with `$1` placeholders (both
 //! drivers accept them) against the `sqlx::Any` driver. The only
 //! backend-specific code is here: connection set-up, the migrations tree and
-//! how a write transaction begins.
+//! how a write transaction begins (plus the audit append's one-statement form
+//! on PostgreSQL, see `audit::append`).
 
 use std::path::Path;
 use std::str::FromStr;
@@ -29,6 +30,12 @@ impl Backend {
         } else {
             None
         }
+    }
+
+    /// The backend a connection talks to, for the one statement that differs
+    /// (the audit append's single-statement form on PostgreSQL).
+    pub fn of(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") { Backend::Postgres } else { Backend::Sqlite }
     }
 }
 
