@@ -46,6 +46,20 @@ pub enum CoreError {
     NetworkDenied,
     #[error("i/o error: {0}")]
     Io(String),
+    /// Several fields of one form or row are wrong; each is named.
+    #[error("invalid input in {} fields", .0.len())]
+    InvalidFields(Vec<FieldProblem>),
+    /// The record was changed by someone else since it was read (optimistic
+    /// concurrency): nothing was overwritten.
+    #[error("stale version")]
+    Stale,
+}
+
+/// A field that failed validation and why, in the words the UI translates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub problem: &'static str,
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

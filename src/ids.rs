@@ -77,3 +77,15 @@ mod tests {
         assert!(TenantId::parse("").is_none());
     }
 }
+opaque_id!(
+    /// A person in an organisation's people register.
+    PersonId
+);
+opaque_id!(
+    /// An activity record about a person.
+    RecordId
+);
+opaque_id!(
+    /// A record category of an organisation.
+    CategoryId
+);

@@ -146,6 +146,11 @@ impl TenantKey {
         Self { key_id: uuid::Uuid::new_v4().simple().to_string(), key: Zeroizing::new(bytes) }
     }
 
+    #[cfg(test)]
+    pub(crate) fn for_tests(bytes: [u8; KEY_LEN]) -> Self {
+        Self { key_id: String::from("test-key"), key: Zeroizing::new(bytes) }
+    }
+
     /// The raw key, for the field encryption of the people register.
     pub fn expose(&self) -> &[u8; KEY_LEN] {
         &self.key

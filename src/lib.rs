@@ -16,6 +16,7 @@ pub mod ids;
 pub mod input;
 pub mod keys;
 pub mod network;
+pub mod people;
 pub mod policy;
 pub mod provisioning;
 pub mod reports;
@@ -25,6 +26,7 @@ pub mod sessions;
 pub mod setup_links;
 pub mod tenants;
 pub mod users;
+pub mod vault;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

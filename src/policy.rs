@@ -41,6 +41,10 @@ pub enum Permission {
     ManageAllowlist,
     /// Export for everyone the table allows; members also when their organisation allows it.
     ExportPeople,
+    /// Importing people from CSV (all rows or none).
+    ImportPeople,
+    /// The organisation's list of record categories.
+    ManageCategories,
 }
 
 use Permission as P;
@@ -64,6 +68,8 @@ pub const POLICY: &[(Permission, &[Role])] = &[
     (P::WritePeople, &[Admin, Member]),
     (P::DeletePeople, &[Admin]),
     (P::ExportPeople, &[Admin]),
+    (P::ImportPeople, &[Admin]),
+    (P::ManageCategories, &[Admin]),
     (P::ViewAuditAll, &[Operator]),
     (P::ViewTenantAudit, &[Admin]),
     (P::ViewAlertsAll, &[Operator]),
@@ -76,7 +82,7 @@ pub const POLICY: &[(Permission, &[Role])] = &[
 pub const ALL_ROLES: [Role; 4] = [Operator, Admin, Member, Viewer];
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 23] = [
         P::ManageOwnAccount,
         P::ViewOwnTenant,
         P::ViewAccounts,
@@ -98,6 +104,8 @@ impl Permission {
         P::ManageAlerts,
         P::ViewAllowlist,
         P::ManageAllowlist,
+        P::ImportPeople,
+        P::ManageCategories,
     ];
 
     /// Changes something (as opposed to reading).
@@ -112,6 +120,8 @@ impl Permission {
                 | P::WritePeople
                 | P::DeletePeople
                 | P::ExportPeople
+                | P::ImportPeople
+                | P::ManageCategories
                 | P::ManageAllowlist
                 | P::ManageAlerts
         )

@@ -8,6 +8,7 @@ use crate::clock::{Clock, SharedClock};
 use crate::db::Db;
 use crate::keys::MasterKey;
 use crate::network::{AllowlistCache, NetworkPolicy};
+use crate::vault::KeyCache;
 
 /// The core's dependencies: the database, the clock, the password hasher,
 /// the authentication policy and the master key. Cheap to clone.
@@ -22,6 +23,8 @@ pub struct Services {
     /// Platform rules for organisations' IP allowlists.
     pub network: NetworkPolicy,
     pub allowlists: Arc<AllowlistCache>,
+    /// Unwrapped organisation data keys, kept briefly (the vault).
+    pub data_keys: Arc<KeyCache>,
 }
 
 impl Services {
@@ -34,6 +37,7 @@ impl Services {
             keys: Arc::new(keys),
             network: NetworkPolicy::default(),
             allowlists: Arc::new(AllowlistCache::default()),
+            data_keys: Arc::new(KeyCache::default()),
         }
     }
 }

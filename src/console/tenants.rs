@@ -64,6 +64,7 @@ pub(crate) async fn create_unchecked(
     let mut tx = s.db.begin_write().await?;
     let tenant = tenants::insert_new(&mut tx, new, now).await?;
     let key_id = keys::create_tenant_key(&mut tx, &s.keys, &tenant.id, now).await?;
+    crate::people::records::create_default_categories(&mut tx, &tenant.id).await?;
     let ev = AuditEvent::new(by.clone(), Action::TenantCreated, Outcome::Success)
         .tenant(Some(&tenant.id))
         .from_client(client)

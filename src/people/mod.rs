@@ -1,0 +1,265 @@
+//! The people register (WP-2.1, 2.10, 2.11): an organisation's people and
+//! their activity records. Every personal field is sealed by the vault before
+//! it reaches the database; search goes through keyed blind indexes.
+//!
+//! Every query names the scope's organisation, so an id of another
+//! organisation is simply not found.
+
+pub mod normalize;
+pub mod records;
+pub mod register;
+mod sealed;
+
+use crate::error::{CoreError, CoreResult, FieldProblem};
+use crate::input;
+use crate::vault::IndexKind;
+
+pub use register::{PeoplePage, PeopleQuery, PeopleSort, Person, PersonSummary, StatusFilter};
+
+/// Longest values accepted (characters).
+pub const NAME_MAX: usize = 50;
+pub const ADDRESS_MAX: usize = 200;
+pub const NOTES_MAX: usize = 2000;
+pub const EMAIL_MAX: usize = 254;
+
+/// A person's personal fields as typed into the form or a CSV row; empty
+/// means "not given".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonFields {
+    pub family_name: String,
+    pub given_name: String,
+    pub family_kana: String,
+    pub given_kana: String,
+    pub phone: String,
+    pub email: String,
+    pub postal_code: String,
+    pub address: String,
+    pub notes: String,
+}
+
+/// The sealed columns, in the order of `PersonFields::values`.
+pub(crate) const FIELD_COLUMNS: [&str; 9] =
+    ["family_name", "given_name", "family_kana", "given_kana", "phone", "email", "postal_code", "address", "notes"];
+
+impl PersonFields {
+    pub(crate) fn values(&self) -> [&str; 9] {
+        [
+            &self.family_name,
+            &self.given_name,
+            &self.family_kana,
+            &self.given_kana,
+            &self.phone,
+            &self.email,
+            &self.postal_code,
+            &self.address,
+            &self.notes,
+        ]
+    }
+
+    pub(crate) fn from_values(v: [String; 9]) -> Self {
+        let [family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes] = v;
+        Self { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes }
+    }
+
+    /// Checks and normalises every field, reporting every problem at once
+    /// (the form marks each field; the CSV preview lists each).
+    pub fn validate(&self) -> Result<PersonFields, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let mut check = |field: &'static str, r: CoreResult<String>| match r {
+            Ok(v) => v,
+            Err(CoreError::Invalid { problem, .. }) => {
+                problems.push(FieldProblem { field, problem });
+                String::new()
+            }
+            Err(_) => {
+                problems.push(FieldProblem { field, problem: "format" });
+                String::new()
+            }
+        };
+        let out = PersonFields {
+            family_name: check("family_name", text("family_name", &self.family_name, NAME_MAX, true, false)),
+            given_name: check("given_name", text("given_name", &self.given_name, NAME_MAX, false, false)),
+            family_kana: check("family_kana", reading("family_kana", &self.family_kana)),
+            given_kana: check("given_kana", reading("given_kana", &self.given_kana)),
+            phone: check("phone", optional(&self.phone, |v| input::parse_phone("phone", v))),
+            email: check(
+                "email",
+                optional(&self.email, |v| {
+                    if v.chars().count() > EMAIL_MAX {
+                        return Err(CoreError::Invalid { field: "email", problem: "too_long" });
+                    }
+                    input::parse_email("email", v)
+                }),
+            ),
+            postal_code: check("postal_code", optional(&self.postal_code, postal_code)),
+            address: check("address", text("address", &self.address, ADDRESS_MAX, false, false)),
+            notes: check("notes", text("notes", &self.notes, NOTES_MAX, false, true)),
+        };
+        if problems.is_empty() { Ok(out) } else { Err(problems) }
+    }
+
+    /// What the blind indexes are computed over: normalised, per kind. The
+    /// same list re-checks search hits after decryption.
+    pub(crate) fn search_terms(&self) -> Vec<(IndexKind, String)> {
+        let mut terms = Vec::new();
+        let mut add = |kind, value: String| {
+            if !value.is_empty() && !terms.contains(&(kind, value.clone())) {
+                terms.push((kind, value));
+            }
+        };
+        if !self.phone.is_empty() {
+            add(IndexKind::Phone, normalize::phone(&self.phone));
+        }
+        if !self.email.is_empty() {
+            add(IndexKind::Email, normalize::email(&self.email));
+        }
+        add(IndexKind::Name, normalize::name(&self.family_name));
+        add(IndexKind::Name, normalize::name(&self.given_name));
+        add(IndexKind::Name, normalize::name(&format!("{}{}", self.family_name, self.given_name)));
+        add(IndexKind::Reading, normalize::reading(&self.family_kana));
+        add(IndexKind::Reading, normalize::reading(&self.given_kana));
+        add(IndexKind::Reading, normalize::reading(&format!("{}{}", self.family_kana, self.given_kana)));
+        terms
+    }
+}
+
+/// What a search box entry can match, normalised per kind.
+pub(crate) fn query_terms(q: &str) -> Vec<(IndexKind, String)> {
+    let mut terms = vec![(IndexKind::Name, normalize::name(q))];
+    if normalize::looks_like_phone(q) {
+        terms.push((IndexKind::Phone, normalize::phone(q)));
+    }
+    if q.contains('@') || q.contains('＠') {
+        terms.push((IndexKind::Email, normalize::email(q)));
+    }
+    let reading = normalize::reading(q);
+    if normalize::is_reading(&reading) {
+        terms.push((IndexKind::Reading, reading));
+    }
+    terms.retain(|(_, v)| !v.is_empty());
+    terms
+}
+
+fn has_control(s: &str, allow_newlines: bool) -> bool {
+    s.chars().any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')))
+}
+
+fn text(field: &'static str, raw: &str, max: usize, required: bool, multiline: bool) -> CoreResult<String> {
+    let v = if multiline { raw.trim_end().replace("\r\n", "\n") } else { raw.trim().to_owned() };
+    if v.is_empty() {
+        return if required { Err(CoreError::Invalid { field, problem: "required" }) } else { Ok(v) };
+    }
+    if v.chars().count() > max {
+        return Err(CoreError::Invalid { field, problem: "too_long" });
+    }
+    if has_control(&v, multiline) {
+        return Err(CoreError::Invalid { field, problem: "format" });
+    }
+    Ok(v)
+}
+
+/// A reading: katakana (hiragana and half-width are accepted and folded).
+fn reading(field: &'static str, raw: &str) -> CoreResult<String> {
+    let typed = text(field, raw, NAME_MAX, false, false)?;
+    if typed.is_empty() {
+        return Ok(typed);
+    }
+    // Keep one space between words if typed, but fold the kana themselves.
+    let folded: Vec<String> = typed.split_whitespace().map(normalize::reading).collect();
+    if !folded.iter().all(|w| normalize::is_reading(w)) {
+        return Err(CoreError::Invalid { field, problem: "katakana" });
+    }
+    Ok(folded.join(" "))
+}
+
+fn optional(raw: &str, parse: impl Fn(&str) -> CoreResult<String>) -> CoreResult<String> {
+    if raw.trim().is_empty() { Ok(String::new()) } else { parse(raw) }
+}
+
+/// `123-4567` (also typed as `1234567`, full-width, or with 〒).
+fn postal_code(raw: &str) -> CoreResult<String> {
+    let folded = normalize::name(raw);
+    let folded = folded.trim_start_matches('〒');
+    let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+    let shape_ok = folded.chars().all(|c| c.is_ascii_digit() || c == '-')
+        && (folded.len() == 7 || (folded.len() == 8 && folded.as_bytes().get(3) == Some(&b'-')));
+    if digits.len() != 7 || !shape_ok {
+        return Err(CoreError::Invalid { field: "postal_code", problem: "format" });
+    }
+    Ok(format!("{}-{}", &digits[..3], &digits[3..]))
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    fn valid() -> PersonFields {
+        PersonFields {
+            family_name: "山田".into(),
+            given_name: "太郎".into(),
+            family_kana: "やまだ".into(),
+            given_kana: "ﾀﾛｳ".into(),
+            phone: "０３－１２３４－５６７８".into(),
+            email: "Taro@Example.jp".into(),
+            postal_code: "〒1000001".into(),
+            address: "東京都千代田区千代田1-1".into(),
+            notes: "初回面談済み\n".into(),
+        }
+    }
+
+    #[test]
+    fn a_valid_person_is_normalised() {
+        let p = valid().validate().expect("valid");
+        assert_eq!(p.family_kana, "ヤマダ");
+        assert_eq!(p.given_kana, "タロウ");
+        assert_eq!(p.phone, "03-1234-5678");
+        assert_eq!(p.postal_code, "100-0001");
+        assert_eq!(p.notes, "初回面談済み");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let bad = PersonFields {
+            family_name: " ".into(),
+            given_name: "あ".repeat(51),
+            family_kana: "山田".into(),
+            phone: "03-12".into(),
+            email: "no-at-sign".into(),
+            postal_code: "12-34567".into(),
+            address: "a\u{7}b".into(),
+            ..PersonFields::default()
+        };
+        let problems = bad.validate().expect_err("invalid");
+        let got: Vec<(&str, &str)> = problems.iter().map(|p| (p.field, p.problem)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("family_name", "required"),
+                ("given_name", "too_long"),
+                ("family_kana", "katakana"),
+                ("phone", "format"),
+                ("email", "format"),
+                ("postal_code", "format"),
+                ("address", "format"),
+            ]
+        );
+    }
+
+    #[test]
+    fn search_terms_cover_phone_email_names_and_readings() {
+        let p = valid().validate().expect("valid");
+        let terms = p.search_terms();
+        assert!(terms.contains(&(IndexKind::Phone, "0312345678".into())));
+        assert!(terms.contains(&(IndexKind::Email, "taro@example.jp".into())));
+        assert!(terms.contains(&(IndexKind::Name, "山田太郎".into())));
+        assert!(terms.contains(&(IndexKind::Reading, "ヤマダ".into())));
+        assert!(terms.contains(&(IndexKind::Reading, "ヤマダタロウ".into())));
+        for q in ["03-1234-5678", "0312345678", "０３１２３４５６７８", "ヤマダ", "ﾔﾏﾀﾞ", "山田 太郎", "TARO@example.jp"] {
+            assert!(query_terms(q).iter().any(|t| terms.contains(t)), "{q}");
+        }
+        assert!(!query_terms("03-9999-0000").iter().any(|t| terms.contains(t)));
+    }
+}
+
+#[cfg(test)]
+mod tests;

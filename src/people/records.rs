@@ -1,0 +1,241 @@
+//! Activity records about a person (sealed body, time, category) and the
+//! organisation's editable list of record categories.
+
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+use super::register::{data_keys, get as get_person};
+use super::sealed::{self, RECORDS};
+use crate::audit::{self, Action, ClientInfo};
+use crate::clock::Timestamp;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{CategoryId, PersonId, RecordId, TenantId};
+use crate::policy::Permission;
+use crate::scope::TenantScope;
+use crate::services::Services;
+use crate::vault::FieldRef;
+
+pub const BODY_MAX: usize = 4000;
+pub const CATEGORY_NAME_MAX: usize = 30;
+pub const CATEGORIES_MAX: usize = 50;
+
+/// New organisations start with these (the admins can change them).
+pub const DEFAULT_CATEGORIES: [&str; 5] = ["面談", "電話", "訪問", "メール", "その他"];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Category {
+    pub id: CategoryId,
+    pub name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ActivityRecord {
+    pub id: RecordId,
+    pub occurred_at: Timestamp,
+    pub category: Option<String>,
+    pub body: String,
+    pub created_at: Timestamp,
+    pub created_by: Option<String>,
+}
+
+/// Inside the organisation's creation.
+pub(crate) async fn create_default_categories(conn: &mut AnyConnection, tenant: &TenantId) -> CoreResult<()> {
+    for (i, name) in DEFAULT_CATEGORIES.iter().enumerate() {
+        insert_category(conn, tenant, name, i64::try_from(i).unwrap_or(0) + 1).await?;
+    }
+    Ok(())
+}
+
+async fn insert_category(conn: &mut AnyConnection, tenant: &TenantId, name: &str, position: i64) -> CoreResult<CategoryId> {
+    let id = CategoryId::generate();
+    sqlx::query("INSERT INTO record_categories (id, tenant_id, name, position) VALUES ($1, $2, $3, $4)")
+        .bind(id.as_str())
+        .bind(tenant.as_str())
+        .bind(name)
+        .bind(position)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+pub async fn categories(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<Category>> {
+    scope.authorize(s, Permission::ReadPeople)?;
+    let rows = sqlx::query("SELECT id, name FROM record_categories WHERE tenant_id = $1 ORDER BY position, name")
+        .bind(scope.tenant_id().as_str())
+        .fetch_all(s.db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok(Category { id: CategoryId::from_db(r.try_get("id")?), name: r.try_get("name")? }))
+        .collect()
+}
+
+fn category_name(raw: &str) -> CoreResult<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(CoreError::Invalid { field: "category", problem: "required" });
+    }
+    if name.chars().count() > CATEGORY_NAME_MAX {
+        return Err(CoreError::Invalid { field: "category", problem: "too_long" });
+    }
+    if name.chars().any(char::is_control) {
+        return Err(CoreError::Invalid { field: "category", problem: "format" });
+    }
+    Ok(name.to_owned())
+}
+
+/// Adds a category at the end of the list (admins).
+pub async fn add_category(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, name: &str) -> CoreResult<CategoryId> {
+    scope.authorize(s, Permission::ManageCategories)?;
+    let name = category_name(name)?;
+    let existing = categories(s, scope).await?;
+    if existing.iter().any(|c| c.name == name) {
+        return Err(CoreError::Invalid { field: "category", problem: "taken" });
+    }
+    if existing.len() >= CATEGORIES_MAX {
+        return Err(CoreError::Invalid { field: "category", problem: "too_many" });
+    }
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    let position = i64::try_from(existing.len()).unwrap_or(0) + 1;
+    let id = insert_category(&mut tx, scope.tenant_id(), &name, position).await?;
+    let ev = scope.event(Action::CategoriesChanged, client).target(id.to_string()).detail(json!({ "change": "added" }));
+    audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Renames a category; records keep it.
+pub async fn rename_category(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &str, name: &str) -> CoreResult<()> {
+    scope.authorize(s, Permission::ManageCategories)?;
+    let id = CategoryId::parse(id).ok_or(CoreError::NotFound)?;
+    let name = category_name(name)?;
+    if categories(s, scope).await?.iter().any(|c| c.name == name && c.id != id) {
+        return Err(CoreError::Invalid { field: "category", problem: "taken" });
+    }
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    let done = sqlx::query("UPDATE record_categories SET name = $1 WHERE tenant_id = $2 AND id = $3")
+        .bind(&name)
+        .bind(scope.tenant_id().as_str())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if done == 0 {
+        return Err(CoreError::NotFound);
+    }
+    let ev = scope.event(Action::CategoriesChanged, client).target(id.to_string()).detail(json!({ "change": "renamed" }));
+    audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A person's records, newest first, bodies decrypted.
+pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &str) -> CoreResult<Vec<ActivityRecord>> {
+    // Also proves the person is in this organisation.
+    let person = get_person(s, scope, person_id).await?;
+    let keys = data_keys(s, scope).await?;
+    let rows = sqlx::query(
+        "SELECT r.id, r.occurred_at, c.name AS category, r.body, r.created_at, u.login AS created_by \
+         FROM person_records r LEFT JOIN record_categories c ON c.id = r.category_id AND c.tenant_id = r.tenant_id \
+         LEFT JOIN users u ON u.id = r.created_by \
+         WHERE r.tenant_id = $1 AND r.person_id = $2 ORDER BY r.occurred_at DESC, r.id DESC LIMIT 500",
+    )
+    .bind(scope.tenant_id().as_str())
+    .bind(person.id.as_str())
+    .fetch_all(s.db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let body = match sealed::open_columns(&keys, RECORDS, &id, &[("body", Some(r.try_get::<Vec<u8>, _>("body")?))]) {
+            Ok(mut v) => v.pop().unwrap_or_default(),
+            Err(failure) => return Err(failure.report(s, scope.tenant_id(), scope.actor().audit_actor()).await),
+        };
+        out.push(ActivityRecord {
+            id: RecordId::from_db(id),
+            occurred_at: Timestamp::from_millis(r.try_get("occurred_at")?),
+            category: r.try_get("category")?,
+            body,
+            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+            created_by: r.try_get("created_by")?,
+        });
+    }
+    Ok(out)
+}
+
+/// What the record form sends: a local date and time in the organisation's zone.
+#[derive(Clone, Debug, Default)]
+pub struct RecordInput {
+    /// `YYYY-MM-DDTHH:MM` (the browser's datetime-local), in the organisation's time zone.
+    pub occurred_at: String,
+    pub category_id: String,
+    pub body: String,
+}
+
+fn parse_local_time(raw: &str, time_zone: &str) -> CoreResult<Timestamp> {
+    let bad = CoreError::Invalid { field: "occurred_at", problem: "format" };
+    let dt: jiff::civil::DateTime = raw.trim().parse().map_err(|_| bad)?;
+    let tz = jiff::tz::TimeZone::get(time_zone).map_err(|_| CoreError::Invalid { field: "occurred_at", problem: "format" })?;
+    let zoned = dt.to_zoned(tz).map_err(|_| CoreError::Invalid { field: "occurred_at", problem: "format" })?;
+    Ok(Timestamp::from_millis(zoned.timestamp().as_millisecond()))
+}
+
+/// Adds a record to a person (members and admins).
+pub async fn add(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    client: &ClientInfo,
+    person_id: &str,
+    input: &RecordInput,
+) -> CoreResult<RecordId> {
+    scope.authorize(s, Permission::WritePeople)?;
+    let person_id = PersonId::parse(person_id).ok_or(CoreError::NotFound)?;
+    let occurred_at = parse_local_time(&input.occurred_at, &scope.tenant().time_zone)?;
+    let body = input.body.trim_end().replace("\r\n", "\n");
+    if body.trim().is_empty() {
+        return Err(CoreError::Invalid { field: "body", problem: "required" });
+    }
+    if body.chars().count() > BODY_MAX {
+        return Err(CoreError::Invalid { field: "body", problem: "too_long" });
+    }
+    let category = match input.category_id.trim() {
+        "" => None,
+        c => {
+            let id = CategoryId::parse(c).ok_or(CoreError::Invalid { field: "category", problem: "unknown" })?;
+            if !categories(s, scope).await?.iter().any(|k| k.id == id) {
+                return Err(CoreError::Invalid { field: "category", problem: "unknown" });
+            }
+            Some(id)
+        }
+    };
+    let keys = data_keys(s, scope).await?;
+    let id = RecordId::generate();
+    let sealed = keys.seal(FieldRef { table: RECORDS, column: "body", row_id: id.as_str() }, &body)?;
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    // The person must be in this organisation: the insert reads it through the scope.
+    let done = sqlx::query(
+        "INSERT INTO person_records (id, tenant_id, person_id, key_id, occurred_at, category_id, body, created_at, created_by) \
+         SELECT $1, $2, p.id, $3, $4, $5, $6, $7, $8 FROM people p WHERE p.tenant_id = $2 AND p.id = $9",
+    )
+    .bind(id.as_str())
+    .bind(scope.tenant_id().as_str())
+    .bind(keys.key_id())
+    .bind(occurred_at.as_millis())
+    .bind(category.as_ref().map(CategoryId::as_str))
+    .bind(sealed)
+    .bind(now.as_millis())
+    .bind(scope.actor().user_id.as_str())
+    .bind(person_id.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(CoreError::NotFound);
+    }
+    let ev = scope.event(Action::RecordCreated, client).target(person_id.to_string()).detail(json!({ "record": id.as_str() }));
+    audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(id)
+}

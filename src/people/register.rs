@@ -1,0 +1,494 @@
+//! People: list (keyset paging, filters, blind-index search), read, create,
+//! edit with optimistic concurrency, archive/restore, delete. Each operation
+//! asks the policy through the scope first and names the scope's
+//! organisation in every query.
+
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::sealed::{self, IntegrityFailure, PEOPLE};
+use super::{query_terms, PersonFields, FIELD_COLUMNS};
+use crate::audit::{self, Action, ClientInfo};
+use crate::clock::Timestamp;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{CategoryId, PersonId};
+use crate::policy::Permission;
+use crate::scope::TenantScope;
+use crate::services::Services;
+use crate::vault::DataKeys;
+
+/// Rows per list page.
+pub const PAGE_ROWS: usize = 50;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PeopleSort {
+    #[default]
+    Updated,
+    Created,
+}
+
+impl PeopleSort {
+    fn column(self) -> &'static str {
+        match self {
+            PeopleSort::Updated => "updated_at",
+            PeopleSort::Created => "created_at",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    Active,
+    Archived,
+    All,
+}
+
+/// What the list shows.
+#[derive(Clone, Debug, Default)]
+pub struct PeopleQuery {
+    pub sort: PeopleSort,
+    pub status: StatusFilter,
+    /// Only people with at least one record of this category.
+    pub category: Option<String>,
+    /// Exact match on phone, e-mail, name or reading (see `query_terms`).
+    pub search: String,
+    /// The cursor of the previous page's last row.
+    pub after: Option<String>,
+}
+
+/// A row of the list: the fields it shows, decrypted.
+#[derive(Clone, Debug)]
+pub struct PersonSummary {
+    pub id: PersonId,
+    pub family_name: String,
+    pub given_name: String,
+    pub family_kana: String,
+    pub given_kana: String,
+    pub phone: String,
+    pub archived: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// A field failed its integrity check (logged and audited); shown as such.
+    pub unreadable: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct PeoplePage {
+    pub people: Vec<PersonSummary>,
+    /// The cursor for the next page, when there is one.
+    pub next: Option<String>,
+}
+
+/// One person, every field decrypted.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub id: PersonId,
+    pub fields: PersonFields,
+    pub archived: bool,
+    pub created_at: Timestamp,
+    pub created_by: Option<String>,
+    pub updated_at: Timestamp,
+    pub updated_by: Option<String>,
+    pub version: i64,
+}
+
+/// The keyset cursor: `<millis>.<id>` of the last row shown.
+fn encode_cursor(at: Timestamp, id: &PersonId) -> String {
+    format!("{}.{}", at.as_millis(), id)
+}
+
+fn decode_cursor(c: &str) -> CoreResult<(i64, PersonId)> {
+    let bad = || CoreError::Invalid { field: "after", problem: "format" };
+    let (at, id) = c.split_once('.').ok_or_else(bad)?;
+    Ok((at.parse().map_err(|_| bad())?, PersonId::parse(id).ok_or_else(bad)?))
+}
+
+/// The organisation's data keys (cached by the vault).
+pub(crate) async fn data_keys(s: &Services, scope: &TenantScope<'_>) -> CoreResult<std::sync::Arc<DataKeys>> {
+    s.data_keys.data_keys(&s.db, &s.keys, scope.tenant_id()).await
+}
+
+const SUMMARY_COLUMNS: [&str; 5] = ["family_name", "given_name", "family_kana", "given_kana", "phone"];
+
+/// One page of the register.
+pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> CoreResult<PeoplePage> {
+    scope.authorize(s, Permission::ReadPeople)?;
+    let keys = data_keys(s, scope).await?;
+    let search = q.search.trim();
+    if search.chars().count() > 254 {
+        return Err(CoreError::Invalid { field: "search", problem: "too_long" });
+    }
+    let terms = if search.is_empty() { Vec::new() } else { query_terms(search) };
+    let tokens: Vec<Vec<u8>> = terms.iter().map(|(kind, v)| keys.blind_index(*kind, v)).collect();
+    let category = match q.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Some(CategoryId::parse(c).ok_or(CoreError::Invalid { field: "category", problem: "unknown" })?),
+        None => None,
+    };
+    let cursor = q.after.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
+
+    // Built from fixed fragments only; every value is a bound parameter.
+    let order = q.sort.column();
+    let mut sql = format!(
+        "SELECT id, {}, status, created_at, updated_at FROM people WHERE tenant_id = $1",
+        SUMMARY_COLUMNS.join(", ")
+    );
+    let mut n = 1;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    match q.status {
+        StatusFilter::Active => sql.push_str(" AND status = 'active'"),
+        StatusFilter::Archived => sql.push_str(" AND status = 'archived'"),
+        StatusFilter::All => {}
+    }
+    if !search.is_empty() {
+        let list: Vec<String> = tokens.iter().map(|_| format!("${}", next())).collect();
+        sql.push_str(&format!(
+            " AND id IN (SELECT person_id FROM people_index WHERE tenant_id = $1 AND token IN ({}))",
+            list.join(", ")
+        ));
+    }
+    if category.is_some() {
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = $1 AND r.person_id = people.id AND r.category_id = ${})",
+            next()
+        ));
+    }
+    if cursor.is_some() {
+        let (a, b) = (next(), next());
+        sql.push_str(&format!(" AND ({order} < ${a} OR ({order} = ${a} AND id < ${b}))"));
+    }
+    sql.push_str(&format!(" ORDER BY {order} DESC, id DESC LIMIT {}", PAGE_ROWS + 1));
+
+    let mut query = sqlx::query(&sql).bind(scope.tenant_id().as_str());
+    for t in &tokens {
+        query = query.bind(t.as_slice());
+    }
+    if let Some(c) = &category {
+        query = query.bind(c.as_str());
+    }
+    if let Some((at, id)) = &cursor {
+        query = query.bind(*at).bind(id.as_str());
+    }
+    let rows = query.fetch_all(s.db.pool()).await?;
+
+    let more = rows.len() > PAGE_ROWS;
+    let mut people = Vec::with_capacity(rows.len().min(PAGE_ROWS));
+    let mut failures = Vec::new();
+    for r in rows.iter().take(PAGE_ROWS) {
+        let (summary, failure) = summary_from_row(&keys, r)?;
+        if let Some(f) = failure {
+            failures.push(f);
+        } else if !terms.is_empty() && !matches_search(s, scope, &keys, &summary.id, &terms).await? {
+            // A blind-index collision (64-bit tokens make it very rare): not a hit.
+            continue;
+        }
+        people.push(summary);
+    }
+    for f in failures {
+        f.report(s, scope.tenant_id(), scope.actor().audit_actor()).await;
+    }
+    let next_cursor = if more {
+        rows.get(PAGE_ROWS - 1)
+            .map(|r| -> CoreResult<String> {
+                let at: i64 = r.try_get(order)?;
+                Ok(encode_cursor(Timestamp::from_millis(at), &PersonId::from_db(r.try_get("id")?)))
+            })
+            .transpose()?
+    } else {
+        None
+    };
+    Ok(PeoplePage { people, next: next_cursor })
+}
+
+fn summary_from_row(keys: &DataKeys, r: &AnyRow) -> CoreResult<(PersonSummary, Option<IntegrityFailure>)> {
+    let id: String = r.try_get("id")?;
+    let mut sealed_cols = Vec::with_capacity(SUMMARY_COLUMNS.len());
+    for c in SUMMARY_COLUMNS {
+        sealed_cols.push((c, r.try_get::<Option<Vec<u8>>, _>(c)?));
+    }
+    let (values, failure) = match sealed::open_columns(keys, PEOPLE, &id, &sealed_cols) {
+        Ok(v) => (v, None),
+        Err(f) => (vec![String::new(); SUMMARY_COLUMNS.len()], Some(f)),
+    };
+    let mut v = values.into_iter();
+    let mut take = || v.next().unwrap_or_default();
+    let summary = PersonSummary {
+        id: PersonId::from_db(id.clone()),
+        family_name: take(),
+        given_name: take(),
+        family_kana: take(),
+        given_kana: take(),
+        phone: take(),
+        archived: r.try_get::<String, _>("status")? == "archived",
+        created_at: Timestamp::from_millis(r.try_get("created_at")?),
+        updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
+        unreadable: failure.is_some(),
+    };
+    Ok((summary, failure))
+}
+
+/// Re-checks a blind-index hit against the decrypted values.
+async fn matches_search(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    keys: &DataKeys,
+    id: &PersonId,
+    terms: &[(crate::vault::IndexKind, String)],
+) -> CoreResult<bool> {
+    match fetch(s, scope, keys, id).await? {
+        Ok(person) => {
+            let own = person.fields.search_terms();
+            Ok(terms.iter().any(|t| own.contains(t)))
+        }
+        Err(failure) => Err(failure.report(s, scope.tenant_id(), scope.actor().audit_actor()).await),
+    }
+}
+
+const ALL_COLUMNS: &str = "p.id, p.family_name, p.given_name, p.family_kana, p.given_kana, p.phone, p.email, \
+     p.postal_code, p.address, p.notes, p.status, p.created_at, p.updated_at, p.version, \
+     cu.login AS created_by_login, uu.login AS updated_by_login";
+
+/// A person of the scope's organisation, or where their row failed its
+/// integrity check (for the caller to report).
+async fn fetch(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    keys: &DataKeys,
+    id: &PersonId,
+) -> CoreResult<Result<Person, IntegrityFailure>> {
+    let row = sqlx::query(&format!(
+        "SELECT {ALL_COLUMNS} FROM people p \
+         LEFT JOIN users cu ON cu.id = p.created_by LEFT JOIN users uu ON uu.id = p.updated_by \
+         WHERE p.tenant_id = $1 AND p.id = $2"
+    ))
+    .bind(scope.tenant_id().as_str())
+    .bind(id.as_str())
+    .fetch_optional(s.db.pool())
+    .await?
+    .ok_or(CoreError::NotFound)?;
+    person_from_row(keys, &row)
+}
+
+fn person_from_row(keys: &DataKeys, r: &AnyRow) -> CoreResult<Result<Person, IntegrityFailure>> {
+    let id: String = r.try_get("id")?;
+    let mut sealed_cols = Vec::with_capacity(FIELD_COLUMNS.len());
+    for c in FIELD_COLUMNS {
+        sealed_cols.push((c, r.try_get::<Option<Vec<u8>>, _>(c)?));
+    }
+    let values = match sealed::open_columns(keys, PEOPLE, &id, &sealed_cols) {
+        Ok(v) => v,
+        Err(f) => return Ok(Err(f)),
+    };
+    let values: [String; 9] = values.try_into().map_err(|_| CoreError::Crypto("column count"))?;
+    Ok(Ok(Person {
+        id: PersonId::from_db(id),
+        fields: PersonFields::from_values(values),
+        archived: r.try_get::<String, _>("status")? == "archived",
+        created_at: Timestamp::from_millis(r.try_get("created_at")?),
+        created_by: r.try_get("created_by_login")?,
+        updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
+        updated_by: r.try_get("updated_by_login")?,
+        version: r.try_get("version")?,
+    }))
+}
+
+fn parse_id(id: &str) -> CoreResult<PersonId> {
+    PersonId::parse(id).ok_or(CoreError::NotFound)
+}
+
+/// One person, every field decrypted. A field that fails its integrity
+/// check is logged and audited, and the read fails rather than show garbage.
+pub async fn get(s: &Services, scope: &TenantScope<'_>, id: &str) -> CoreResult<Person> {
+    scope.authorize(s, Permission::ReadPeople)?;
+    let id = parse_id(id)?;
+    let keys = data_keys(s, scope).await?;
+    match fetch(s, scope, &keys, &id).await? {
+        Ok(person) => Ok(person),
+        Err(failure) => Err(failure.report(s, scope.tenant_id(), scope.actor().audit_actor()).await),
+    }
+}
+
+fn invalid(problems: Vec<crate::error::FieldProblem>) -> CoreError {
+    CoreError::InvalidFields(problems)
+}
+
+/// Writes the sealed columns and the blind indexes of a new person (inside
+/// the caller's transaction). Used by the form, the CSV import and the demo seed.
+pub(crate) async fn insert_sealed(
+    conn: &mut AnyConnection,
+    scope_tenant: &str,
+    keys: &DataKeys,
+    id: &PersonId,
+    fields: &PersonFields,
+    by: Option<&str>,
+    now: Timestamp,
+) -> CoreResult<()> {
+    let sealed = sealed::seal_person(keys, id.as_str(), fields)?;
+    let mut q = sqlx::query(
+        "INSERT INTO people (id, tenant_id, key_id, family_name, given_name, family_kana, given_kana, phone, email, \
+         postal_code, address, notes, status, created_at, created_by, updated_at, updated_by, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13, $14, $13, $14, 1)",
+    )
+    .bind(id.as_str())
+    .bind(scope_tenant)
+    .bind(keys.key_id());
+    for v in &sealed {
+        q = q.bind(v.as_deref());
+    }
+    q.bind(now.as_millis()).bind(by).execute(&mut *conn).await?;
+    write_index(conn, scope_tenant, keys, id, fields).await
+}
+
+async fn write_index(conn: &mut AnyConnection, tenant: &str, keys: &DataKeys, id: &PersonId, f: &PersonFields) -> CoreResult<()> {
+    sqlx::query("DELETE FROM people_index WHERE tenant_id = $1 AND person_id = $2")
+        .bind(tenant)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    let tokens: Vec<Vec<u8>> = f.search_terms().iter().map(|(k, v)| keys.blind_index(*k, v)).collect();
+    if tokens.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..tokens.len()).map(|i| format!("($1, $2, ${})", i + 3)).collect();
+    let sql = format!("INSERT INTO people_index (tenant_id, person_id, token) VALUES {}", values.join(", "));
+    let mut q = sqlx::query(&sql).bind(tenant).bind(id.as_str());
+    for t in &tokens {
+        q = q.bind(t.as_slice());
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Adds a person; every field is checked first and all problems reported.
+pub async fn create(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, fields: &PersonFields) -> CoreResult<PersonId> {
+    scope.authorize(s, Permission::WritePeople)?;
+    let fields = fields.validate().map_err(invalid)?;
+    let keys = data_keys(s, scope).await?;
+    let id = PersonId::generate();
+    let now = s.clock.now();
+    let by = Some(scope.actor().user_id.as_str());
+    let mut tx = s.db.begin_write().await?;
+    insert_sealed(&mut tx, scope.tenant_id().as_str(), &keys, &id, &fields, by, now).await?;
+    audit::append(&mut tx, now, &scope.event(Action::PersonCreated, client).target(id.to_string())).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Saves an edit made to `expected_version`. If someone saved in between,
+/// nothing is written and the caller hears `Stale`.
+pub async fn update(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    client: &ClientInfo,
+    id: &str,
+    expected_version: i64,
+    fields: &PersonFields,
+) -> CoreResult<i64> {
+    scope.authorize(s, Permission::WritePeople)?;
+    let id = parse_id(id)?;
+    let fields = fields.validate().map_err(invalid)?;
+    let keys = data_keys(s, scope).await?;
+    let before = match fetch(s, scope, &keys, &id).await? {
+        Ok(p) => p,
+        Err(failure) => return Err(failure.report(s, scope.tenant_id(), scope.actor().audit_actor()).await),
+    };
+    // Field names only: the audit log never holds people data.
+    let changed: Vec<&str> = FIELD_COLUMNS
+        .iter()
+        .zip(before.fields.values().iter().zip(fields.values()))
+        .filter(|(_, (a, b))| *a != b)
+        .map(|(c, _)| *c)
+        .collect();
+    let sealed = sealed::seal_person(&keys, id.as_str(), &fields)?;
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    let mut q = sqlx::query(
+        "UPDATE people SET family_name = $1, given_name = $2, family_kana = $3, given_kana = $4, phone = $5, \
+         email = $6, postal_code = $7, address = $8, notes = $9, key_id = $10, updated_at = $11, updated_by = $12, \
+         version = version + 1 WHERE tenant_id = $13 AND id = $14 AND version = $15",
+    );
+    for v in &sealed {
+        q = q.bind(v.as_deref());
+    }
+    let done = q
+        .bind(keys.key_id())
+        .bind(now.as_millis())
+        .bind(scope.actor().user_id.as_str())
+        .bind(scope.tenant_id().as_str())
+        .bind(id.as_str())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if done == 0 {
+        return Err(CoreError::Stale);
+    }
+    write_index(&mut tx, scope.tenant_id().as_str(), &keys, &id, &fields).await?;
+    let ev = scope.event(Action::PersonUpdated, client).target(id.to_string()).detail(json!({ "fields": changed }));
+    audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(expected_version + 1)
+}
+
+/// Archives (hides from the default list) or restores a person.
+pub async fn set_archived(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &str, archived: bool) -> CoreResult<()> {
+    scope.authorize(s, Permission::WritePeople)?;
+    let id = parse_id(id)?;
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE people SET status = $1, updated_at = $2, updated_by = $3, version = version + 1 \
+         WHERE tenant_id = $4 AND id = $5",
+    )
+    .bind(if archived { "archived" } else { "active" })
+    .bind(now.as_millis())
+    .bind(scope.actor().user_id.as_str())
+    .bind(scope.tenant_id().as_str())
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(CoreError::NotFound);
+    }
+    let action = if archived { Action::PersonArchived } else { Action::PersonRestored };
+    audit::append(&mut tx, now, &scope.event(action, client).target(id.to_string())).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes a person with their records and indexes (admins).
+pub async fn delete(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &str) -> CoreResult<()> {
+    scope.authorize(s, Permission::DeletePeople)?;
+    let id = parse_id(id)?;
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write().await?;
+    let records = sqlx::query("DELETE FROM person_records WHERE tenant_id = $1 AND person_id = $2")
+        .bind(scope.tenant_id().as_str())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM people_index WHERE tenant_id = $1 AND person_id = $2")
+        .bind(scope.tenant_id().as_str())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let done = sqlx::query("DELETE FROM people WHERE tenant_id = $1 AND id = $2")
+        .bind(scope.tenant_id().as_str())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if done == 0 {
+        return Err(CoreError::NotFound);
+    }
+    let ev = scope.event(Action::PersonDeleted, client).target(id.to_string()).detail(json!({ "records": records }));
+    audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(())
+}

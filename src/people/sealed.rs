@@ -1,0 +1,80 @@
+//! Between `PersonFields` and the sealed columns of a `people` row, and the
+//! logging and audit of a field that fails its integrity check.
+
+use serde_json::json;
+
+use super::{PersonFields, FIELD_COLUMNS};
+use crate::audit::{self, Action, AuditActor, AuditEvent, Outcome};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::TenantId;
+use crate::services::Services;
+use crate::vault::{DataKeys, FieldRef};
+
+pub(crate) const PEOPLE: &str = "people";
+pub(crate) const RECORDS: &str = "person_records";
+
+/// The sealed form of each field; `None` for an empty one.
+pub(crate) fn seal_person(keys: &DataKeys, person_id: &str, f: &PersonFields) -> CoreResult<Vec<Option<Vec<u8>>>> {
+    FIELD_COLUMNS
+        .iter()
+        .zip(f.values())
+        .map(|(column, value)| {
+            if value.is_empty() {
+                Ok(None)
+            } else {
+                keys.seal(FieldRef { table: PEOPLE, column, row_id: person_id }, value).map(Some)
+            }
+        })
+        .collect()
+}
+
+/// Opens the given sealed columns of one row. The first that fails is
+/// reported as an integrity error naming the column.
+pub(crate) fn open_columns(
+    keys: &DataKeys,
+    table: &'static str,
+    row_id: &str,
+    columns: &[(&'static str, Option<Vec<u8>>)],
+) -> Result<Vec<String>, IntegrityFailure> {
+    columns
+        .iter()
+        .map(|(column, sealed)| match sealed {
+            None => Ok(String::new()),
+            Some(bytes) => keys
+                .open(FieldRef { table, column, row_id }, bytes)
+                .map_err(|_| IntegrityFailure { table, column, row_id: row_id.to_owned() }),
+        })
+        .collect()
+}
+
+/// A sealed value that did not open where it is stored: copied from another
+/// row or organisation, or edited in the database.
+#[derive(Debug, Clone)]
+pub(crate) struct IntegrityFailure {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub row_id: String,
+}
+
+impl IntegrityFailure {
+    /// Logs the failure (no values, only where) and audits it, then gives
+    /// the error the caller returns. A failure to audit is logged too but
+    /// does not hide the integrity error.
+    pub(crate) async fn report(self, s: &Services, tenant: &TenantId, actor: AuditActor) -> CoreError {
+        tracing::error!(
+            tenant = %tenant,
+            table = self.table,
+            column = self.column,
+            row = %self.row_id,
+            "sealed field failed its integrity check"
+        );
+        let ev = AuditEvent::new(actor, Action::DataIntegrityFailed, Outcome::Failure)
+            .tenant(Some(tenant))
+            .target(self.row_id.clone())
+            .detail(json!({ "table": self.table, "column": self.column }));
+        if let Err(e) = audit::record(&s.db, s.clock.now(), &ev).await {
+            tracing::error!(error = %e, "could not audit an integrity failure");
+        }
+        CoreError::Crypto("sealed field failed its integrity check")
+    }
+}

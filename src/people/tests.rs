@@ -1,0 +1,353 @@
+//! The people register on both backends: no plaintext at rest, integrity
+//! of moved ciphertext, blind-index search, roles, races and paging.
+
+use std::sync::Arc;
+
+use super::records::{self, RecordInput};
+use super::register::{self, PeopleQuery, StatusFilter};
+use super::PersonFields;
+use crate::audit::{AuditActor, ClientInfo};
+use crate::auth::password::Password;
+use crate::auth::{self, Actor, LoginRequest, Realm};
+use crate::db::Backend;
+use crate::provisioning::{self, InitialPassword};
+use crate::scope::TenantScope;
+use crate::testing::TestDb;
+use crate::users::Role;
+use crate::{CoreError, ManualClock, Services};
+
+const GOOD: &str = "correct horse battery staple";
+
+struct World {
+    t: TestDb,
+    s: Services,
+    clock: Arc<ManualClock>,
+}
+
+async fn world() -> World {
+    let t = TestDb::fresh().await;
+    let clock = Arc::new(ManualClock::starting_now());
+    let s = t.services(clock.clone());
+    let cli = ClientInfo::cli();
+    for org in ["acme", "beta"] {
+        provisioning::create_tenant(&s, &AuditActor::cli(), org, org, &cli).await.expect("tenant");
+        for (login, role) in [("boss", Role::Admin), ("taro", Role::Member), ("miru", Role::Viewer)] {
+            provisioning::create_user(&s, &AuditActor::cli(), org, login, role, InitialPassword::Chosen(Password::new(GOOD.into())), &cli)
+                .await
+                .expect("user");
+        }
+    }
+    World { t, s, clock }
+}
+
+async fn actor(w: &World, org: &str, login: &str) -> Actor {
+    let client = ClientInfo::cli();
+    auth::login(&w.s, LoginRequest { realm: Realm::Tenant, org_code: org, login, password: Password::new(GOOD.into()), client: &client })
+        .await
+        .expect("login")
+}
+
+fn yamada() -> PersonFields {
+    PersonFields {
+        family_name: "山田".into(),
+        given_name: "太郎".into(),
+        family_kana: "ヤマダ".into(),
+        given_kana: "タロウ".into(),
+        phone: "03-1234-5678".into(),
+        email: "taro.yamada@example.jp".into(),
+        postal_code: "100-0001".into(),
+        address: "東京都千代田区千代田一丁目".into(),
+        notes: "秘密の備考メモ".into(),
+    }
+}
+
+fn search(q: &str) -> PeopleQuery {
+    PeopleQuery { search: q.into(), status: StatusFilter::All, ..PeopleQuery::default() }
+}
+
+/// Every table's rows as text (PostgreSQL) or the database files' bytes (SQLite).
+async fn raw_storage(w: &World) -> Vec<u8> {
+    match w.t.db.backend() {
+        Backend::Sqlite => {
+            let path = w.t.url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or(path);
+            let mut bytes = Vec::new();
+            for suffix in ["", "-wal", "-shm"] {
+                if let Ok(b) = std::fs::read(format!("{path}{suffix}")) {
+                    bytes.extend(b);
+                }
+            }
+            assert!(bytes.len() > 4096, "read the database file at {path}");
+            bytes
+        }
+        Backend::Postgres => {
+            let tables: Vec<String> =
+                sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
+                    .fetch_all(w.t.db.pool())
+                    .await
+                    .expect("tables");
+            assert!(tables.iter().any(|t| t == "people"));
+            let mut out = Vec::new();
+            for table in tables {
+                let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT CAST(t AS text) FROM {table} t"))
+                    .fetch_all(w.t.db.pool())
+                    .await
+                    .expect("dump");
+                for r in rows {
+                    out.extend(r.into_bytes());
+                    out.push(b'\n');
+                }
+            }
+            out
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn no_name_phone_email_note_or_record_is_stored_in_plaintext() {
+    let w = world().await;
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let id = register::create(&w.s, &scope, &ClientInfo::cli(), &yamada()).await.expect("create");
+    let when = "2026-11-28T10:30";
+    records::add(&w.s, &scope, &ClientInfo::cli(), id.as_str(), &RecordInput { occurred_at: when.into(), category_id: String::new(), body: "相談内容の記録本文".into() })
+        .await
+        .expect("record");
+    // Readable through Kura…
+    let p = register::get(&w.s, &scope, id.as_str()).await.expect("get");
+    assert_eq!(p.fields, yamada());
+    // …but not in the storage.
+    let raw = raw_storage(&w).await;
+    // The scan sees what is stored in plaintext (a login), so it would see a name.
+    assert!(contains(&raw, b"taro"));
+    let f = yamada();
+    for secret in [
+        f.family_name.as_str(),
+        f.given_name.as_str(),
+        "山田太郎",
+        f.family_kana.as_str(),
+        f.given_kana.as_str(),
+        f.phone.as_str(),
+        "0312345678",
+        f.email.as_str(),
+        f.address.as_str(),
+        f.notes.as_str(),
+        "相談内容の記録本文",
+    ] {
+        assert!(!contains(&raw, secret.as_bytes()), "{secret} found in storage");
+        // PostgreSQL prints bytea as hex: look for that too.
+        assert!(!contains(&raw, hex::encode(secret.as_bytes()).as_bytes()), "{secret} found as hex");
+    }
+}
+
+async fn copy_phone(w: &World, from: &crate::ids::PersonId, to: &crate::ids::PersonId) {
+    sqlx::query("UPDATE people SET phone = (SELECT phone FROM people WHERE id = $1) WHERE id = $2")
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .execute(w.t.db.pool())
+        .await
+        .expect("copy");
+}
+
+#[tokio::test]
+async fn a_sealed_field_moved_to_another_row_or_organisation_fails_with_an_integrity_error_that_is_audited() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let acme = actor(&w, "acme", "taro").await;
+    let beta = actor(&w, "beta", "taro").await;
+    let acme_scope = TenantScope::own(&w.s, &acme).await.expect("scope");
+    let beta_scope = TenantScope::own(&w.s, &beta).await.expect("scope");
+    let a = register::create(&w.s, &acme_scope, &c, &yamada()).await.expect("a");
+    let mut other = yamada();
+    other.family_name = "佐藤".into();
+    let b = register::create(&w.s, &acme_scope, &c, &other).await.expect("b");
+    let x = register::create(&w.s, &beta_scope, &c, &other).await.expect("x");
+
+    // Within one organisation: a's phone onto b.
+    copy_phone(&w, &a, &b).await;
+    let err = register::get(&w.s, &acme_scope, b.as_str()).await.expect_err("moved field");
+    assert!(matches!(err, CoreError::Crypto(_)), "{err:?}");
+    // Across organisations: acme's phone onto beta's person.
+    copy_phone(&w, &a, &x).await;
+    assert!(matches!(register::get(&w.s, &beta_scope, x.as_str()).await, Err(CoreError::Crypto(_))));
+    // The untouched row still reads.
+    assert_eq!(register::get(&w.s, &acme_scope, a.as_str()).await.expect("a").fields.phone, "03-1234-5678");
+    // The list shows b as unreadable instead of failing the page.
+    let page = register::list(&w.s, &acme_scope, &PeopleQuery::default()).await.expect("list");
+    assert!(page.people.iter().any(|p| p.id == b && p.unreadable));
+
+    let audited: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT detail, target FROM audit_log WHERE action = 'data.integrity_failed' ORDER BY seq")
+            .fetch_all(w.t.db.pool())
+            .await
+            .expect("audit");
+    assert!(audited.len() >= 3, "{audited:?}");
+    assert!(audited.iter().any(|(d, t)| d.contains("\"phone\"") && t.as_deref() == Some(b.as_str())));
+    assert!(audited.iter().any(|(_, t)| t.as_deref() == Some(x.as_str())));
+}
+
+#[tokio::test]
+async fn the_same_person_is_found_by_any_way_of_writing_the_phone_or_reading_and_never_in_another_organisation() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let acme = actor(&w, "acme", "miru").await;
+    let acme_writer = actor(&w, "acme", "taro").await;
+    let beta = actor(&w, "beta", "taro").await;
+    let acme_scope = TenantScope::own(&w.s, &acme_writer).await.expect("scope");
+    let beta_scope = TenantScope::own(&w.s, &beta).await.expect("scope");
+    let id = register::create(&w.s, &acme_scope, &c, &yamada()).await.expect("create");
+    let mut other = yamada();
+    other.family_name = "鈴木".into();
+    other.family_kana = "スズキ".into();
+    let beta_id = register::create(&w.s, &beta_scope, &c, &other).await.expect("beta person, same phone");
+    let mut unrelated = yamada();
+    unrelated.family_name = "田中".into();
+    unrelated.given_name = "花子".into();
+    unrelated.family_kana = "タナカ".into();
+    unrelated.given_kana = "ハナコ".into();
+    unrelated.phone = "06-9999-0000".into();
+    unrelated.email = String::new();
+    register::create(&w.s, &acme_scope, &c, &unrelated).await.expect("unrelated");
+
+    // A viewer searches.
+    let viewer_scope = TenantScope::own(&w.s, &acme).await.expect("scope");
+    for q in ["03-1234-5678", "0312345678", "０３１２３４５６７８", "ヤマダ", "ﾔﾏﾀﾞ", "やまだ", "山田", "山田 太郎", "TARO.YAMADA@example.jp"] {
+        let page = register::list(&w.s, &viewer_scope, &search(q)).await.expect("search");
+        let ids: Vec<_> = page.people.iter().map(|p| p.id.clone()).collect();
+        assert_eq!(ids, vec![id.clone()], "search {q}");
+    }
+    // Beta's person has the same phone: found only from beta.
+    let page = register::list(&w.s, &beta_scope, &search("03-1234-5678")).await.expect("beta search");
+    assert_eq!(page.people.iter().map(|p| p.id.clone()).collect::<Vec<_>>(), vec![beta_id]);
+    // Partial text is not a match (exact search only).
+    assert!(register::list(&w.s, &viewer_scope, &search("1234")).await.expect("partial").people.is_empty());
+    // An edit moves the index with it.
+    let p = register::get(&w.s, &acme_scope, id.as_str()).await.expect("get");
+    let mut changed = p.fields.clone();
+    changed.phone = "090-1111-2222".into();
+    register::update(&w.s, &acme_scope, &c, id.as_str(), p.version, &changed).await.expect("update");
+    assert!(register::list(&w.s, &viewer_scope, &search("03-1234-5678")).await.expect("old").people.is_empty());
+    assert_eq!(register::list(&w.s, &viewer_scope, &search("09011112222")).await.expect("new").people.len(), 1);
+}
+
+#[tokio::test]
+async fn an_edit_that_lost_a_race_is_refused_and_overwrites_nothing() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("create");
+    let read = register::get(&w.s, &scope, id.as_str()).await.expect("get");
+    let mut first = read.fields.clone();
+    first.notes = "first".into();
+    let mut second = read.fields.clone();
+    second.notes = "second".into();
+    register::update(&w.s, &scope, &c, id.as_str(), read.version, &first).await.expect("first wins");
+    assert!(matches!(register::update(&w.s, &scope, &c, id.as_str(), read.version, &second).await, Err(CoreError::Stale)));
+    assert_eq!(register::get(&w.s, &scope, id.as_str()).await.expect("get").fields.notes, "first");
+}
+
+#[tokio::test]
+async fn viewers_only_read_members_cannot_delete_and_bad_input_saves_nothing() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let viewer = actor(&w, "acme", "miru").await;
+    let member = actor(&w, "acme", "taro").await;
+    let admin = actor(&w, "acme", "boss").await;
+    let vs = TenantScope::own(&w.s, &viewer).await.expect("scope");
+    let ms = TenantScope::own(&w.s, &member).await.expect("scope");
+    let admin_scope = TenantScope::own(&w.s, &admin).await.expect("scope");
+    assert!(matches!(register::create(&w.s, &vs, &c, &yamada()).await, Err(CoreError::Forbidden)));
+    let id = register::create(&w.s, &ms, &c, &yamada()).await.expect("member creates");
+    assert!(matches!(register::set_archived(&w.s, &vs, &c, id.as_str(), true).await, Err(CoreError::Forbidden)));
+    assert!(matches!(register::delete(&w.s, &ms, &c, id.as_str()).await, Err(CoreError::Forbidden)));
+    let bad = PersonFields { family_name: String::new(), phone: "123".into(), ..yamada() };
+    match register::create(&w.s, &ms, &c, &bad).await {
+        Err(CoreError::InvalidFields(p)) => assert_eq!(p.len(), 2),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(register::list(&w.s, &vs, &PeopleQuery::default()).await.expect("list").people.len(), 1);
+    register::set_archived(&w.s, &ms, &c, id.as_str(), true).await.expect("archive");
+    assert!(register::list(&w.s, &vs, &PeopleQuery::default()).await.expect("active").people.is_empty());
+    let archived = PeopleQuery { status: StatusFilter::Archived, ..PeopleQuery::default() };
+    assert_eq!(register::list(&w.s, &vs, &archived).await.expect("archived").people.len(), 1);
+    register::delete(&w.s, &admin_scope, &c, id.as_str()).await.expect("admin deletes");
+    assert!(matches!(register::get(&w.s, &vs, id.as_str()).await, Err(CoreError::NotFound)));
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people_index").fetch_one(w.t.db.pool()).await.expect("count");
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn paging_by_keyset_neither_repeats_nor_skips_when_people_are_added_meanwhile() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let total = register::PAGE_ROWS + 7;
+    for i in 0..total {
+        w.clock.advance(std::time::Duration::from_millis(if i % 3 == 0 { 0 } else { 5 }));
+        let f = PersonFields { family_name: format!("人{i}"), phone: String::new(), email: String::new(), ..yamada() };
+        register::create(&w.s, &scope, &c, &f).await.expect("create");
+    }
+    let first = register::list(&w.s, &scope, &PeopleQuery::default()).await.expect("page 1");
+    assert_eq!(first.people.len(), register::PAGE_ROWS);
+    // Someone adds a person between the two pages: it goes to the top, not into page 2.
+    w.clock.advance(std::time::Duration::from_secs(1));
+    register::create(&w.s, &scope, &c, &PersonFields { family_name: "新人".into(), ..yamada() }).await.expect("new");
+    let second = register::list(&w.s, &scope, &PeopleQuery { after: first.next.clone(), ..PeopleQuery::default() })
+        .await
+        .expect("page 2");
+    assert_eq!(second.people.len(), 7);
+    assert!(second.next.is_none());
+    let mut seen: Vec<_> = first.people.iter().chain(&second.people).map(|p| p.id.clone()).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), total);
+}
+
+#[tokio::test]
+async fn records_are_shown_newest_first_in_the_organisations_time_and_filter_the_list_by_category() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("create");
+    let other = register::create(&w.s, &scope, &c, &PersonFields { family_name: "別人".into(), ..yamada() }).await.expect("other");
+    let cats = records::categories(&w.s, &scope).await.expect("categories");
+    assert_eq!(cats.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), records::DEFAULT_CATEGORIES);
+    let phone_call = cats[1].id.to_string();
+    let add = |at: &str, cat: &str, body: &str| RecordInput { occurred_at: at.into(), category_id: cat.into(), body: body.into() };
+    records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T09:00", &phone_call, "電話で相談")).await.expect("r1");
+    records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T15:30", "", "来所")).await.expect("r2");
+    let list = records::list(&w.s, &scope, id.as_str()).await.expect("records");
+    assert_eq!(list.iter().map(|r| r.body.as_str()).collect::<Vec<_>>(), vec!["来所", "電話で相談"]);
+    // 09:00 in Tokyo is 00:00 UTC.
+    assert_eq!(list[1].occurred_at.as_millis() % 86_400_000, 0);
+    assert_eq!(list[1].occurred_at.display_in("Asia/Tokyo", false), "2026年11月28日 09:00");
+    assert_eq!(list[1].category.as_deref(), Some("電話"));
+    let by_cat = PeopleQuery { category: Some(phone_call.clone()), ..PeopleQuery::default() };
+    let hits: Vec<_> = register::list(&w.s, &scope, &by_cat).await.expect("filter").people.into_iter().map(|p| p.id).collect();
+    assert_eq!(hits, vec![id.clone()]);
+    assert!(hits.iter().all(|h| *h != other));
+    // Bad input: named field, nothing written.
+    assert!(matches!(
+        records::add(&w.s, &scope, &c, id.as_str(), &add("yesterday", "", "x")).await,
+        Err(CoreError::Invalid { field: "occurred_at", .. })
+    ));
+    assert!(matches!(
+        records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T09:00", "", "  ")).await,
+        Err(CoreError::Invalid { field: "body", .. })
+    ));
+    // Another organisation's person is not found.
+    let beta = actor(&w, "beta", "taro").await;
+    let beta_scope = TenantScope::own(&w.s, &beta).await.expect("scope");
+    assert!(matches!(records::list(&w.s, &beta_scope, id.as_str()).await, Err(CoreError::NotFound)));
+    assert!(matches!(
+        records::add(&w.s, &beta_scope, &c, id.as_str(), &add("2026-11-28T09:00", "", "x")).await,
+        Err(CoreError::NotFound)
+    ));
+}

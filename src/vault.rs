@@ -1,0 +1,251 @@
+//! Field encryption and blind indexes for an organisation's personal data
+//! (DESIGN.md "Keys", WP-2.1, 2.10).
+//!
+//! Two keys are derived (HKDF-SHA256) from the organisation's data key: one
+//! encrypts fields, one computes blind indexes, so neither use can leak the
+//! other. A field is sealed with XChaCha20-Poly1305 under a random 192-bit
+//! nonce; the associated data names the organisation, table, column, row and
+//! data key, so a ciphertext copied to another row, column or organisation
+//! fails its integrity check instead of decrypting to someone else's data.
+//!
+//! Unwrapped keys are cached for a short time (`KEY_TTL`) so a list page does
+//! not unwrap per row; they are zeroised when dropped.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::TenantId;
+use crate::keys::{self, MasterKey, TenantKey};
+
+/// How long an unwrapped data key stays in memory after it was last unwrapped.
+pub const KEY_TTL: Duration = Duration::from_secs(60);
+
+/// Bytes of HMAC-SHA256 kept per blind index (see docs/SECURITY.md: 64 bits
+/// keep accidental collisions negligible at any realistic register size,
+/// while halving index size; candidates are re-checked after decryption).
+pub const BLIND_INDEX_LEN: usize = 8;
+
+const FORMAT_V1: u8 = 1;
+const NONCE_LEN: usize = 24;
+
+/// Where a sealed value lives: it is bound to exactly this place.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldRef<'a> {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub row_id: &'a str,
+}
+
+/// What a blind index is over; each kind is a separate HMAC domain, so equal
+/// text in different kinds does not give equal tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexKind {
+    Phone,
+    Email,
+    Name,
+    Reading,
+}
+
+impl IndexKind {
+    fn label(self) -> &'static [u8] {
+        match self {
+            IndexKind::Phone => b"phone",
+            IndexKind::Email => b"email",
+            IndexKind::Name => b"name",
+            IndexKind::Reading => b"reading",
+        }
+    }
+}
+
+/// An organisation's derived data keys. No `Serialize`, redacted `Debug`,
+/// zeroised on drop.
+pub struct DataKeys {
+    tenant: TenantId,
+    key_id: String,
+    field: Zeroizing<[u8; 32]>,
+    index: Zeroizing<[u8; 32]>,
+}
+
+impl fmt::Debug for DataKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DataKeys({}, {}, <redacted>)", self.tenant, self.key_id)
+    }
+}
+
+impl DataKeys {
+    pub fn derive(tenant: &TenantId, key: &TenantKey) -> Self {
+        let hk = Hkdf::<Sha256>::new(Some(b"kura-data-key-v1"), key.expose());
+        let mut field = Zeroizing::new([0u8; 32]);
+        let mut index = Zeroizing::new([0u8; 32]);
+        // Output lengths are valid for SHA-256 HKDF, so expand cannot fail.
+        let _ = hk.expand(b"field-encryption", &mut field[..]);
+        let _ = hk.expand(b"blind-index", &mut index[..]);
+        Self { tenant: tenant.clone(), key_id: key.key_id.clone(), field, index }
+    }
+
+    /// The id of the data key these were derived from (stored with each row).
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    fn aad(&self, at: FieldRef<'_>) -> Vec<u8> {
+        format!("kura-field-v1\0{}\0{}\0{}\0{}\0{}", self.tenant, at.table, at.column, at.row_id, self.key_id).into_bytes()
+    }
+
+    /// Encrypts `plain` for exactly the place `at`.
+    pub fn seal(&self, at: FieldRef<'_>, plain: &str) -> CoreResult<Vec<u8>> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let aad = self.aad(at);
+        let cipher = XChaCha20Poly1305::new((&*self.field).into());
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: &aad })
+            .map_err(|_| CoreError::Crypto("field does not encrypt"))?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        out.push(FORMAT_V1);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Decrypts a value sealed for `at` with the same key. Anything else — a
+    /// value moved from another row, column or organisation, or edited — is
+    /// an integrity error, never garbage.
+    pub fn open(&self, at: FieldRef<'_>, sealed: &[u8]) -> CoreResult<String> {
+        let (version, rest) = sealed.split_first().ok_or(CoreError::Crypto("field is empty"))?;
+        if *version != FORMAT_V1 || rest.len() < NONCE_LEN + 16 {
+            return Err(CoreError::Crypto("field has an unknown format"));
+        }
+        let (nonce, body) = rest.split_at(NONCE_LEN);
+        let aad = self.aad(at);
+        let cipher = XChaCha20Poly1305::new((&*self.field).into());
+        let plain = cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: &aad })
+            .map_err(|_| CoreError::Crypto("field does not decrypt in its place"))?;
+        String::from_utf8(plain).map_err(|_| CoreError::Crypto("field is not text"))
+    }
+
+    /// The blind index of an already normalised value.
+    pub fn blind_index(&self, kind: IndexKind, normalised: &str) -> Vec<u8> {
+        // HMAC takes a key of any length; new_from_slice cannot fail for 32 bytes.
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.index[..]) else {
+            return Vec::new();
+        };
+        mac.update(kind.label());
+        mac.update(b"\0");
+        mac.update(normalised.as_bytes());
+        mac.finalize().into_bytes()[..BLIND_INDEX_LEN].to_vec()
+    }
+}
+
+/// Unwrapped data keys by organisation, each kept for `KEY_TTL`.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: Mutex<HashMap<TenantId, (Instant, Arc<DataKeys>)>>,
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyCache")
+    }
+}
+
+impl KeyCache {
+    /// The organisation's data keys, unwrapped with the master key when not cached.
+    pub async fn data_keys(&self, db: &Db, master: &MasterKey, tenant: &TenantId) -> CoreResult<Arc<DataKeys>> {
+        if let Some(keys) = self.cached(tenant) {
+            return Ok(keys);
+        }
+        let tenant_key = keys::tenant_key(db, master, tenant).await?;
+        let keys = Arc::new(DataKeys::derive(tenant, &tenant_key));
+        if let Ok(mut entries) = self.entries.lock() {
+            let now = Instant::now();
+            entries.retain(|_, (at, _)| now.duration_since(*at) < KEY_TTL);
+            entries.insert(tenant.clone(), (now, keys.clone()));
+        }
+        Ok(keys)
+    }
+
+    fn cached(&self, tenant: &TenantId) -> Option<Arc<DataKeys>> {
+        let entries = self.entries.lock().ok()?;
+        let (at, keys) = entries.get(tenant)?;
+        (at.elapsed() < KEY_TTL).then(|| keys.clone())
+    }
+
+    /// Drops every cached key (after a master-key rotation or an erasure).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys_for(tenant: &str) -> DataKeys {
+        let tenant = TenantId::parse(tenant).expect("tenant id");
+        DataKeys::derive(&tenant, &TenantKey::for_tests([7u8; 32]))
+    }
+
+    fn at(row: &str) -> FieldRef<'_> {
+        FieldRef { table: "people", column: "phone", row_id: row }
+    }
+
+    const T1: &str = "0190f0a0-0000-7000-8000-000000000001";
+    const T2: &str = "0190f0a0-0000-7000-8000-000000000002";
+
+    #[test]
+    fn a_sealed_field_opens_only_in_its_own_place() {
+        let k = keys_for(T1);
+        let sealed = k.seal(at("row-a"), "03-1234-5678").expect("seal");
+        assert_eq!(k.open(at("row-a"), &sealed).expect("open"), "03-1234-5678");
+        assert!(!sealed.windows(12).any(|w| w == b"03-1234-5678"));
+        assert!(matches!(k.open(at("row-b"), &sealed), Err(CoreError::Crypto(_))));
+        let other_column = FieldRef { column: "email", ..at("row-a") };
+        assert!(matches!(k.open(other_column, &sealed), Err(CoreError::Crypto(_))));
+        // Same key bytes, another organisation: still refused.
+        assert!(matches!(keys_for(T2).open(at("row-a"), &sealed), Err(CoreError::Crypto(_))));
+        let mut edited = sealed.clone();
+        let last = edited.len() - 1;
+        edited[last] ^= 1;
+        assert!(matches!(k.open(at("row-a"), &edited), Err(CoreError::Crypto(_))));
+    }
+
+    #[test]
+    fn sealing_the_same_text_twice_gives_different_bytes() {
+        let k = keys_for(T1);
+        assert_ne!(k.seal(at("r"), "山田").expect("seal"), k.seal(at("r"), "山田").expect("seal"));
+    }
+
+    #[test]
+    fn blind_indexes_are_equal_for_equal_text_and_separate_by_kind_and_organisation() {
+        let k = keys_for(T1);
+        let a = k.blind_index(IndexKind::Phone, "0312345678");
+        assert_eq!(a.len(), BLIND_INDEX_LEN);
+        assert_eq!(a, k.blind_index(IndexKind::Phone, "0312345678"));
+        assert_ne!(a, k.blind_index(IndexKind::Name, "0312345678"));
+        let other = DataKeys::derive(&TenantId::parse(T1).expect("id"), &TenantKey::for_tests([8u8; 32]));
+        assert_ne!(a, other.blind_index(IndexKind::Phone, "0312345678"));
+    }
+
+    #[test]
+    fn debug_output_shows_no_key_material() {
+        let text = format!("{:?}", keys_for(T1));
+        assert!(text.contains("redacted"));
+        assert!(!text.contains("7, 7"));
+    }
+}
