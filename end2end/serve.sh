@@ -19,6 +19,7 @@ unset DATABASE_URL
 "$bin" tenant create sample "サンプル株式会社" >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sample --login taro --role member --password-stdin >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sample --login kanri --role admin --password-stdin >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sample --login miru --role viewer --password-stdin >/dev/null
 # An organisation whose IP allowlist the operator will close to this network.
 "$bin" tenant create fenced "フェンス株式会社" >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org fenced --login kyo --role member --password-stdin >/dev/null

@@ -170,13 +170,11 @@ pub async fn export_tenant(s: &Services, scope: &TenantScope<'_>, f: &AuditFilte
 /// The rows as CSV for Excel in Japan: UTF-8 with a BOM, times with their zone,
 /// and cells that a spreadsheet would run as a formula defused with a quote.
 pub fn to_csv(rows: &[AuditRow], time_zone: &str) -> CoreResult<Vec<u8>> {
-    let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let header = ["seq", "time", "organisation", "actor", "action", "target", "result", "ip", "detail"];
-        w.write_record(header).map_err(|e| CoreError::Io(e.to_string()))?;
-        for r in rows {
-            let record = [
+    let header = ["seq", "time", "organisation", "actor", "action", "target", "result", "ip", "detail"];
+    crate::spreadsheet::write(
+        &header,
+        rows.iter().map(|r| {
+            [
                 r.seq.to_string(),
                 r.at.display_in(time_zone, true),
                 r.tenant_code.clone().unwrap_or_default(),
@@ -186,21 +184,9 @@ pub fn to_csv(rows: &[AuditRow], time_zone: &str) -> CoreResult<Vec<u8>> {
                 r.result.clone(),
                 r.client_ip.clone().unwrap_or_default(),
                 r.detail.clone(),
-            ];
-            w.write_record(record.iter().map(|c| defuse(c))).map_err(|e| CoreError::Io(e.to_string()))?;
-        }
-        w.flush().map_err(|e| CoreError::Io(e.to_string()))?;
-    }
-    Ok(out)
-}
-
-/// OWASP CSV injection: a cell starting with = + - @ (or a tab / CR) is prefixed with '.
-fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod reports;
 pub mod scope;
 pub mod services;
 pub mod sessions;
+pub mod spreadsheet;
 pub mod setup_links;
 pub mod tenants;
 pub mod users;

@@ -144,6 +144,38 @@ pub fn InputField(
     }
 }
 
+/// A labelled multi-line input with its problem under it (like `InputField`).
+#[component]
+pub fn TextAreaField(
+    id: &'static str,
+    name: &'static str,
+    label: Msg,
+    error: Signal<Option<ApiError>>,
+    #[prop(optional)] value: String,
+    #[prop(default = false)] required: bool,
+    #[prop(default = 2000)] maxlength: u32,
+    #[prop(default = 4)] rows: u32,
+) -> impl IntoView {
+    let lang = use_lang();
+    let message = move || error.get().and_then(|e| e.field_message(name, lang));
+    let described = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id>{label.text(lang)}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                required=required
+                maxlength=maxlength
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=described.clone()
+            >{value}</textarea>
+            <p class="field-error" id=described data-field=name>{message}</p>
+        </div>
+    }
+}
+
 /// The error of an action, plus the password prompt when an operator must
 /// re-enter it before a privileged change.
 #[component]

@@ -18,12 +18,24 @@ pub const OPS_ALERTS: &str = "/ops/alerts";
 pub const ADMIN_ALERTS: &str = "/admin/alerts";
 pub const OPS_AUDIT_EXPORT: &str = "/ops/audit/export.csv";
 pub const ACCOUNT: &str = "/account";
+/// The people register (利用者名簿) and its pages.
+pub const PEOPLE: &str = "/people";
+pub const PEOPLE_NEW: &str = "/people/new";
+pub const PEOPLE_EXPORT: &str = "/people/export.csv";
 pub const CHANGE_PASSWORD: &str = "/change-password";
 /// `/setup#<token>`: the token stays in the fragment, so it never reaches
 /// server logs or a Referer header.
 pub const SETUP: &str = "/setup";
 /// `GET /lang/{ja|en}?next=/path` sets the language cookie and goes back.
 pub const LANG_PREFIX: &str = "/lang/";
+
+pub fn person_page(id: &str) -> String {
+    format!("{PEOPLE}/{id}")
+}
+
+pub fn person_edit_page(id: &str) -> String {
+    format!("{PEOPLE}/{id}/edit")
+}
 
 pub fn ops_tenant(tenant_id: &str) -> String {
     format!("{OPS_TENANTS}/{tenant_id}")
@@ -77,9 +89,21 @@ pub mod testid {
     pub const ALERT_BADGE: &str = "alert-badge";
     pub const PRIVILEGED_REPORT: &str = "privileged-report";
     pub const LOGIN_CHART: &str = "login-chart";
+    pub const PEOPLE_LINK: &str = "people-link";
+    pub const PEOPLE_SEARCH: &str = "people-search";
+    pub const PEOPLE_LIST: &str = "people-list";
+    pub const PEOPLE_NEXT: &str = "people-next";
+    pub const NEW_PERSON: &str = "new-person";
+    pub const PERSON_FORM: &str = "person-form";
+    pub const PERSON_FACTS: &str = "person-facts";
+    pub const EDIT_PERSON: &str = "edit-person";
+    pub const ARCHIVE_PERSON: &str = "archive-person";
+    pub const DELETE_PERSON: &str = "delete-person";
+    pub const RECORD_FORM: &str = "record-form";
+    pub const RECORD_LIST: &str = "record-list";
 
     /// Every id above, for the check that `end2end/tests/ids.ts` mirrors them.
-    pub const ALL: &[&str] = &[LOGIN_FORM, LOGIN_ERROR, PASSWORD_TOGGLE, WHOAMI, ORG_NAME, LOGOUT, CHANGE_PASSWORD_FORM, FORM_ERROR, FORCED_CHANGE_NOTICE, LANG_SWITCH, OPS_HOME, TENANT_FORM, TENANT_LIST, TENANT_FACTS, ACCOUNT_FORM, ACCOUNT_LIST, ISSUED_PASSWORD, ISSUED_LINK, USER_FACTS, USER_STATUS, DISABLE_USER, ENABLE_USER, SETUP_FORM, SETUP_DONE, SESSION_LIST, REAUTH_FORM, ADMIN_LINK, ACCOUNT_LINK, SETTINGS_FORM, OPERATOR_LIST, ALLOWLIST, ALLOWLIST_EMPTY, ALLOWLIST_ENTRIES, YOUR_ADDRESS, AUDIT_LIST, ALERT_LIST, ALERT_BADGE, PRIVILEGED_REPORT, LOGIN_CHART];
+    pub const ALL: &[&str] = &[LOGIN_FORM, LOGIN_ERROR, PASSWORD_TOGGLE, WHOAMI, ORG_NAME, LOGOUT, CHANGE_PASSWORD_FORM, FORM_ERROR, FORCED_CHANGE_NOTICE, LANG_SWITCH, OPS_HOME, TENANT_FORM, TENANT_LIST, TENANT_FACTS, ACCOUNT_FORM, ACCOUNT_LIST, ISSUED_PASSWORD, ISSUED_LINK, USER_FACTS, USER_STATUS, DISABLE_USER, ENABLE_USER, SETUP_FORM, SETUP_DONE, SESSION_LIST, REAUTH_FORM, ADMIN_LINK, ACCOUNT_LINK, SETTINGS_FORM, OPERATOR_LIST, ALLOWLIST, ALLOWLIST_EMPTY, ALLOWLIST_ENTRIES, YOUR_ADDRESS, AUDIT_LIST, ALERT_LIST, ALERT_BADGE, PRIVILEGED_REPORT, LOGIN_CHART, PEOPLE_LINK, PEOPLE_SEARCH, PEOPLE_LIST, PEOPLE_NEXT, NEW_PERSON, PERSON_FORM, PERSON_FACTS, EDIT_PERSON, ARCHIVE_PERSON, DELETE_PERSON, RECORD_FORM, RECORD_LIST];
 }
 
 /// What the page rules need to know about the visitor.
@@ -107,7 +131,8 @@ fn under(path: &str, root: &str) -> bool {
 pub fn redirect_for(path: &str, visitor: Option<Visitor>) -> Option<&'static str> {
     let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     let ops = under(path, OPS_HOME);
-    let guarded = ops || under(path, ADMIN) || path == HOME || path == ACCOUNT || path == CHANGE_PASSWORD;
+    let people = under(path, PEOPLE);
+    let guarded = ops || people || under(path, ADMIN) || path == HOME || path == ACCOUNT || path == CHANGE_PASSWORD;
     if !guarded || path == OPS_LOGIN {
         return None;
     }
@@ -124,7 +149,7 @@ pub fn redirect_for(path: &str, visitor: Option<Visitor>) -> Option<&'static str
         (true, _) if !v.operator => Some(HOME),
         (_, true) if v.operator => Some(OPS_HOME),
         (_, true) if !v.admin => Some(HOME),
-        _ if path == HOME && v.operator => Some(OPS_HOME),
+        _ if (path == HOME || people) && v.operator => Some(OPS_HOME),
         _ => None,
     }
 }
@@ -170,6 +195,10 @@ mod tests {
         assert_eq!(redirect_for(OPS_HOME, Some(OPERATOR)), None);
         assert_eq!(redirect_for(ACCOUNT, Some(OPERATOR)), None);
         assert_eq!(redirect_for("/administrator", Some(MEMBER)), None, "only the /admin tree is guarded");
+        assert_eq!(redirect_for(PEOPLE, None), Some(LOGIN));
+        assert_eq!(redirect_for("/people/x/edit", Some(MEMBER)), None);
+        assert_eq!(redirect_for(PEOPLE, Some(ADMIN_V)), None);
+        assert_eq!(redirect_for(PEOPLE, Some(OPERATOR)), Some(OPS_HOME), "operators never see people data");
     }
 
     #[test]

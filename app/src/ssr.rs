@@ -204,6 +204,18 @@ pub fn api_error(e: CoreError) -> ApiError {
             ApiError::WeakPassword { issue }
         }
         CoreError::Busy => ApiError::Busy,
+        CoreError::InvalidFields(problems) => ApiError::InvalidFields {
+            problems: problems
+                .into_iter()
+                .map(|p| crate::api::FieldIssue { field: p.field.to_owned(), problem: p.problem.to_owned() })
+                .collect(),
+        },
+        CoreError::Stale => ApiError::Stale,
+        CoreError::Crypto(what) => {
+            // Already logged and audited where it was found.
+            tracing::warn!(what, "integrity failure shown to the user");
+            ApiError::Integrity
+        }
         CoreError::Conflict(what) => {
             tracing::info!(what, "conflict");
             ApiError::Invalid { field: String::from("conflict"), problem: String::from("taken") }

@@ -8,6 +8,8 @@ export const routes = {
   adminNetwork: '/admin/network',
   account: '/account',
   changePassword: '/change-password',
+  people: '/people',
+  peopleNew: '/people/new',
 } as const;
 
 export const testid = {
@@ -50,4 +52,16 @@ export const testid = {
   alertBadge: 'alert-badge',
   privilegedReport: 'privileged-report',
   loginChart: 'login-chart',
+  peopleLink: 'people-link',
+  peopleSearch: 'people-search',
+  peopleList: 'people-list',
+  peopleNext: 'people-next',
+  newPerson: 'new-person',
+  personForm: 'person-form',
+  personFacts: 'person-facts',
+  editPerson: 'edit-person',
+  archivePerson: 'archive-person',
+  deletePerson: 'delete-person',
+  recordForm: 'record-form',
+  recordList: 'record-list',
 } as const;

@@ -5,10 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { routes } from './ids';
+import { person } from './people-data';
 
 const dataDir = join(__dirname, '..', '.data');
 
-test('after the whole run, no password or session cookie is in any log file or audit row', async ({ page, context }) => {
+test('after the whole run, no password, session cookie or people data is in any log file or audit row', async ({ page, context }) => {
   // One more session, to know a live cookie value.
   await page.goto(routes.login);
   await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
@@ -33,6 +34,8 @@ test('after the whole run, no password or session cookie is in any log file or a
     'not the password at all',
     cookie,
   ];
+  // People data typed by people.spec.ts (names are short, so only the longer values).
+  const peopleData = [person.phone, person.email, person.notes, person.record, `${person.family} ${person.given}`];
   const logDir = join(dataDir, 'logs');
   const logs = readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
   expect(logs).toContain('finished processing request');
@@ -47,5 +50,16 @@ for row in db.execute("SELECT actor_label, COALESCE(target,''), detail, COALESCE
     expect(secret.length).toBeGreaterThan(8);
     expect(logs.includes(secret), `a secret is in the log files`).toBe(false);
     expect(audit.includes(secret), `a secret is in the audit log`).toBe(false);
+  }
+  for (const value of peopleData) {
+    expect(logs.includes(value), `people data is in the log files`).toBe(false);
+    expect(audit.includes(value), `people data is in the audit log`).toBe(false);
+  }
+  // And the database file holds none of it in plaintext.
+  const dbBytes = Buffer.concat(
+    ['kura.db', 'kura.db-wal'].filter((f) => readdirSync(dataDir).includes(f)).map((f) => readFileSync(join(dataDir, f))),
+  );
+  for (const value of [...peopleData, person.family]) {
+    expect(dbBytes.includes(Buffer.from(value, 'utf8')), `people data is stored in plaintext`).toBe(false);
   }
 });

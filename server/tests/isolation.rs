@@ -23,6 +23,8 @@ struct Ids {
     session: String,
     /// An IP allowlist entry.
     entry: String,
+    /// A person in the people register.
+    person: String,
 }
 
 /// How to call one server function, and what it needs.
@@ -54,6 +56,9 @@ fn session(i: &Ids) -> String {
 }
 fn entry(i: &Ids) -> String {
     i.entry.clone()
+}
+fn person(i: &Ids) -> String {
+    i.person.clone()
 }
 fn text(s: &'static str) -> impl Fn(&Ids) -> String {
     move |_| s.to_owned()
@@ -162,6 +167,36 @@ const ROWS: &[Row] = &[
     Row { path: "/api/ops/operators/list", permission: Some(P::ViewOperators), takes_id: false, args: args!("search" => text(""), "page" => text("0")) },
     Row { path: "/api/ops/operators/create", permission: Some(P::ManageOperators), takes_id: false, args: args!("login" => text("intruder")) },
     Row { path: "/api/ops/operators/enabled", permission: Some(P::ManageOperators), takes_id: true, args: args!("user_id" => user, "enabled" => text("false")) },
+    Row {
+        path: "/api/people/list",
+        permission: Some(P::ReadPeople),
+        takes_id: false,
+        args: args!("q" => text(""), "status" => text("all"), "sort" => text("updated"), "category" => text("")),
+    },
+    Row { path: "/api/people/get", permission: Some(P::ReadPeople), takes_id: true, args: args!("id" => person) },
+    Row {
+        path: "/api/people/create",
+        permission: Some(P::WritePeople),
+        takes_id: false,
+        args: args!("family_name" => text("侵入"), "given_name" => text(""), "family_kana" => text(""), "given_kana" => text(""),
+                    "phone" => text(""), "email" => text(""), "postal_code" => text(""), "address" => text(""), "notes" => text("")),
+    },
+    Row {
+        path: "/api/people/update",
+        permission: Some(P::WritePeople),
+        takes_id: true,
+        args: args!("id" => person, "version" => text("1"), "family_name" => text("改ざん"), "given_name" => text(""),
+                    "family_kana" => text(""), "given_kana" => text(""), "phone" => text(""), "email" => text(""),
+                    "postal_code" => text(""), "address" => text(""), "notes" => text("")),
+    },
+    Row { path: "/api/people/archive", permission: Some(P::WritePeople), takes_id: true, args: args!("id" => person, "archived" => text("true")) },
+    Row { path: "/api/people/delete", permission: Some(P::DeletePeople), takes_id: true, args: args!("id" => person) },
+    Row {
+        path: "/api/people/record/add",
+        permission: Some(P::WritePeople),
+        takes_id: true,
+        args: args!("person_id" => person, "occurred_at" => text("2026-11-28T10:00"), "category_id" => text(""), "body" => text("侵入")),
+    },
     Row { path: "/api/ops/reauth", permission: Some(P::ManageOperators), takes_id: false, args: args!("password" => text("not the password")) },
 ];
 
@@ -201,6 +236,26 @@ async fn tenant_id(app: &TestApp, code: &str) -> String {
 
 async fn session_of(app: &TestApp, user: &str) -> String {
     sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id = $1").bind(user).fetch_one(app.db.db.pool()).await.unwrap()
+}
+
+/// A person in `org`'s register, added by its member through the core.
+async fn add_person(app: &TestApp, org: &str) -> String {
+    let client = ClientInfo::cli();
+    let actor = kura::auth::login(
+        &app.services,
+        kura::auth::LoginRequest {
+            realm: kura::auth::Realm::Tenant,
+            org_code: org,
+            login: "taro",
+            password: Password::new(GOOD_PASSWORD.into()),
+            client: &client,
+        },
+    )
+    .await
+    .unwrap();
+    let scope = kura::scope::TenantScope::own(&app.services, &actor).await.unwrap();
+    let fields = kura::people::PersonFields { family_name: "山田".into(), phone: "03-1234-5678".into(), ..Default::default() };
+    kura::people::register::create(&app.services, &scope, &client, &fields).await.unwrap().to_string()
 }
 
 async fn world() -> World {
@@ -245,8 +300,16 @@ async fn world() -> World {
         .execute(app.db.db.pool())
         .await
         .unwrap();
-    let a = Ids { org: tenant_id(&app, "acme").await, session: session_of(&app, &a_taro).await, user: a_taro, entry: String::new() };
-    let b = Ids { org: b_org, session: session_of(&app, &b_taro).await, user: b_taro, entry: b_entry };
+    let a_person = add_person(&app, "acme").await;
+    let b_person = add_person(&app, "beta").await;
+    let a = Ids {
+        org: tenant_id(&app, "acme").await,
+        session: session_of(&app, &a_taro).await,
+        user: a_taro,
+        entry: String::new(),
+        person: a_person,
+    };
+    let b = Ids { org: b_org, session: session_of(&app, &b_taro).await, user: b_taro, entry: b_entry, person: b_person };
     World { app, clients, a, b }
 }
 
@@ -264,6 +327,9 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT key_hash || '|' || failures FROM login_throttle ORDER BY key_hash",
         "SELECT tenant_id || '|' || cidr FROM tenant_ip_allowlist ORDER BY tenant_id, cidr",
         "SELECT id || '|' || state FROM alerts ORDER BY id",
+        "SELECT id || '|' || tenant_id || '|' || status || '|' || version FROM people ORDER BY id",
+        "SELECT tenant_id || '|' || person_id FROM people_index ORDER BY tenant_id, person_id",
+        "SELECT id FROM person_records ORDER BY id",
     ];
     let mut out = Vec::new();
     for q in queries {
@@ -283,12 +349,18 @@ async fn call(app: &TestApp, client: &reqwest::Client, path: &str, args: &[(&'st
 /// choice and aim at B's accounts and sessions; A's people name B outright.
 fn foreign(w: &World, role: Role) -> Ids {
     let org = if role == Role::Operator { w.a.org.clone() } else { w.b.org.clone() };
-    Ids { org, user: w.b.user.clone(), session: w.b.session.clone(), entry: w.b.entry.clone() }
+    Ids { org, user: w.b.user.clone(), session: w.b.session.clone(), entry: w.b.entry.clone(), person: w.b.person.clone() }
 }
 
 fn nonexistent(w: &World, role: Role) -> Ids {
     let org = if role == Role::Operator { w.a.org.clone() } else { uuid::Uuid::new_v4().to_string() };
-    Ids { org, user: uuid::Uuid::new_v4().to_string(), session: "0".repeat(64), entry: uuid::Uuid::new_v4().to_string() }
+    Ids {
+        org,
+        user: uuid::Uuid::new_v4().to_string(),
+        session: "0".repeat(64),
+        entry: uuid::Uuid::new_v4().to_string(),
+        person: uuid::Uuid::new_v4().to_string(),
+    }
 }
 
 #[tokio::test]
@@ -302,7 +374,7 @@ async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_
             // theirs to choose, so for them only calls naming an account or a
             // session of another organisation than the chosen one are foreign.
             let names_account =
-                (row.args)(&w.b).iter().any(|(_, v)| *v == w.b.user || *v == w.b.session || *v == w.b.entry);
+                (row.args)(&w.b).iter().any(|(_, v)| *v == w.b.user || *v == w.b.session || *v == w.b.entry || *v == w.b.person);
             if *role == Role::Operator && !names_account {
                 continue;
             }
@@ -348,6 +420,12 @@ async fn each_role_is_refused_exactly_what_the_policy_table_refuses_and_nothing_
 
 impl Ids {
     fn clone_ids(&self) -> Ids {
-        Ids { org: self.org.clone(), user: self.user.clone(), session: self.session.clone(), entry: self.entry.clone() }
+        Ids {
+            org: self.org.clone(),
+            user: self.user.clone(),
+            session: self.session.clone(),
+            entry: self.entry.clone(),
+            person: self.person.clone(),
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! Every query names the scope's organisation, so an id of another
 //! organisation is simply not found.
 
+pub mod csv;
 pub mod normalize;
 pub mod records;
 pub mod register;

@@ -351,3 +351,63 @@ async fn records_are_shown_newest_first_in_the_organisations_time_and_filter_the
         Err(CoreError::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn an_admin_exports_csv_with_a_bom_and_imports_it_into_another_organisation_through_the_preview() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let member = actor(&w, "acme", "taro").await;
+    let admin = actor(&w, "acme", "boss").await;
+    let beta_admin = actor(&w, "beta", "boss").await;
+    let ms = TenantScope::own(&w.s, &member).await.expect("scope");
+    let acme = TenantScope::own(&w.s, &admin).await.expect("scope");
+    let beta = TenantScope::own(&w.s, &beta_admin).await.expect("scope");
+    register::create(&w.s, &ms, &c, &yamada()).await.expect("one");
+    register::create(&w.s, &ms, &c, &PersonFields { family_name: "=cmd|' /C calc'!A0".into(), phone: "+81 3 1111 2222".into(), ..yamada() })
+        .await
+        .expect("two");
+    assert!(matches!(super::csv::export(&w.s, &ms, &c).await, Err(CoreError::Forbidden)), "members may not export by default");
+    let file = super::csv::export(&w.s, &acme, &c).await.expect("export");
+    assert!(file.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(file.clone()).expect("utf8");
+    assert!(text.contains("山田") && text.contains("'=cmd") && text.contains("'+81 3 1111 2222"), "{text}");
+    let detail: String = sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'people.exported'")
+        .fetch_one(w.t.db.pool())
+        .await
+        .expect("audited");
+    assert!(detail.contains("\"rows\":2"), "{detail}");
+
+    // Into beta: the preview finds no problem, the import adds both, search finds them there.
+    let preview = super::csv::preview(&w.s, &beta, &file).await.expect("preview");
+    assert_eq!((preview.rows, preview.invalid.len()), (2, 0));
+    assert_eq!(super::csv::import(&w.s, &beta, &c, &file).await.expect("import"), 2);
+    let found = register::list(&w.s, &beta, &search("0311112222")).await.expect("search");
+    assert_eq!(found.people.len(), 1);
+    assert_eq!(found.people[0].family_name, "=cmd|' /C calc'!A0", "the defusing quote is undone on import");
+}
+
+#[tokio::test]
+async fn an_import_with_a_bad_row_lists_every_problem_and_writes_nothing() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let admin = actor(&w, "acme", "boss").await;
+    let scope = TenantScope::own(&w.s, &admin).await.expect("scope");
+    let file = "姓,名,電話番号,メールアドレス,郵便番号,社員番号\n山田,太郎,03-1234-5678,a@example.jp,100-0001,1\n,花子,03-12,not-mail,1,2\n佐藤,,,,,3\n";
+    let preview = super::csv::preview(&w.s, &scope, file.as_bytes()).await.expect("preview");
+    assert_eq!(preview.rows, 3);
+    assert_eq!(preview.ignored_columns, vec!["社員番号".to_owned()]);
+    assert_eq!(preview.invalid.len(), 1);
+    assert_eq!(preview.invalid[0].line, 3);
+    let fields: Vec<&str> = preview.invalid[0].problems.iter().map(|p| p.field).collect();
+    assert_eq!(fields, vec!["family_name", "phone", "email", "postal_code"]);
+    assert!(matches!(super::csv::import(&w.s, &scope, &c, file.as_bytes()).await, Err(CoreError::Invalid { problem: "rows_invalid", .. })));
+    let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(w.t.db.pool()).await.expect("count");
+    assert_eq!(people, 0, "all rows or none");
+    let member = actor(&w, "acme", "taro").await;
+    let ms = TenantScope::own(&w.s, &member).await.expect("scope");
+    assert!(matches!(super::csv::preview(&w.s, &ms, file.as_bytes()).await, Err(CoreError::Forbidden)));
+    assert!(matches!(
+        super::csv::preview(&w.s, &scope, "名前,電話\nx,y\n".as_bytes()).await,
+        Err(CoreError::Invalid { problem: "no_name_column", .. })
+    ));
+}

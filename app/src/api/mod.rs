@@ -17,6 +17,7 @@ pub mod audit;
 pub mod accounts;
 pub mod network;
 pub mod ops;
+pub mod people;
 pub mod reports;
 pub mod settings;
 pub mod setup;
@@ -30,6 +31,13 @@ pub enum PasswordIssue {
     SameAsAccountName,
     SameAsCurrent,
     ConfirmationMismatch,
+}
+
+/// A field and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldIssue {
+    pub field: String,
+    pub problem: String,
 }
 
 /// The one error type at the wire: safe to show, never a cause or a trace.
@@ -59,6 +67,15 @@ pub enum ApiError {
     CurrentPasswordWrong,
     #[error("password refused")]
     WeakPassword { issue: PasswordIssue },
+    /// Several fields are wrong; each is named (shown under each field).
+    #[error("invalid input")]
+    InvalidFields { problems: Vec<FieldIssue> },
+    /// Someone else saved this record since it was opened; nothing was overwritten.
+    #[error("edited meanwhile")]
+    Stale,
+    /// Stored data failed its integrity check (logged and audited on the server).
+    #[error("integrity")]
+    Integrity,
     #[error("busy")]
     Busy,
     #[error("internal error")]
@@ -93,7 +110,9 @@ impl ApiError {
             {
                 problem_msg(problem)
             }
-            ApiError::Invalid { .. } => Msg::InvalidInput,
+            ApiError::Invalid { .. } | ApiError::InvalidFields { .. } => Msg::InvalidInput,
+            ApiError::Stale => Msg::EditedMeanwhile,
+            ApiError::Integrity => Msg::IntegrityFailed,
             ApiError::ReauthRequired => Msg::ReauthRequired,
             ApiError::NetworkDenied => Msg::NetworkDenied,
             ApiError::CurrentPasswordWrong => Msg::CurrentPasswordWrong,
@@ -127,6 +146,7 @@ pub fn problem_msg(problem: &str) -> Msg {
         "terminated" => Msg::ProblemTerminated,
         "locks_you_out" => Msg::ProblemLocksYouOut,
         "required_by_platform" => Msg::ProblemRequiredByPlatform,
+        "katakana" => Msg::ProblemKatakana,
         _ => Msg::ProblemFormat,
     }
 }
@@ -136,6 +156,9 @@ impl ApiError {
     pub fn field_message(&self, field: &str, lang: Lang) -> Option<&'static str> {
         match self {
             ApiError::Invalid { field: f, problem } if f == field => Some(problem_msg(problem).text(lang)),
+            ApiError::InvalidFields { problems } => {
+                problems.iter().find(|p| p.field == field).map(|p| problem_msg(&p.problem).text(lang))
+            }
             _ => None,
         }
     }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod alerts;
 pub mod audit;
 pub mod network;
+pub mod people;
 pub mod ops;
 pub mod reports;
 pub mod setup;
@@ -167,6 +168,7 @@ pub fn HomePage() -> impl IntoView {
                     </dl>
                     <p class="muted">{Msg::SessionInfo.text(lang)}</p>
                     <nav class="actions">
+                        <A href=routes::PEOPLE attr:class="button primary" attr:data-testid=testid::PEOPLE_LINK>{Msg::People.text(lang)}</A>
                         {me.is_admin().then(|| view! {
                             <A href=routes::ADMIN attr:data-testid=testid::ADMIN_LINK>{Msg::AdminConsole.text(lang)}</A>
                         })}

@@ -1,0 +1,307 @@
+//! The people register: list, person page, create/edit, archive/restore,
+//! delete, records. Always the caller's own organisation (operators hold no
+//! people permission, WP-2.7).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+
+/// A person's fields as the form shows and sends them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonForm {
+    pub family_name: String,
+    pub given_name: String,
+    pub family_kana: String,
+    pub given_kana: String,
+    pub phone: String,
+    pub email: String,
+    pub postal_code: String,
+    pub address: String,
+    pub notes: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRow {
+    pub id: String,
+    pub name: String,
+    pub reading: String,
+    pub phone: String,
+    pub archived: bool,
+    pub updated: String,
+    pub created: String,
+    /// Failed its integrity check (logged and audited); no values are sent.
+    pub unreadable: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRow {
+    pub id: String,
+    pub name: String,
+}
+
+/// What the signed-in person may do on these pages (buttons are shown only
+/// for what the server would allow).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleRights {
+    pub write: bool,
+    pub delete: bool,
+    pub export: bool,
+    pub import: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleListView {
+    pub people: Vec<PersonRow>,
+    pub next: Option<String>,
+    pub categories: Vec<CategoryRow>,
+    pub rights: PeopleRights,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRow {
+    pub occurred: String,
+    pub category: String,
+    pub body: String,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonView {
+    pub id: String,
+    pub form: PersonForm,
+    pub archived: bool,
+    pub created: String,
+    pub created_by: String,
+    pub updated: String,
+    pub updated_by: String,
+    pub version: i64,
+    pub records: Vec<RecordRow>,
+    pub categories: Vec<CategoryRow>,
+    pub rights: PeopleRights,
+    /// The organisation's time zone, shown next to times.
+    pub time_zone: String,
+    /// Now in that zone, `YYYY-MM-DDTHH:MM`, to prefill the record form.
+    pub now_local: String,
+}
+
+#[cfg(feature = "ssr")]
+mod convert {
+    use super::*;
+    use kura::people::PersonFields;
+
+    impl From<PersonForm> for PersonFields {
+        fn from(f: PersonForm) -> Self {
+            PersonFields {
+                family_name: f.family_name,
+                given_name: f.given_name,
+                family_kana: f.family_kana,
+                given_kana: f.given_kana,
+                phone: f.phone,
+                email: f.email,
+                postal_code: f.postal_code,
+                address: f.address,
+                notes: f.notes,
+            }
+        }
+    }
+
+    impl From<PersonFields> for PersonForm {
+        fn from(f: PersonFields) -> Self {
+            PersonForm {
+                family_name: f.family_name,
+                given_name: f.given_name,
+                family_kana: f.family_kana,
+                given_kana: f.given_kana,
+                phone: f.phone,
+                email: f.email,
+                postal_code: f.postal_code,
+                address: f.address,
+                notes: f.notes,
+            }
+        }
+    }
+
+    pub fn rights(s: &kura::Services, scope: &kura::scope::TenantScope<'_>) -> PeopleRights {
+        use kura::policy::Permission as P;
+        let can = |p| scope.authorize(s, p).is_ok();
+        PeopleRights {
+            write: can(P::WritePeople),
+            delete: can(P::DeletePeople),
+            export: kura::policy::allows_export(scope.actor().role, scope.tenant().members_may_export),
+            import: can(P::ImportPeople),
+        }
+    }
+
+    pub async fn categories(ctx: &crate::ssr::Ctx, scope: &kura::scope::TenantScope<'_>) -> Result<Vec<CategoryRow>, ApiError> {
+        Ok(kura::people::records::categories(&ctx.services, scope)
+            .await
+            .map_err(crate::ssr::api_error)?
+            .into_iter()
+            .map(|c| CategoryRow { id: c.id.to_string(), name: c.name })
+            .collect())
+    }
+}
+
+/// One page of the register. `status` is `active` (default), `archived` or
+/// `all`; `sort` is `updated` (default) or `created`; `q` an exact phone,
+/// e-mail, name or reading; `after` the cursor of the previous page.
+#[server(prefix = "/api", endpoint = "people/list")]
+pub async fn list_people(
+    q: String,
+    status: String,
+    sort: String,
+    category: String,
+    after: Option<String>,
+) -> Result<PeopleListView, ApiError> {
+    use kura::people::{PeopleQuery, PeopleSort, StatusFilter};
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let query = PeopleQuery {
+        sort: if sort == "created" { PeopleSort::Created } else { PeopleSort::Updated },
+        status: match status.as_str() {
+            "archived" => StatusFilter::Archived,
+            "all" => StatusFilter::All,
+            _ => StatusFilter::Active,
+        },
+        category: Some(category).filter(|c| !c.is_empty()),
+        search: q,
+        after,
+    };
+    let page = kura::people::register::list(&ctx.services, &scope, &query).await.map_err(crate::ssr::api_error)?;
+    let tz = scope.tenant().time_zone.clone();
+    let people = page
+        .people
+        .into_iter()
+        .map(|p| PersonRow {
+            id: p.id.to_string(),
+            name: format!("{} {}", p.family_name, p.given_name).trim().to_owned(),
+            reading: format!("{} {}", p.family_kana, p.given_kana).trim().to_owned(),
+            phone: p.phone,
+            archived: p.archived,
+            updated: ctx.when(p.updated_at, &tz),
+            created: ctx.when(p.created_at, &tz),
+            unreadable: p.unreadable,
+        })
+        .collect();
+    Ok(PeopleListView {
+        people,
+        next: page.next,
+        categories: convert::categories(&ctx, &scope).await?,
+        rights: convert::rights(&ctx.services, &scope),
+    })
+}
+
+/// One person with their records.
+#[server(prefix = "/api", endpoint = "people/get")]
+pub async fn get_person(id: String) -> Result<PersonView, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let s = &ctx.services;
+    let p = kura::people::register::get(s, &scope, &id).await.map_err(crate::ssr::api_error)?;
+    let records = kura::people::records::list(s, &scope, &id).await.map_err(crate::ssr::api_error)?;
+    let tz = scope.tenant().time_zone.clone();
+    let now_local = s.clock.now().local_input_in(&tz);
+    Ok(PersonView {
+        id: p.id.to_string(),
+        form: p.fields.into(),
+        archived: p.archived,
+        created: ctx.when(p.created_at, &tz),
+        created_by: p.created_by.unwrap_or_default(),
+        updated: ctx.when(p.updated_at, &tz),
+        updated_by: p.updated_by.unwrap_or_default(),
+        version: p.version,
+        records: records
+            .into_iter()
+            .map(|r| RecordRow {
+                occurred: ctx.when(r.occurred_at, &tz),
+                category: r.category.unwrap_or_default(),
+                body: r.body,
+                created_by: r.created_by.unwrap_or_default(),
+            })
+            .collect(),
+        categories: convert::categories(&ctx, &scope).await?,
+        rights: convert::rights(s, &scope),
+        time_zone: tz,
+        now_local,
+    })
+}
+
+/// Adds a person; returns the new id. Every field problem is reported at once.
+/// (The fields are flat arguments so the form's field names are the core's.)
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "people/create")]
+pub async fn create_person(
+    family_name: String,
+    given_name: String,
+    family_kana: String,
+    given_kana: String,
+    phone: String,
+    email: String,
+    postal_code: String,
+    address: String,
+    notes: String,
+) -> Result<String, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let person = PersonForm { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes };
+    let id = kura::people::register::create(&ctx.services, &scope, &ctx.client, &person.into())
+        .await
+        .map_err(crate::ssr::api_error)?;
+    Ok(id.to_string())
+}
+
+/// Saves an edit of the version the form was opened at; `Stale` when
+/// someone saved in between (nothing is overwritten).
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "people/update")]
+pub async fn update_person(
+    id: String,
+    version: i64,
+    family_name: String,
+    given_name: String,
+    family_kana: String,
+    given_kana: String,
+    phone: String,
+    email: String,
+    postal_code: String,
+    address: String,
+    notes: String,
+) -> Result<i64, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let person = PersonForm { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes };
+    kura::people::register::update(&ctx.services, &scope, &ctx.client, &id, version, &person.into())
+        .await
+        .map_err(crate::ssr::api_error)
+}
+
+#[server(prefix = "/api", endpoint = "people/archive")]
+pub async fn archive_person(id: String, archived: bool) -> Result<(), ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    kura::people::register::set_archived(&ctx.services, &scope, &ctx.client, &id, archived)
+        .await
+        .map_err(crate::ssr::api_error)
+}
+
+#[server(prefix = "/api", endpoint = "people/delete")]
+pub async fn delete_person(id: String) -> Result<(), ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    kura::people::register::delete(&ctx.services, &scope, &ctx.client, &id).await.map_err(crate::ssr::api_error)?;
+    leptos_axum::redirect(crate::routes::PEOPLE);
+    Ok(())
+}
+
+/// Adds a record; `occurred_at` is local time (`YYYY-MM-DDTHH:MM`) in the organisation's zone.
+#[server(prefix = "/api", endpoint = "people/record/add")]
+pub async fn add_record(person_id: String, occurred_at: String, category_id: String, body: String) -> Result<String, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let input = kura::people::records::RecordInput { occurred_at, category_id, body };
+    let id = kura::people::records::add(&ctx.services, &scope, &ctx.client, &person_id, &input)
+        .await
+        .map_err(crate::ssr::api_error)?;
+    Ok(id.to_string())
+}

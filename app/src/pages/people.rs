@@ -1,0 +1,414 @@
+//! The people register (利用者名簿): list with search, filters and keyset
+//! paging; a person's page with the record timeline; create and edit forms.
+//! Search terms are sent in request bodies, never in the URL (they are
+//! personal data and URLs end up in logs).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::people::{
+    AddRecord, ArchivePerson, CreatePerson, DeletePerson, PersonForm, PersonView, UpdatePerson,
+};
+use crate::api::ApiError;
+use crate::components::{ActionError, Frame, InputField, TextAreaField};
+use crate::i18n::{use_lang, Lang, Msg};
+use crate::pages::{last_error, signed_in};
+use crate::routes::{self, testid};
+
+fn people_nav(lang: Lang) -> impl IntoView {
+    view! {
+        <nav class="subnav">
+            <A href=routes::HOME>{Msg::Home.text(lang)}</A>
+            <A href=routes::PEOPLE>{Msg::People.text(lang)}</A>
+        </nav>
+    }
+}
+
+#[component]
+pub fn PeoplePage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::People.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::PEOPLE, |_| view! { <PeopleList/> }.into_any())}
+        </Frame>
+    }
+}
+
+#[component]
+fn PeopleList() -> impl IntoView {
+    let lang = use_lang();
+    // The applied filters; the form fields are read when it is submitted.
+    let q = RwSignal::new(String::new());
+    let status = RwSignal::new(String::from("active"));
+    let sort = RwSignal::new(String::from("updated"));
+    let category = RwSignal::new(String::new());
+    // Cursors of the pages before this one, and this page's.
+    let trail = RwSignal::new(Vec::<Option<String>>::new());
+    let after = RwSignal::new(None::<String>);
+    let list = Resource::new(
+        move || (q.get(), status.get(), sort.get(), category.get(), after.get()),
+        |(q, status, sort, category, after)| crate::api::people::list_people(q, status, sort, category, after),
+    );
+    let search_input = NodeRef::<leptos::html::Input>::new();
+    let status_select = NodeRef::<leptos::html::Select>::new();
+    let sort_select = NodeRef::<leptos::html::Select>::new();
+    let category_select = NodeRef::<leptos::html::Select>::new();
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = |n: Option<String>| n.unwrap_or_default();
+        q.set(value(search_input.get().map(|i| i.value())));
+        status.set(value(status_select.get().map(|s| s.value())));
+        sort.set(value(sort_select.get().map(|s| s.value())));
+        category.set(value(category_select.get().map(|s| s.value())));
+        trail.set(Vec::new());
+        after.set(None);
+    };
+    view! {
+        <h1>{Msg::People.text(lang)}</h1>
+        {people_nav(lang)}
+        <form class="filters" role="search" data-testid=testid::PEOPLE_SEARCH on:submit=apply>
+            <div class="field">
+                <label for="people-q">{Msg::SearchTerm.text(lang)}</label>
+                <input id="people-q" type="search" node_ref=search_input maxlength=254 autocomplete="off" spellcheck="false"/>
+                <p class="hint">{Msg::PeopleSearchHint.text(lang)}</p>
+            </div>
+            <div class="field">
+                <label for="people-status">{Msg::Status.text(lang)}</label>
+                <select id="people-status" node_ref=status_select>
+                    <option value="active" selected>{Msg::PersonActive.text(lang)}</option>
+                    <option value="archived">{Msg::PersonArchived.text(lang)}</option>
+                    <option value="all">{Msg::All.text(lang)}</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="people-sort">{Msg::SortBy.text(lang)}</label>
+                <select id="people-sort" node_ref=sort_select>
+                    <option value="updated" selected>{Msg::SortUpdated.text(lang)}</option>
+                    <option value="created">{Msg::SortCreated.text(lang)}</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="people-category">{Msg::Category.text(lang)}</label>
+                <select id="people-category" node_ref=category_select>
+                    <option value="">{Msg::All.text(lang)}</option>
+                    {move || list.get().and_then(|r| r.ok()).map(|v| v.categories.into_iter().map(|c| view! {
+                        <option value=c.id.clone() selected=move || category.get() == c.id>{c.name.clone()}</option>
+                    }).collect_view())}
+                </select>
+            </div>
+            <button type="submit" class="primary">{Msg::Search.text(lang)}</button>
+        </form>
+        <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+            {move || list.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
+                Ok(v) => {
+                    let next = v.next.clone();
+                    view! {
+                        <nav class="actions">
+                            {v.rights.write.then(|| view! {
+                                <A href=routes::PEOPLE_NEW attr:class="button primary" attr:data-testid=testid::NEW_PERSON>
+                                    {Msg::NewPerson.text(lang)}
+                                </A>
+                            })}
+                        </nav>
+                        {if v.people.is_empty() {
+                            view! { <p class="muted" data-testid=testid::PEOPLE_LIST>{Msg::NoneFound.text(lang)}</p> }.into_any()
+                        } else {
+                            view! {
+                                <table data-testid=testid::PEOPLE_LIST>
+                                    <thead><tr>
+                                        <th>{Msg::Name.text(lang)}</th>
+                                        <th>{Msg::Reading.text(lang)}</th>
+                                        <th>{Msg::Phone.text(lang)}</th>
+                                        <th>{Msg::Status.text(lang)}</th>
+                                        <th>{Msg::UpdatedAt.text(lang)}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {v.people.into_iter().map(|p| view! {
+                                            <tr>
+                                                <td>{if p.unreadable {
+                                                    view! { <span class="error">{Msg::Unreadable.text(lang)}</span> }.into_any()
+                                                } else {
+                                                    view! { <A href=routes::person_page(&p.id)>{p.name.clone()}</A> }.into_any()
+                                                }}</td>
+                                                <td>{p.reading.clone()}</td>
+                                                <td>{p.phone.clone()}</td>
+                                                <td>{if p.archived { Msg::PersonArchived } else { Msg::PersonActive }.text(lang)}</td>
+                                                <td>{p.updated.clone()}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                        <nav class="pager" aria-label=Msg::Pages.text(lang)>
+                            <button type="button" disabled=move || trail.with(Vec::is_empty) on:click=move |_| {
+                                let mut t = trail.get();
+                                after.set(t.pop().flatten());
+                                trail.set(t);
+                            }>{Msg::Previous.text(lang)}</button>
+                            <button type="button" data-testid=testid::PEOPLE_NEXT disabled=next.is_none() on:click=move |_| {
+                                trail.update(|t| t.push(after.get()));
+                                after.set(next.clone());
+                            }>{Msg::Next.text(lang)}</button>
+                        </nav>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The fields of a person, empty (new) or filled (edit).
+#[component]
+fn PersonFields(values: PersonForm, error: Signal<Option<ApiError>>) -> impl IntoView {
+    view! {
+        <div class="grid2">
+            <InputField id="family_name" name="family_name" label=Msg::FamilyName error=error value=values.family_name maxlength=50/>
+            <InputField id="given_name" name="given_name" label=Msg::GivenName error=error value=values.given_name required=false maxlength=50/>
+            <InputField id="family_kana" name="family_kana" label=Msg::FamilyKana error=error value=values.family_kana required=false maxlength=50/>
+            <InputField id="given_kana" name="given_kana" label=Msg::GivenKana error=error value=values.given_kana required=false maxlength=50/>
+            <InputField id="phone" name="phone" label=Msg::Phone error=error value=values.phone kind="tel" required=false maxlength=20 hint=Msg::PhoneHint/>
+            <InputField id="email" name="email" label=Msg::Email error=error value=values.email kind="email" required=false maxlength=254/>
+            <InputField id="postal_code" name="postal_code" label=Msg::PostalCode error=error value=values.postal_code required=false maxlength=9 hint=Msg::PostalCodeHint/>
+            <InputField id="address" name="address" label=Msg::Address error=error value=values.address required=false maxlength=200/>
+        </div>
+        <TextAreaField id="notes" name="notes" label=Msg::Notes error=error value=values.notes maxlength=2000/>
+    }
+}
+
+#[component]
+pub fn PersonNewPage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::NewPerson.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::PEOPLE_NEW, |_| view! { <NewPerson/> }.into_any())}
+        </Frame>
+    }
+}
+
+#[component]
+fn NewPerson() -> impl IntoView {
+    let lang = use_lang();
+    let create = ServerAction::<CreatePerson>::new();
+    let error = last_error(create.value());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&routes::person_page(&id), Default::default());
+        }
+    });
+    view! {
+        <h1>{Msg::NewPerson.text(lang)}</h1>
+        {people_nav(lang)}
+        <section class="card" data-testid=testid::PERSON_FORM>
+            <ActionForm action=create>
+                <PersonFields values=PersonForm::default() error=error/>
+                <ActionError error=error/>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>{Msg::SavePerson.text(lang)}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+fn person_id() -> String {
+    use_params_map().read_untracked().get("id").unwrap_or_default()
+}
+
+#[component]
+pub fn PersonPage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::Person.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::PEOPLE, |_| view! { <PersonDetail id=person_id()/> }.into_any())}
+        </Frame>
+    }
+}
+
+#[component]
+fn PersonDetail(id: String) -> impl IntoView {
+    let lang = use_lang();
+    let add_record = ServerAction::<AddRecord>::new();
+    let archive = ServerAction::<ArchivePerson>::new();
+    let delete = ServerAction::<DeletePerson>::new();
+    let pid = id.clone();
+    let person = Resource::new(
+        move || (add_record.version().get(), archive.version().get()),
+        move |_| crate::api::people::get_person(pid.clone()),
+    );
+    let record_error = last_error(add_record.value());
+    let archive_error = last_error(archive.value());
+    let delete_error = last_error(delete.value());
+    view! {
+        {people_nav(lang)}
+        <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+            {move || person.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
+                Ok(p) => person_view(p, lang, add_record, archive, delete, record_error, archive_error, delete_error),
+            })}
+        </Suspense>
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn person_view(
+    p: PersonView,
+    lang: Lang,
+    add_record: ServerAction<AddRecord>,
+    archive: ServerAction<ArchivePerson>,
+    delete: ServerAction<DeletePerson>,
+    record_error: Signal<Option<ApiError>>,
+    archive_error: Signal<Option<ApiError>>,
+    delete_error: Signal<Option<ApiError>>,
+) -> AnyView {
+    let f = p.form.clone();
+    let name = format!("{} {}", f.family_name, f.given_name).trim().to_owned();
+    let reading = format!("{} {}", f.family_kana, f.given_kana).trim().to_owned();
+    let rights = p.rights;
+    let (id, id_archive, id_delete, id_record) = (p.id.clone(), p.id.clone(), p.id.clone(), p.id.clone());
+    let confirm_text = Msg::ConfirmDeletePerson.text(lang);
+    view! {
+        <h1>{name} {p.archived.then(|| view! { " " <span class="badge">{Msg::PersonArchived.text(lang)}</span> })}</h1>
+        <section class="card">
+            <dl class="facts" data-testid=testid::PERSON_FACTS>
+                <dt>{Msg::Reading.text(lang)}</dt><dd>{reading}</dd>
+                <dt>{Msg::Phone.text(lang)}</dt><dd data-field="phone">{f.phone.clone()}</dd>
+                <dt>{Msg::Email.text(lang)}</dt><dd>{f.email.clone()}</dd>
+                <dt>{Msg::PostalCode.text(lang)}</dt><dd>{f.postal_code.clone()}</dd>
+                <dt>{Msg::Address.text(lang)}</dt><dd>{f.address.clone()}</dd>
+                <dt>{Msg::Notes.text(lang)}</dt><dd class="pre">{f.notes.clone()}</dd>
+                <dt>{Msg::Created.text(lang)}</dt><dd>{p.created.clone()} " " {p.created_by.clone()}</dd>
+                <dt>{Msg::UpdatedAt.text(lang)}</dt><dd>{p.updated.clone()} " " {p.updated_by.clone()}</dd>
+            </dl>
+            <nav class="actions">
+                {rights.write.then(|| view! {
+                    <A href=routes::person_edit_page(&id) attr:class="button" attr:data-testid=testid::EDIT_PERSON>{Msg::Edit.text(lang)}</A>
+                    <ActionForm action=archive>
+                        <input type="hidden" name="id" value=id_archive/>
+                        <input type="hidden" name="archived" value=(!p.archived).to_string()/>
+                        <button type="submit" data-testid=testid::ARCHIVE_PERSON>
+                            {if p.archived { Msg::Restore } else { Msg::Archive }.text(lang)}
+                        </button>
+                    </ActionForm>
+                })}
+                {rights.delete.then(|| view! {
+                    <ActionForm action=delete on:submit=move |ev| {
+                        #[cfg(feature = "hydrate")]
+                        if !leptos::prelude::window().confirm_with_message(confirm_text).unwrap_or(false) {
+                            ev.prevent_default();
+                        }
+                        #[cfg(not(feature = "hydrate"))]
+                        let _ = (&ev, confirm_text);
+                    }>
+                        <input type="hidden" name="id" value=id_delete/>
+                        <button type="submit" class="danger" data-testid=testid::DELETE_PERSON>{Msg::DeletePerson.text(lang)}</button>
+                    </ActionForm>
+                })}
+            </nav>
+            <ActionError error=archive_error/>
+            <ActionError error=delete_error/>
+        </section>
+        <section class="card">
+            <h2>{Msg::Records.text(lang)} <span class="muted">" (" {p.time_zone.clone()} ")"</span></h2>
+            {rights.write.then(|| view! {
+                <div data-testid=testid::RECORD_FORM>
+                    <ActionForm action=add_record>
+                        <input type="hidden" name="person_id" value=id_record/>
+                        <div class="grid2">
+                            <InputField id="occurred_at" name="occurred_at" label=Msg::OccurredAt error=record_error kind="datetime-local" value=p.now_local.clone()/>
+                            <div class="field">
+                                <label for="category_id">{Msg::Category.text(lang)}</label>
+                                <select id="category_id" name="category_id">
+                                    <option value="">"-"</option>
+                                    {p.categories.iter().map(|c| view! { <option value=c.id.clone()>{c.name.clone()}</option> }).collect_view()}
+                                </select>
+                                <p class="field-error" data-field="category">
+                                    {move || record_error.get().and_then(|e| e.field_message("category", lang))}
+                                </p>
+                            </div>
+                        </div>
+                        <TextAreaField id="body" name="body" label=Msg::RecordBody error=record_error required=true maxlength=4000 rows=3/>
+                        <ActionError error=record_error/>
+                        <button type="submit" class="primary">{Msg::AddRecord.text(lang)}</button>
+                    </ActionForm>
+                </div>
+            })}
+            {if p.records.is_empty() {
+                view! { <p class="muted" data-testid=testid::RECORD_LIST>{Msg::NoRecords.text(lang)}</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="timeline" data-testid=testid::RECORD_LIST>
+                        {p.records.into_iter().map(|r| view! {
+                            <li>
+                                <p class="when"><time>{r.occurred.clone()}</time> " " <span class="badge">{r.category.clone()}</span>
+                                   " " <span class="muted">{r.created_by.clone()}</span></p>
+                                <p class="pre">{r.body.clone()}</p>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn PersonEditPage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::EditPerson.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::PEOPLE, |_| view! { <EditPerson id=person_id()/> }.into_any())}
+        </Frame>
+    }
+}
+
+#[component]
+fn EditPerson(id: String) -> impl IntoView {
+    let lang = use_lang();
+    let update = ServerAction::<UpdatePerson>::new();
+    let error = last_error(update.value());
+    let pid = id.clone();
+    let person = Resource::new(|| (), move |_| crate::api::people::get_person(pid.clone()));
+    let navigate = use_navigate();
+    let to = routes::person_page(&id);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = update.value().get() {
+            navigate(&to, Default::default());
+        }
+    });
+    let stale = move || matches!(error.get(), Some(ApiError::Stale));
+    view! {
+        <h1>{Msg::EditPerson.text(lang)}</h1>
+        {people_nav(lang)}
+        <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+            {move || person.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
+                Ok(p) => {
+                    let (latest, cancel) = (routes::person_page(&p.id), routes::person_page(&p.id));
+                    view! {
+                    <section class="card" data-testid=testid::PERSON_FORM>
+                        <ActionForm action=update>
+                            <input type="hidden" name="id" value=p.id.clone()/>
+                            <input type="hidden" name="version" value=p.version.to_string()/>
+                            <PersonFields values=p.form.clone() error=error/>
+                            <ActionError error=error/>
+                            <Show when=stale>
+                                <p class="notice"><a href=latest.clone() rel="external">{Msg::OpenLatest.text(lang)}</a></p>
+                            </Show>
+                            <button type="submit" class="primary" disabled=move || update.pending().get()>{Msg::SavePerson.text(lang)}</button>
+                            " " <A href=cancel>{Msg::Cancel.text(lang)}</A>
+                        </ActionForm>
+                    </section>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}

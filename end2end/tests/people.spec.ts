@@ -1,0 +1,118 @@
+import { test, expect, Page, Browser } from '@playwright/test';
+import { routes, testid } from './ids';
+import { person } from './people-data';
+
+const password = process.env.E2E_MEMBER_PASSWORD!;
+
+
+async function hydrated(page: Page) {
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
+}
+
+async function login(browser: Browser, user: string) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(routes.login);
+  await hydrated(page);
+  await page.getByLabel('組織コード').fill('sample');
+  await page.getByLabel('ユーザーID').fill(user);
+  await page.locator('#password').fill(password);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await expect(page).toHaveURL(routes.home);
+  return page;
+}
+
+async function search(page: Page, q: string) {
+  const form = page.getByTestId(testid.peopleSearch);
+  await form.getByLabel('検索語').fill(q);
+  await form.getByRole('button', { name: '検索する' }).click();
+}
+
+test('a member adds a person and a record, finds them by phone written three ways, and sees times in JST', async ({ browser }) => {
+  const page = await login(browser, 'taro');
+  await hydrated(page);
+  await page.getByTestId(testid.peopleLink).click();
+  await expect(page).toHaveURL(routes.people);
+  await hydrated(page);
+  await page.getByTestId(testid.newPerson).click();
+  await expect(page).toHaveURL(routes.peopleNew);
+  await hydrated(page);
+  const form = page.getByTestId(testid.personForm);
+  // Bad input first: every problem is named next to its field, nothing is saved.
+  await form.getByLabel('姓', { exact: true }).fill(person.family);
+  await form.getByLabel('フリガナ（セイ）').fill('東雲');
+  await form.getByLabel('電話番号').fill('03-12');
+  await form.getByLabel('郵便番号').fill('12-34567');
+  await form.getByRole('button', { name: '保存する' }).click();
+  await expect(form.locator('[data-field="family_kana"]')).toHaveText('カタカナ（またはひらがな）で入力してください。');
+  await expect(form.locator('[data-field="phone"]')).toHaveText('形式が正しくありません。');
+  await expect(form.locator('[data-field="postal_code"]')).toHaveText('形式が正しくありません。');
+  await expect(page).toHaveURL(routes.peopleNew);
+  await form.getByLabel('名', { exact: true }).fill(person.given);
+  await form.getByLabel('フリガナ（セイ）').fill(person.familyKana);
+  await form.getByLabel('フリガナ（メイ）').fill(person.givenKana);
+  await form.getByLabel('電話番号').fill(person.phone);
+  await form.getByLabel('メールアドレス').fill(person.email);
+  await form.getByLabel('郵便番号').fill('1000001');
+  await form.getByLabel('備考').fill(person.notes);
+  await form.getByRole('button', { name: '保存する' }).click();
+  await expect(page).toHaveURL(/\/people\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  const facts = page.getByTestId(testid.personFacts);
+  await expect(facts).toContainText('シノノメ アオイ');
+  await expect(facts).toContainText('100-0001');
+
+  // A record at 10:30 Tokyo time is shown as 10:30 (JST), whatever the browser's zone.
+  const recordForm = page.getByTestId(testid.recordForm);
+  await recordForm.getByLabel('日時').fill('2026-11-28T10:30');
+  await recordForm.getByLabel('区分').selectOption({ label: '面談' });
+  await recordForm.getByLabel('内容').fill(person.record);
+  await recordForm.getByRole('button', { name: '記録を追加' }).click();
+  const records = page.getByTestId(testid.recordList);
+  await expect(records).toContainText(person.record);
+  await expect(records).toContainText('2026年11月28日 10:30');
+  await expect(page.getByRole('heading', { name: /記録/ })).toContainText('Asia/Tokyo');
+
+  // Search by phone, exactly, however it is written; and by reading in half-width kana.
+  await page.goto(routes.people);
+  await hydrated(page);
+  for (const q of ['03-5555-0123', '0355550123', '０３５５５５０１２３', 'ｼﾉﾉﾒ']) {
+    await search(page, q);
+    const list = page.getByTestId(testid.peopleList);
+    await expect(list.getByRole('link', { name: `${person.family} ${person.given}` })).toBeVisible();
+    await expect(list.locator('tbody tr')).toHaveCount(1);
+  }
+  await search(page, '03-5555-9999');
+  await expect(page.getByTestId(testid.peopleList)).toHaveText('該当するものはありません。');
+});
+
+test('a viewer reads the register but sees no edit buttons, and a direct call to the write function is refused', async ({ browser }) => {
+  const page = await login(browser, 'miru');
+  await page.goto(routes.people);
+  await hydrated(page);
+  await search(page, person.phone);
+  const link = page.getByTestId(testid.peopleList).getByRole('link', { name: `${person.family} ${person.given}` });
+  await expect(link).toBeVisible();
+  await expect(page.getByTestId(testid.newPerson)).toHaveCount(0);
+  await link.click();
+  await hydrated(page);
+  await expect(page.getByTestId(testid.personFacts)).toContainText(person.email);
+  await expect(page.getByTestId(testid.recordList)).toContainText(person.record);
+  await expect(page.getByTestId(testid.editPerson)).toHaveCount(0);
+  await expect(page.getByTestId(testid.archivePerson)).toHaveCount(0);
+  await expect(page.getByTestId(testid.deletePerson)).toHaveCount(0);
+  await expect(page.getByTestId(testid.recordForm)).toHaveCount(0);
+  // The browser itself posts to the write function, as a script would.
+  const refused = await page.evaluate(async () => {
+    const body = new URLSearchParams({
+      family_name: '侵入', given_name: '', family_kana: '', given_kana: '', phone: '', email: '',
+      postal_code: '', address: '', notes: '',
+    });
+    const r = await fetch('/api/people/create', { method: 'POST', body });
+    return { status: r.status, body: await r.text() };
+  });
+  expect(refused).toEqual({ status: 500, body: '"Forbidden"' });
+  await page.goto(routes.people);
+  await hydrated(page);
+  await search(page, '侵入');
+  await expect(page.getByTestId(testid.peopleList)).toHaveText('該当するものはありません。');
+});
