@@ -20,6 +20,9 @@ unset DATABASE_URL
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sample --login taro --role member --password-stdin >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sample --login kanri --role admin --password-stdin >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sample --login miru --role viewer --password-stdin >/dev/null
+# A second organisation, to import the first one's CSV export into.
+"$bin" tenant create second "セカンド株式会社" >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org second --login kanri2 --role admin --password-stdin >/dev/null
 # An organisation whose IP allowlist the operator will close to this network.
 "$bin" tenant create fenced "フェンス株式会社" >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org fenced --login kyo --role member --password-stdin >/dev/null

@@ -21,7 +21,7 @@ use pages::admin::{AdminPage, AdminSettingsPage, AdminUserPage};
 use pages::alerts::{AdminAlertsPage, OpsAlertsPage};
 use pages::audit::{AdminAuditPage, OpsAuditPage};
 use pages::network::AdminNetworkPage;
-use pages::people::{PeoplePage, PersonEditPage, PersonNewPage, PersonPage};
+use pages::people::{PeopleImportPage, PeoplePage, PersonEditPage, PersonNewPage, PersonPage};
 use pages::ops::{OpsHomePage, OpsOperatorsPage, OpsTenantPage, OpsUserPage};
 use pages::setup::SetupPage;
 use pages::{ChangePasswordPage, HomePage, LoginPage, NotFound, OpsLoginPage};
@@ -98,6 +98,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account") view=AccountPage/>
                 <Route path=path!("/people") view=PeoplePage/>
                 <Route path=path!("/people/new") view=PersonNewPage/>
+                <Route path=path!("/people/import") view=PeopleImportPage/>
                 <Route path=path!("/people/:id") view=PersonPage/>
                 <Route path=path!("/people/:id/edit") view=PersonEditPage/>
                 <Route path=path!("/setup") view=SetupPage/>

@@ -10,6 +10,8 @@ export const routes = {
   changePassword: '/change-password',
   people: '/people',
   peopleNew: '/people/new',
+  peopleImport: '/people/import',
+  peopleExport: '/people/export.csv',
 } as const;
 
 export const testid = {
@@ -64,4 +66,8 @@ export const testid = {
   deletePerson: 'delete-person',
   recordForm: 'record-form',
   recordList: 'record-list',
+  exportPeople: 'export-people',
+  importPeople: 'import-people',
+  importPreview: 'import-preview',
+  importDone: 'import-done',
 } as const;

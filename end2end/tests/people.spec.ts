@@ -1,4 +1,5 @@
 import { test, expect, Page, Browser } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { routes, testid } from './ids';
 import { person } from './people-data';
 
@@ -9,11 +10,11 @@ async function hydrated(page: Page) {
   await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
 }
 
-async function login(browser: Browser, user: string) {
+async function login(browser: Browser, user: string, org = 'sample') {
   const page = await (await browser.newContext()).newPage();
   await page.goto(routes.login);
   await hydrated(page);
-  await page.getByLabel('組織コード').fill('sample');
+  await page.getByLabel('組織コード').fill(org);
   await page.getByLabel('ユーザーID').fill(user);
   await page.locator('#password').fill(password);
   await page.getByRole('button', { name: 'ログイン', exact: true }).click();
@@ -115,4 +116,50 @@ test('a viewer reads the register but sees no edit buttons, and a direct call to
   await hydrated(page);
   await search(page, '侵入');
   await expect(page.getByTestId(testid.peopleList)).toHaveText('該当するものはありません。');
+});
+
+test('an admin exports the register as CSV and imports it into a second organisation through the preview', async ({ browser }) => {
+  const admin = await login(browser, 'kanri');
+  await admin.goto(routes.people);
+  await hydrated(admin);
+  const [download] = await Promise.all([admin.waitForEvent('download'), admin.getByTestId(testid.exportPeople).click()]);
+  expect(download.suggestedFilename()).toMatch(/^kura-people-\d{4}-\d{2}-\d{2}\.csv$/);
+  const file = await download.path();
+  const bytes = readFileSync(file);
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  expect(bytes.toString('utf8')).toContain(person.phone);
+
+  // A member of the same organisation has no export button.
+  const member = await login(browser, 'taro');
+  await member.goto(routes.people);
+  await hydrated(member);
+  await expect(member.getByTestId(testid.peopleList)).toBeVisible();
+  await expect(member.getByTestId(testid.exportPeople)).toHaveCount(0);
+
+  const other = await login(browser, 'kanri2', 'second');
+  await other.goto(routes.people);
+  await hydrated(other);
+  await search(other, person.phone);
+  await expect(other.getByTestId(testid.peopleList)).toHaveText('該当するものはありません。');
+  await other.getByTestId(testid.importPeople).click();
+  await expect(other).toHaveURL(routes.peopleImport);
+  await hydrated(other);
+  // A broken copy first: the preview names the row and field, and nothing can be added.
+  const broken = bytes.toString('utf8').replace(person.phone, '03-12');
+  await other.getByLabel('CSVファイル').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(broken, 'utf8') });
+  await other.getByRole('button', { name: '内容を確認する' }).click();
+  const preview = other.getByTestId(testid.importPreview);
+  await expect(preview).toContainText('問題のある行があります');
+  await expect(preview).toContainText('電話番号: 形式が正しくありません。');
+  await expect(preview.getByRole('button', { name: /件を登録する/ })).toHaveCount(0);
+  // The file as exported.
+  await other.getByLabel('CSVファイル').setInputFiles(file);
+  await other.getByRole('button', { name: '内容を確認する' }).click();
+  await expect(preview).toContainText('問題は見つかりませんでした。');
+  await preview.getByRole('button', { name: /件を登録する/ }).click();
+  await expect(other.getByTestId(testid.importDone)).toContainText('件を登録しました。');
+  await other.goto(routes.people);
+  await hydrated(other);
+  await search(other, '０３５５５５０１２３');
+  await expect(other.getByTestId(testid.peopleList).getByRole('link', { name: `${person.family} ${person.given}` })).toBeVisible();
 });

@@ -65,6 +65,23 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Demo data for trying Kura out.
+    #[command(subcommand)]
+    Demo(DemoCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DemoCmd {
+    /// Add made-up people (Japanese names, readings, phones, records) to an organisation,
+    /// encrypted and indexed exactly like real ones.
+    Seed {
+        /// The organisation's code.
+        #[arg(long)]
+        org: String,
+        /// How many people to add.
+        #[arg(long, default_value_t = 100)]
+        people: usize,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -321,6 +338,21 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 provisioning::create_user(&s, &by, &org, &login, role, initial, &client).await.map_err(core_err)?;
             println!("account {login} created in {org} as {}", role.as_str());
             print_temporary(&created.temporary_password);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(DemoCmd::Seed { org, people }) => {
+            let s = services(g).await?;
+            let bar = indicatif::ProgressBar::new(people as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} people  {per_sec}  ETA {eta}")
+                    .map_err(|e| e.to_string())?,
+            );
+            let started = std::time::Instant::now();
+            let added = kura::people::demo::seed(&s, &by, &org, people, &mut |n| bar.set_position(n as u64))
+                .await
+                .map_err(core_err)?;
+            bar.finish_and_clear();
+            println!("{added} demo people added to {org} in {:.1} s", started.elapsed().as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCmd::Disable { org, login }) => set_status(g, &org, &login, UserStatus::Disabled).await,

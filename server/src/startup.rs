@@ -230,8 +230,9 @@ pub fn router(services: Services, settings: Arc<Settings>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/lang/{code}", get(set_language))
-        .route(kura_app::routes::OPS_AUDIT_EXPORT, get(web::audit_export::export_all))
-        .route(kura_app::routes::ADMIN_AUDIT_EXPORT, get(web::audit_export::export_tenant))
+        .route(kura_app::routes::OPS_AUDIT_EXPORT, get(web::downloads::export_all))
+        .route(kura_app::routes::ADMIN_AUDIT_EXPORT, get(web::downloads::export_tenant))
+        .route(kura_app::routes::PEOPLE_EXPORT, get(web::downloads::export_people))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&state, routes, context, shell_fn)
         .fallback_service(

@@ -197,6 +197,8 @@ const ROWS: &[Row] = &[
         takes_id: true,
         args: args!("person_id" => person, "occurred_at" => text("2026-11-28T10:00"), "category_id" => text(""), "body" => text("侵入")),
     },
+    Row { path: "/api/people/import/preview", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n")) },
+    Row { path: "/api/people/import", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n")) },
     Row { path: "/api/ops/reauth", permission: Some(P::ManageOperators), takes_id: false, args: args!("password" => text("not the password")) },
 ];
 

@@ -6,6 +6,7 @@
 //! organisation is simply not found.
 
 pub mod csv;
+pub mod demo;
 pub mod normalize;
 pub mod records;
 pub mod register;

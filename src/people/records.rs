@@ -60,9 +60,14 @@ async fn insert_category(conn: &mut AnyConnection, tenant: &TenantId, name: &str
 
 pub async fn categories(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<Category>> {
     scope.authorize(s, Permission::ReadPeople)?;
+    categories_of(&s.db, scope.tenant_id()).await
+}
+
+/// An organisation's categories in their order (for the scope above and the demo seed).
+pub(crate) async fn categories_of(db: &crate::db::Db, tenant: &TenantId) -> CoreResult<Vec<Category>> {
     let rows = sqlx::query("SELECT id, name FROM record_categories WHERE tenant_id = $1 ORDER BY position, name")
-        .bind(scope.tenant_id().as_str())
-        .fetch_all(s.db.pool())
+        .bind(tenant.as_str())
+        .fetch_all(db.pool())
         .await?;
     rows.iter()
         .map(|r| Ok(Category { id: CategoryId::from_db(r.try_get("id")?), name: r.try_get("name")? }))

@@ -106,7 +106,7 @@ impl ApiError {
             ApiError::NotFound => Msg::NotFound,
             // Rules about the whole record (not one field's format) are said in full.
             ApiError::Invalid { field, problem }
-                if field == "user" || field == "status" || problem == "locks_you_out" || problem == "required_by_platform" =>
+                if field == "user" || field == "status" || field == "file" || problem == "locks_you_out" || problem == "required_by_platform" =>
             {
                 problem_msg(problem)
             }
@@ -147,6 +147,9 @@ pub fn problem_msg(problem: &str) -> Msg {
         "locks_you_out" => Msg::ProblemLocksYouOut,
         "required_by_platform" => Msg::ProblemRequiredByPlatform,
         "katakana" => Msg::ProblemKatakana,
+        "encoding" => Msg::ProblemEncoding,
+        "no_name_column" => Msg::ProblemNoNameColumn,
+        "rows_invalid" => Msg::ImportHasProblems,
         _ => Msg::ProblemFormat,
     }
 }

@@ -305,3 +305,49 @@ pub async fn add_record(person_id: String, occurred_at: String, category_id: Str
         .map_err(crate::ssr::api_error)?;
     Ok(id.to_string())
 }
+
+/// One row's problems in the import preview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRowIssues {
+    pub line: usize,
+    pub problems: Vec<super::FieldIssue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreviewView {
+    pub rows: usize,
+    pub invalid: Vec<ImportRowIssues>,
+    pub ignored_columns: Vec<String>,
+}
+
+/// Checks a CSV file's text without writing anything.
+#[server(prefix = "/api", endpoint = "people/import/preview")]
+pub async fn preview_import(content: String) -> Result<ImportPreviewView, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let p = kura::people::csv::preview(&ctx.services, &scope, content.as_bytes()).await.map_err(crate::ssr::api_error)?;
+    Ok(ImportPreviewView {
+        rows: p.rows,
+        invalid: p
+            .invalid
+            .into_iter()
+            .map(|r| ImportRowIssues {
+                line: r.line,
+                problems: r
+                    .problems
+                    .into_iter()
+                    .map(|f| super::FieldIssue { field: f.field.to_owned(), problem: f.problem.to_owned() })
+                    .collect(),
+            })
+            .collect(),
+        ignored_columns: p.ignored_columns,
+    })
+}
+
+/// Adds every row in one transaction (or none); returns how many.
+#[server(prefix = "/api", endpoint = "people/import")]
+pub async fn import_people(content: String) -> Result<usize, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    kura::people::csv::import(&ctx.services, &scope, &ctx.client, content.as_bytes()).await.map_err(crate::ssr::api_error)
+}

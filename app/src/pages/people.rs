@@ -94,9 +94,13 @@ fn PeopleList() -> impl IntoView {
                 <label for="people-category">{Msg::Category.text(lang)}</label>
                 <select id="people-category" node_ref=category_select>
                     <option value="">{Msg::All.text(lang)}</option>
-                    {move || list.get().and_then(|r| r.ok()).map(|v| v.categories.into_iter().map(|c| view! {
-                        <option value=c.id.clone() selected=move || category.get() == c.id>{c.name.clone()}</option>
-                    }).collect_view())}
+                    // Inside a Transition: the server renders these only once the list
+                    // has loaded, as the browser does when it hydrates.
+                    <Transition fallback=|| ()>
+                        {move || list.get().and_then(|r| r.ok()).map(|v| v.categories.into_iter().map(|c| view! {
+                            <option value=c.id.clone() selected=move || category.get() == c.id>{c.name.clone()}</option>
+                        }).collect_view())}
+                    </Transition>
                 </select>
             </div>
             <button type="submit" class="primary">{Msg::Search.text(lang)}</button>
@@ -111,6 +115,16 @@ fn PeopleList() -> impl IntoView {
                             {v.rights.write.then(|| view! {
                                 <A href=routes::PEOPLE_NEW attr:class="button primary" attr:data-testid=testid::NEW_PERSON>
                                     {Msg::NewPerson.text(lang)}
+                                </A>
+                            })}
+                            {v.rights.export.then(|| view! {
+                                <a href=routes::PEOPLE_EXPORT class="button" download="" rel="external" data-testid=testid::EXPORT_PEOPLE>
+                                    {Msg::ExportPeople.text(lang)}
+                                </a>
+                            })}
+                            {v.rights.import.then(|| view! {
+                                <A href=routes::PEOPLE_IMPORT attr:class="button" attr:data-testid=testid::IMPORT_PEOPLE>
+                                    {Msg::ImportPeople.text(lang)}
                                 </A>
                             })}
                         </nav>
@@ -410,5 +424,119 @@ fn EditPerson(id: String) -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The label of a person field, for the import preview.
+fn field_label(field: &str) -> Msg {
+    match field {
+        "family_name" => Msg::FamilyName,
+        "given_name" => Msg::GivenName,
+        "family_kana" => Msg::FamilyKana,
+        "given_kana" => Msg::GivenKana,
+        "phone" => Msg::Phone,
+        "email" => Msg::Email,
+        "postal_code" => Msg::PostalCode,
+        "address" => Msg::Address,
+        _ => Msg::Notes,
+    }
+}
+
+#[component]
+pub fn PeopleImportPage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::ImportPeople.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::PEOPLE_IMPORT, |_| view! { <ImportPeople/> }.into_any())}
+        </Frame>
+    }
+}
+
+/// Choose a file, see every row's problems, then add all rows at once.
+#[component]
+fn ImportPeople() -> impl IntoView {
+    let lang = use_lang();
+    let content = RwSignal::new(None::<String>);
+    let preview = Action::new(|text: &String| crate::api::people::preview_import(text.clone()));
+    let import = Action::new(|text: &String| crate::api::people::import_people(text.clone()));
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let on_change = move |_| {
+        content.set(None);
+        #[cfg(feature = "hydrate")]
+        if let Some(file) = file_input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) {
+            leptos::task::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string());
+                content.set(text);
+            });
+        }
+    };
+    let check = move |_| {
+        if let Some(text) = content.get_untracked() {
+            preview.dispatch(text);
+        }
+    };
+    let confirm = move |_| {
+        if let Some(text) = content.get_untracked() {
+            import.dispatch(text);
+        }
+    };
+    let preview_error = Signal::derive(move || preview.value().get().and_then(|r| r.err()));
+    let import_error = Signal::derive(move || import.value().get().and_then(|r| r.err()));
+    view! {
+        <h1>{Msg::ImportPeople.text(lang)}</h1>
+        {people_nav(lang)}
+        <section class="card">
+            <p class="hint">{Msg::ImportHint.text(lang)}</p>
+            <div class="field">
+                <label for="import-file">{Msg::ImportFile.text(lang)}</label>
+                <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input on:change=on_change/>
+            </div>
+            <button type="button" class="primary" disabled=move || content.get().is_none() || preview.pending().get() on:click=check>
+                {Msg::CheckFile.text(lang)}
+            </button>
+            <ActionError error=preview_error/>
+        </section>
+        {move || preview.value().get().and_then(|r| r.ok()).map(|p| {
+            let ok = p.invalid.is_empty();
+            let rows = p.rows;
+            view! {
+                <section class="card" data-testid=testid::IMPORT_PREVIEW>
+                    <p>{Msg::ImportRows.text(lang).replace("{n}", &rows.to_string())}</p>
+                    {(!p.ignored_columns.is_empty()).then(|| view! {
+                        <p class="muted">{Msg::ImportIgnored.text(lang)} " " {p.ignored_columns.join("、")}</p>
+                    })}
+                    {if ok {
+                        view! {
+                            <p class="notice" role="status">{Msg::ImportNoProblems.text(lang)}</p>
+                            <button type="button" class="primary" disabled=move || import.pending().get() || import.value().get().is_some_and(|r| r.is_ok()) on:click=confirm>
+                                {Msg::ConfirmImport.text(lang).replace("{n}", &rows.to_string())}
+                            </button>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <p class="error" role="alert">{Msg::ImportHasProblems.text(lang)}</p>
+                            <table>
+                                <thead><tr><th>{Msg::Line.text(lang)}</th><th>{Msg::Problem.text(lang)}</th></tr></thead>
+                                <tbody>
+                                    {p.invalid.into_iter().map(|r| view! {
+                                        <tr>
+                                            <td>{r.line}</td>
+                                            <td>{r.problems.iter().map(|f| format!("{}: {}", field_label(&f.field).text(lang), crate::api::problem_msg(&f.problem).text(lang))).collect::<Vec<_>>().join(" / ")}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }}
+                    <ActionError error=import_error/>
+                </section>
+            }
+        })}
+        {move || import.value().get().and_then(|r| r.ok()).map(|n| view! {
+            <p class="notice" role="status" data-testid=testid::IMPORT_DONE>
+                {Msg::Imported.text(lang).replace("{n}", &n.to_string())} " " <A href=routes::PEOPLE>{Msg::People.text(lang)}</A>
+            </p>
+        })}
     }
 }

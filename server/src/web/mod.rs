@@ -4,7 +4,7 @@
 //! → routes. Each layer is one small module.
 
 pub mod actor;
-pub mod audit_export;
+pub mod downloads;
 pub mod client;
 pub mod csrf;
 pub mod fence;
