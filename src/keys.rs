@@ -169,13 +169,7 @@ pub(crate) async fn create_tenant_key(
     now: Timestamp,
 ) -> CoreResult<String> {
     let key = TenantKey::generate();
-    let mut nonce = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let aad = wrap_aad(tenant, &key.key_id, master.id());
-    let wrapped = master
-        .cipher()
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &key.key[..], aad: &aad })
-        .map_err(|_| CoreError::Crypto("wrap"))?;
+    let (nonce, wrapped) = wrap(master, tenant, &key)?;
     sqlx::query(
         "INSERT INTO tenant_keys (tenant_id, key_id, master_key_id, nonce, wrapped, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -194,9 +188,14 @@ pub(crate) async fn create_tenant_key(
 /// Unwraps an organisation's data key. A key wrapped for another
 /// organisation, or under another master key, fails with an integrity error.
 pub async fn tenant_key(db: &Db, master: &MasterKey, tenant: &TenantId) -> CoreResult<TenantKey> {
+    let mut conn = db.pool().acquire().await?;
+    unwrap_row(&mut conn, master, tenant).await
+}
+
+async fn unwrap_row(conn: &mut AnyConnection, master: &MasterKey, tenant: &TenantId) -> CoreResult<TenantKey> {
     let row = sqlx::query("SELECT key_id, master_key_id, nonce, wrapped FROM tenant_keys WHERE tenant_id = $1")
         .bind(tenant.as_str())
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(CoreError::NotFound)?;
     let key_id: String = row.try_get("key_id")?;
@@ -218,6 +217,67 @@ pub async fn tenant_key(db: &Db, master: &MasterKey, tenant: &TenantId) -> CoreR
     );
     let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| CoreError::Crypto("bad key length"))?;
     Ok(TenantKey { key_id, key: Zeroizing::new(bytes) })
+}
+
+fn wrap(master: &MasterKey, tenant: &TenantId, key: &TenantKey) -> CoreResult<([u8; 24], Vec<u8>)> {
+    let mut nonce = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let aad = wrap_aad(tenant, &key.key_id, master.id());
+    let wrapped = master
+        .cipher()
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &key.key[..], aad: &aad })
+        .map_err(|_| CoreError::Crypto("wrap"))?;
+    Ok((nonce, wrapped))
+}
+
+/// Re-wraps every organisation's data key under `new`, in one transaction
+/// with its audit row: either every key moves or none does. Keys already
+/// under `new` are left as they are, so an interrupted rotation can be run
+/// again. Field data is untouched (the data keys themselves do not change),
+/// and afterwards `old` can be retired. Returns how many keys were re-wrapped.
+pub async fn rotate_master(
+    db: &Db,
+    old: &MasterKey,
+    new: &MasterKey,
+    by: &crate::audit::AuditActor,
+    now: Timestamp,
+) -> CoreResult<usize> {
+    if old.id() == new.id() {
+        return Err(CoreError::Invalid { field: "new_key", problem: "same_as_current" });
+    }
+    let mut tx = db.begin_write().await?;
+    let tenants: Vec<String> = sqlx::query_scalar("SELECT tenant_id FROM tenant_keys WHERE master_key_id = $1 ORDER BY tenant_id")
+        .bind(old.id())
+        .fetch_all(&mut *tx)
+        .await?;
+    let foreign: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_keys WHERE master_key_id <> $1 AND master_key_id <> $2")
+        .bind(old.id())
+        .bind(new.id())
+        .fetch_one(&mut *tx)
+        .await?;
+    if foreign > 0 {
+        // Some key is under a third master key: this is not the key in use.
+        return Err(CoreError::Crypto("some organisation keys are wrapped under another master key"));
+    }
+    for t in &tenants {
+        let tenant = TenantId::from_db(t.clone());
+        let key = unwrap_row(&mut tx, old, &tenant).await?;
+        let (nonce, wrapped) = wrap(new, &tenant, &key)?;
+        sqlx::query("UPDATE tenant_keys SET master_key_id = $1, nonce = $2, wrapped = $3 WHERE tenant_id = $4 AND master_key_id = $5")
+            .bind(new.id())
+            .bind(&nonce[..])
+            .bind(wrapped)
+            .bind(tenant.as_str())
+            .bind(old.id())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let ev = crate::audit::AuditEvent::new(by.clone(), crate::audit::Action::MasterKeyRotated, crate::audit::Outcome::Success)
+        .from_client(&crate::audit::ClientInfo::cli())
+        .detail(serde_json::json!({ "from": old.id(), "to": new.id(), "keys": tenants.len() }));
+    crate::audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(tenants.len())
 }
 
 #[cfg(test)]
@@ -298,5 +358,35 @@ mod tests {
         assert!(matches!(tenant_key(&t.db, &master, &ids[1]).await, Err(CoreError::Crypto(_))));
         // Another master key cannot unwrap either.
         assert!(matches!(tenant_key(&t.db, &MasterKey::generate(), &ids[0]).await, Err(CoreError::Crypto(_))));
+    }
+
+    #[tokio::test]
+    async fn rotating_the_master_key_rewraps_every_organisation_key_and_people_data_still_reads() {
+        use crate::audit::{AuditActor, ClientInfo};
+        let t = crate::testing::TestDb::fresh().await;
+        let s = t.services(std::sync::Arc::new(crate::ManualClock::starting_now()));
+        for code in ["aa", "bb"] {
+            crate::provisioning::create_tenant(&s, &AuditActor::cli(), code, code, &ClientInfo::cli()).await.expect("tenant");
+        }
+        let tenant = crate::tenants::find_by_code(&t.db, &crate::tenants::OrgCode::parse("aa").expect("code"))
+            .await
+            .expect("db")
+            .expect("aa");
+        let before = tenant_key(&t.db, &s.keys, &tenant.id).await.expect("unwrap");
+        let new = MasterKey::generate();
+        let now = s.clock.now();
+        assert_eq!(rotate_master(&t.db, &s.keys, &new, &AuditActor::cli(), now).await.expect("rotate"), 2);
+        // The data key is the same; only the new master key unwraps it now.
+        assert_eq!(tenant_key(&t.db, &new, &tenant.id).await.expect("new unwraps").expose(), before.expose());
+        assert!(matches!(tenant_key(&t.db, &s.keys, &tenant.id).await, Err(CoreError::Crypto(_))), "the old key is retired");
+        // Running it again with the same pair changes nothing; a third key is refused.
+        assert_eq!(rotate_master(&t.db, &s.keys, &new, &AuditActor::cli(), now).await.expect("again"), 0);
+        assert!(matches!(rotate_master(&t.db, &s.keys, &MasterKey::generate(), &AuditActor::cli(), now).await, Err(CoreError::Crypto(_))));
+        let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'keys.master_rotated'")
+            .fetch_one(t.db.pool())
+            .await
+            .expect("audit");
+        assert_eq!(audited, 2);
+        assert!(crate::audit::verify(&t.db).await.expect("verify").is_intact());
     }
 }

@@ -68,6 +68,23 @@ pub enum Command {
     /// Demo data for trying Kura out.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// Manage the master key.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCmd {
+    /// Re-wrap every organisation's data key under a new master key, in one
+    /// transaction; stop the server first and start it with the new key after.
+    /// With the default key file, a new key is generated and put in its place
+    /// (the old one is kept as master.key.retired-<id> until you remove it).
+    RotateMaster {
+        /// The new key's file (created, mode 0600, when it does not exist).
+        /// Required when the current key comes from KURA_MASTER_KEY or --master-key-file.
+        #[arg(long)]
+        new_key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -340,6 +357,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             print_temporary(&created.temporary_password);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Keys(KeysCmd::RotateMaster { new_key_file }) => rotate_master(g, new_key_file).await,
         Command::Demo(DemoCmd::Seed { org, people }) => {
             let s = services(g).await?;
             let bar = indicatif::ProgressBar::new(people as u64);
@@ -392,6 +410,32 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
         }
     }
+}
+
+async fn rotate_master(g: &GlobalOpts, new_key_file: Option<PathBuf>) -> Result<ExitCode, String> {
+    use kura::keys::MasterKey;
+    let settings = settings_from(g);
+    let s = services(g).await?;
+    let default_file = g.data_dir.join("master.key");
+    let uses_default = matches!(settings.master_key, crate::config::MasterKeySource::Default);
+    let (new_path, in_place) = match (new_key_file, uses_default) {
+        (Some(p), _) => (p, false),
+        (None, true) => (g.data_dir.join("master.key.new"), true),
+        (None, false) => return Err("--new-key-file is required when the key comes from KURA_MASTER_KEY or --master-key-file".into()),
+    };
+    let (new, _) = MasterKey::load_or_create_file(&new_path).map_err(|e| e.to_string())?;
+    let old_id = s.keys.id().to_owned();
+    let n = kura::keys::rotate_master(&s.db, &s.keys, &new, &AuditActor::cli(), s.clock.now()).await.map_err(core_err)?;
+    println!("{n} organisation keys re-wrapped from master key {old_id} to {}", new.id());
+    if in_place {
+        let retired = g.data_dir.join(format!("master.key.retired-{old_id}"));
+        std::fs::rename(&default_file, &retired).map_err(|e| format!("cannot move the old key aside: {e}"))?;
+        std::fs::rename(&new_path, &default_file).map_err(|e| format!("cannot put the new key in place: {e}"))?;
+        println!("{} now holds the new key; the old one is {} — delete it once no backup needs it", default_file.display(), retired.display());
+    } else {
+        println!("start Kura with --master-key-file {} (or its contents in KURA_MASTER_KEY); the old key is no longer used", new_path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn set_status(g: &GlobalOpts, org: &str, login: &str, status: UserStatus) -> Result<ExitCode, String> {

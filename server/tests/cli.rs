@@ -28,7 +28,7 @@ fn free_port() -> u16 {
 fn help_explains_every_command() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    for cmd in ["serve", "migrate", "operator", "tenant", "user", "audit"] {
+    for cmd in ["serve", "migrate", "operator", "tenant", "user", "audit", "keys", "demo"] {
         assert!(text.contains(cmd), "{cmd} missing from:\n{text}");
     }
 }
@@ -245,4 +245,40 @@ async fn first_start_hands_over_the_operator_password_outside_the_logs_and_no_se
     again.kill().unwrap();
     again.wait().unwrap();
     assert!(gone, "the one-time password file is removed once it has been used");
+}
+
+#[tokio::test]
+async fn rotating_the_master_key_puts_a_new_key_in_place_and_the_data_keys_still_unwrap() {
+    let db = TestDb::fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = kura(dir.path(), &db).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["tenant", "create", "demo", "デモ株式会社"]);
+    assert!(run(&["demo", "seed", "--org", "demo", "--people", "20"]).contains("20 demo people added"));
+    let old = std::fs::read_to_string(dir.path().join("master.key")).unwrap();
+    let said = run(&["keys", "rotate-master"]);
+    assert!(said.contains("1 organisation keys re-wrapped"), "{said}");
+    let new = std::fs::read_to_string(dir.path().join("master.key")).unwrap();
+    assert_ne!(old, new);
+    let retired: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("master.key.retired-"))
+        .collect();
+    assert_eq!(retired.len(), 1);
+    assert_eq!(std::fs::read_to_string(retired[0].path()).unwrap(), old);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(dir.path().join("master.key")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // The organisation's data key now unwraps only under the new key: seeding again works.
+    assert!(run(&["demo", "seed", "--org", "demo", "--people", "5"]).contains("5 demo people added"));
+    assert!(run(&["audit", "verify"]).contains("audit log intact"));
+    // With the old key the data key no longer unwraps.
+    let out = kura(dir.path(), &db).env("KURA_MASTER_KEY", old.trim()).args(["demo", "seed", "--org", "demo", "--people", "1"]).output().unwrap();
+    assert!(!out.status.success());
 }
