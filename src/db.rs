@@ -77,8 +77,10 @@ impl Db {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         conn.execute(
+                            // A 32 MB page cache per connection (default 2 MB): the people
+                            // register's random-keyed indexes otherwise thrash it.
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32768;",
                         )
                         .await?;
                     }

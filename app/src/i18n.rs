@@ -75,6 +75,11 @@ macro_rules! catalogue {
 catalogue! {
     ProductName => ("Kura", "Kura"),
     People => ("利用者名簿", "People"),
+    Categories => ("記録の区分", "Record categories"),
+    CategoriesHint => ("記録に付ける区分です。名前を変えると、その区分の記録すべてに反映されます。", "Categories for records. Renaming one renames it on every record."),
+    NewCategory => ("新しい区分", "New category"),
+    AddCategory => ("区分を追加", "Add category"),
+    Rename => ("名前を変更", "Rename"),
     ExportPeople => ("CSV出力", "Export"),
     ImportPeople => ("CSV取込", "Import"),
     ImportHint => ("UTF-8のCSVファイル（1行目は見出し）。このページのCSV出力と同じ見出し（姓、名、フリガナ（セイ）…）を使います。取り込む前に全行を確認し、問題が1行でもあれば何も登録しません。", "A UTF-8 CSV file whose first line is the header, as in this page's export (Family name, Given name, …). Every row is checked first; if any row has a problem nothing is added."),

@@ -70,4 +70,5 @@ export const testid = {
   importPeople: 'import-people',
   importPreview: 'import-preview',
   importDone: 'import-done',
+  categoryList: 'category-list',
 } as const;

@@ -120,6 +120,13 @@ test('a viewer reads the register but sees no edit buttons, and a direct call to
 
 test('an admin exports the register as CSV and imports it into a second organisation through the preview', async ({ browser }) => {
   const admin = await login(browser, 'kanri');
+  // The admin adds a record category; members then find it in the record form.
+  await admin.goto('/admin/settings');
+  await hydrated(admin);
+  const categories = admin.getByTestId(testid.categoryList);
+  await categories.getByLabel('新しい区分').fill('家族相談');
+  await categories.getByRole('button', { name: '区分を追加' }).click();
+  await expect(categories.locator('input[name="name"][value="家族相談"]')).toHaveCount(1);
   await admin.goto(routes.people);
   await hydrated(admin);
   const [download] = await Promise.all([admin.waitForEvent('download'), admin.getByTestId(testid.exportPeople).click()]);
@@ -135,6 +142,9 @@ test('an admin exports the register as CSV and imports it into a second organisa
   await hydrated(member);
   await expect(member.getByTestId(testid.peopleList)).toBeVisible();
   await expect(member.getByTestId(testid.exportPeople)).toHaveCount(0);
+  await member.getByTestId(testid.peopleList).getByRole('link', { name: `${person.family} ${person.given}` }).click();
+  await hydrated(member);
+  await expect(member.getByTestId(testid.recordForm).getByLabel('区分').locator('option', { hasText: '家族相談' })).toHaveCount(1);
 
   const other = await login(browser, 'kanri2', 'second');
   await other.goto(routes.people);

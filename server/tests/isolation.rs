@@ -25,6 +25,8 @@ struct Ids {
     entry: String,
     /// A person in the people register.
     person: String,
+    /// A record category.
+    category: String,
 }
 
 /// How to call one server function, and what it needs.
@@ -56,6 +58,9 @@ fn session(i: &Ids) -> String {
 }
 fn entry(i: &Ids) -> String {
     i.entry.clone()
+}
+fn category(i: &Ids) -> String {
+    i.category.clone()
 }
 fn person(i: &Ids) -> String {
     i.person.clone()
@@ -199,6 +204,14 @@ const ROWS: &[Row] = &[
     },
     Row { path: "/api/people/import/preview", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n")) },
     Row { path: "/api/people/import", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n")) },
+    Row { path: "/api/people/categories", permission: Some(P::ReadPeople), takes_id: false, args: none },
+    Row { path: "/api/people/categories/add", permission: Some(P::ManageCategories), takes_id: false, args: args!("name" => text("侵入")) },
+    Row {
+        path: "/api/people/categories/rename",
+        permission: Some(P::ManageCategories),
+        takes_id: true,
+        args: args!("category_id" => category, "name" => text("改ざん")),
+    },
     Row { path: "/api/ops/reauth", permission: Some(P::ManageOperators), takes_id: false, args: args!("password" => text("not the password")) },
 ];
 
@@ -238,6 +251,14 @@ async fn tenant_id(app: &TestApp, code: &str) -> String {
 
 async fn session_of(app: &TestApp, user: &str) -> String {
     sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id = $1").bind(user).fetch_one(app.db.db.pool()).await.unwrap()
+}
+
+async fn category_of(app: &TestApp, org: &str) -> String {
+    sqlx::query_scalar("SELECT c.id FROM record_categories c JOIN tenants t ON t.id = c.tenant_id WHERE t.code = $1 ORDER BY c.position LIMIT 1")
+        .bind(org)
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap()
 }
 
 /// A person in `org`'s register, added by its member through the core.
@@ -310,8 +331,10 @@ async fn world() -> World {
         user: a_taro,
         entry: String::new(),
         person: a_person,
+        category: category_of(&app, "acme").await,
     };
-    let b = Ids { org: b_org, session: session_of(&app, &b_taro).await, user: b_taro, entry: b_entry, person: b_person };
+    let b_category = category_of(&app, "beta").await;
+    let b = Ids { org: b_org, session: session_of(&app, &b_taro).await, user: b_taro, entry: b_entry, person: b_person, category: b_category };
     World { app, clients, a, b }
 }
 
@@ -332,6 +355,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT id || '|' || tenant_id || '|' || status || '|' || version FROM people ORDER BY id",
         "SELECT tenant_id || '|' || person_id FROM people_index ORDER BY tenant_id, person_id",
         "SELECT id FROM person_records ORDER BY id",
+        "SELECT id || '|' || name FROM record_categories ORDER BY id",
     ];
     let mut out = Vec::new();
     for q in queries {
@@ -351,7 +375,7 @@ async fn call(app: &TestApp, client: &reqwest::Client, path: &str, args: &[(&'st
 /// choice and aim at B's accounts and sessions; A's people name B outright.
 fn foreign(w: &World, role: Role) -> Ids {
     let org = if role == Role::Operator { w.a.org.clone() } else { w.b.org.clone() };
-    Ids { org, user: w.b.user.clone(), session: w.b.session.clone(), entry: w.b.entry.clone(), person: w.b.person.clone() }
+    Ids { org, user: w.b.user.clone(), session: w.b.session.clone(), entry: w.b.entry.clone(), person: w.b.person.clone(), category: w.b.category.clone() }
 }
 
 fn nonexistent(w: &World, role: Role) -> Ids {
@@ -362,6 +386,7 @@ fn nonexistent(w: &World, role: Role) -> Ids {
         session: "0".repeat(64),
         entry: uuid::Uuid::new_v4().to_string(),
         person: uuid::Uuid::new_v4().to_string(),
+        category: uuid::Uuid::new_v4().to_string(),
     }
 }
 
@@ -376,7 +401,7 @@ async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_
             // theirs to choose, so for them only calls naming an account or a
             // session of another organisation than the chosen one are foreign.
             let names_account =
-                (row.args)(&w.b).iter().any(|(_, v)| *v == w.b.user || *v == w.b.session || *v == w.b.entry || *v == w.b.person);
+                (row.args)(&w.b).iter().any(|(_, v)| *v == w.b.user || *v == w.b.session || *v == w.b.entry || *v == w.b.person || *v == w.b.category);
             if *role == Role::Operator && !names_account {
                 continue;
             }
@@ -428,6 +453,7 @@ impl Ids {
             session: self.session.clone(),
             entry: self.entry.clone(),
             person: self.person.clone(),
+            category: self.category.clone(),
         }
     }
 }

@@ -6,7 +6,7 @@
 use serde_json::json;
 use sqlx::Row;
 
-use super::register::{data_keys, insert_sealed};
+use super::register::{data_keys, insert_sealed_many};
 use super::sealed::{self, PEOPLE};
 use super::{PersonFields, FIELD_COLUMNS};
 use crate::audit::{self, Action, ClientInfo};
@@ -161,11 +161,10 @@ pub async fn import(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, 
     let now = s.clock.now();
     let by = Some(scope.actor().user_id.as_str());
     let mut tx = s.db.begin_write().await?;
-    for fields in &people {
-        insert_sealed(&mut tx, scope.tenant_id().as_str(), &keys, &PersonId::generate(), fields, by, now).await?;
-    }
-    let ev = scope.event(Action::PeopleImported, client).detail(json!({ "rows": people.len() }));
+    let rows: Vec<(PersonId, PersonFields)> = people.into_iter().map(|p| (PersonId::generate(), p)).collect();
+    insert_sealed_many(&mut tx, scope.tenant_id().as_str(), &keys, &rows, by, now).await?;
+    let ev = scope.event(Action::PeopleImported, client).detail(json!({ "rows": rows.len() }));
     audit::append(&mut tx, now, &ev).await?;
     tx.commit().await?;
-    Ok(people.len())
+    Ok(rows.len())
 }

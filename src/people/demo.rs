@@ -9,7 +9,7 @@ use rand::Rng;
 use serde_json::json;
 
 use super::records::categories_of;
-use super::register::insert_sealed;
+use super::register::insert_sealed_many;
 use super::sealed::RECORDS;
 use super::PersonFields;
 use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
@@ -19,8 +19,9 @@ use crate::services::Services;
 use crate::tenants::{self, OrgCode};
 use crate::vault::FieldRef;
 
-/// People written per transaction.
-const BATCH: usize = 500;
+/// People written per transaction, and records per INSERT.
+const BATCH: usize = 1000;
+const RECORDS_PER_STATEMENT: usize = 200;
 /// Most people one command may add.
 pub const MAX_PEOPLE: usize = 1_000_000;
 
@@ -97,28 +98,45 @@ pub async fn seed(
             .map(|k| (PersonId::generate(), fake_person(&mut rng, written + k), rng.gen_range(0..3)))
             .collect();
         let now = s.clock.now();
-        let mut tx = s.db.begin_write().await?;
-        for (id, fields, records) in &batch {
-            insert_sealed(&mut tx, tenant.id.as_str(), &keys, id, fields, None, now).await?;
-            for _ in 0..*records {
+        // Records made up and sealed before the transaction too.
+        let mut records = Vec::new();
+        for (id, _, count) in &batch {
+            for _ in 0..*count {
                 let rid = RecordId::generate();
                 let body = RECORD_TEXT.choose(&mut rng).copied().unwrap_or("記録");
                 let sealed = keys.seal(FieldRef { table: RECORDS, column: "body", row_id: rid.as_str() }, body)?;
-                sqlx::query(
-                    "INSERT INTO person_records (id, tenant_id, person_id, key_id, occurred_at, category_id, body, created_at, created_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
-                )
-                .bind(rid.as_str())
-                .bind(tenant.id.as_str())
-                .bind(id.as_str())
-                .bind(keys.key_id())
-                .bind(now.as_millis() - rng.gen_range(0..365) * day_ms)
-                .bind(categories.choose(&mut rng).map(|c| c.id.as_str()))
-                .bind(sealed)
-                .bind(now.as_millis())
-                .execute(&mut *tx)
-                .await?;
+                let at = now.as_millis() - rng.gen_range(0..365) * day_ms;
+                let category = categories.choose(&mut rng).map(|c| c.id.to_string());
+                records.push((rid, id.clone(), at, category, sealed));
             }
+        }
+        let people: Vec<(PersonId, PersonFields)> = batch.into_iter().map(|(id, f, _)| (id, f)).collect();
+        let mut tx = s.db.begin_write().await?;
+        insert_sealed_many(&mut tx, tenant.id.as_str(), &keys, &people, None, now).await?;
+        for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p: Vec<String> = (1..=8).map(|c| format!("${}", i * 8 + c)).collect();
+                    format!("({}, NULL)", p.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO person_records (id, tenant_id, person_id, key_id, occurred_at, category_id, body, created_at, created_by) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (rid, pid, at, category, sealed) in chunk {
+                q = q
+                    .bind(rid.as_str())
+                    .bind(tenant.id.as_str())
+                    .bind(pid.as_str())
+                    .bind(keys.key_id())
+                    .bind(*at)
+                    .bind(category.as_deref())
+                    .bind(sealed.as_slice())
+                    .bind(now.as_millis());
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         written += n;

@@ -317,7 +317,7 @@ fn invalid(problems: Vec<crate::error::FieldProblem>) -> CoreError {
 }
 
 /// Writes the sealed columns and the blind indexes of a new person (inside
-/// the caller's transaction). Used by the form, the CSV import and the demo seed.
+/// the caller's transaction).
 pub(crate) async fn insert_sealed(
     conn: &mut AnyConnection,
     scope_tenant: &str,
@@ -327,20 +327,66 @@ pub(crate) async fn insert_sealed(
     by: Option<&str>,
     now: Timestamp,
 ) -> CoreResult<()> {
-    let sealed = sealed::seal_person(keys, id.as_str(), fields)?;
-    let mut q = sqlx::query(
-        "INSERT INTO people (id, tenant_id, key_id, family_name, given_name, family_kana, given_kana, phone, email, \
-         postal_code, address, notes, status, created_at, created_by, updated_at, updated_by, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13, $14, $13, $14, 1)",
-    )
-    .bind(id.as_str())
-    .bind(scope_tenant)
-    .bind(keys.key_id());
-    for v in &sealed {
-        q = q.bind(v.as_deref());
+    insert_sealed_many(conn, scope_tenant, keys, &[(id.clone(), fields.clone())], by, now).await
+}
+
+/// People per multi-row INSERT, and index rows per INSERT: well inside the
+/// bind-parameter limits of SQLite (32766) and PostgreSQL (65535).
+const PEOPLE_PER_STATEMENT: usize = 100;
+const TOKENS_PER_STATEMENT: usize = 500;
+
+/// Many new people in few statements (the CSV import and the demo seed):
+/// sealed and indexed exactly as one at a time.
+pub(crate) async fn insert_sealed_many(
+    conn: &mut AnyConnection,
+    scope_tenant: &str,
+    keys: &DataKeys,
+    people: &[(PersonId, PersonFields)],
+    by: Option<&str>,
+    now: Timestamp,
+) -> CoreResult<()> {
+    const PER_ROW: usize = 14;
+    let mut sealed = Vec::with_capacity(people.len());
+    let mut tokens = Vec::new();
+    for (id, fields) in people {
+        sealed.push(sealed::seal_person(keys, id.as_str(), fields)?);
+        for (kind, value) in fields.search_terms() {
+            tokens.push((id.as_str(), keys.blind_index(kind, &value)));
+        }
     }
-    q.bind(now.as_millis()).bind(by).execute(&mut *conn).await?;
-    write_index(conn, scope_tenant, keys, id, fields).await
+    for (chunk_people, chunk_sealed) in people.chunks(PEOPLE_PER_STATEMENT).zip(sealed.chunks(PEOPLE_PER_STATEMENT)) {
+        let rows: Vec<String> = (0..chunk_people.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=PER_ROW).map(|c| format!("${}", r * PER_ROW + c)).collect();
+                // id, tenant, key, 9 sealed fields, 'active', created_at, created_by, updated_at, updated_by, version
+                format!("({}, 'active', {}, {}, {}, {}, 1)", p[..12].join(", "), p[12], p[13], p[12], p[13])
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO people (id, tenant_id, key_id, family_name, given_name, family_kana, given_kana, phone, email, \
+             postal_code, address, notes, status, created_at, created_by, updated_at, updated_by, version) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for ((id, _), values) in chunk_people.iter().zip(chunk_sealed) {
+            q = q.bind(id.as_str()).bind(scope_tenant).bind(keys.key_id());
+            for v in values {
+                q = q.bind(v.as_deref());
+            }
+            q = q.bind(now.as_millis()).bind(by);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+        let sql = format!("INSERT INTO people_index (tenant_id, person_id, token) VALUES {}", rows.join(", "));
+        let mut q = sqlx::query(&sql);
+        for (pid, token) in chunk {
+            q = q.bind(scope_tenant).bind(*pid).bind(token.as_slice());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 async fn write_index(conn: &mut AnyConnection, tenant: &str, keys: &DataKeys, id: &PersonId, f: &PersonFields) -> CoreResult<()> {

@@ -351,3 +351,32 @@ pub async fn import_people(content: String) -> Result<usize, ApiError> {
     let scope = ctx.own_scope().await?;
     kura::people::csv::import(&ctx.services, &scope, &ctx.client, content.as_bytes()).await.map_err(crate::ssr::api_error)
 }
+
+/// The organisation's record categories, in order.
+#[server(prefix = "/api", endpoint = "people/categories")]
+pub async fn list_categories() -> Result<Vec<CategoryRow>, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    convert::categories(&ctx, &scope).await
+}
+
+/// Adds a record category (admins).
+#[server(prefix = "/api", endpoint = "people/categories/add")]
+pub async fn add_category(name: String) -> Result<String, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let id = kura::people::records::add_category(&ctx.services, &scope, &ctx.client, &name)
+        .await
+        .map_err(crate::ssr::api_error)?;
+    Ok(id.to_string())
+}
+
+/// Renames a record category (admins); records keep it.
+#[server(prefix = "/api", endpoint = "people/categories/rename")]
+pub async fn rename_category(category_id: String, name: String) -> Result<(), ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    kura::people::records::rename_category(&ctx.services, &scope, &ctx.client, &category_id, &name)
+        .await
+        .map_err(crate::ssr::api_error)
+}

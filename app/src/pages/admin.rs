@@ -104,5 +104,52 @@ fn Settings() -> impl IntoView {
                 }.into_any(),
             })}
         </Suspense>
+        <Categories/>
+    }
+}
+
+/// The organisation's record categories (区分): add and rename.
+#[component]
+fn Categories() -> impl IntoView {
+    use crate::api::people::{AddCategory, RenameCategory};
+    let lang = use_lang();
+    let add = ServerAction::<AddCategory>::new();
+    let rename = ServerAction::<RenameCategory>::new();
+    let list = Resource::new(
+        move || (add.version().get(), rename.version().get()),
+        |_| crate::api::people::list_categories(),
+    );
+    let add_error = last_error(add.value());
+    let rename_error = last_error(rename.value());
+    view! {
+        <section class="card" data-testid=testid::CATEGORY_LIST>
+            <h2>{Msg::Categories.text(lang)}</h2>
+            <p class="hint">{Msg::CategoriesHint.text(lang)}</p>
+            <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+                {move || list.get().map(|r| match r {
+                    Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
+                    Ok(categories) => view! {
+                        <ul class="plain">
+                            {categories.into_iter().map(|c| view! {
+                                <li>
+                                    <ActionForm action=rename attr:class="inline">
+                                        <input type="hidden" name="category_id" value=c.id.clone()/>
+                                        <input name="name" value=c.name.clone() maxlength=30 required
+                                            aria-label=format!("{} {}", Msg::Rename.text(lang), c.name)/>
+                                        <button type="submit">{Msg::Rename.text(lang)}</button>
+                                    </ActionForm>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Suspense>
+            <ActionError error=rename_error/>
+            <ActionForm action=add>
+                <InputField id="category_name" name="name" label=Msg::NewCategory error=add_error maxlength=30/>
+                <ActionError error=add_error/>
+                <button type="submit">{Msg::AddCategory.text(lang)}</button>
+            </ActionForm>
+        </section>
     }
 }
