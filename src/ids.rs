@@ -1,21 +1,24 @@
-//! Typed, opaque identifiers. Ids shown to browsers are random UUIDs, never
-//! sequential numbers, and a `TenantId` can never be passed where a `UserId`
-//! is expected.
+//! Typed, opaque identifiers. Ids shown to browsers are UUIDs with at least
+//! 74 random bits (v4, or v7 where insert order matters), never sequential
+//! numbers, and a `TenantId` can never be passed where a `UserId` is expected.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 macro_rules! opaque_id {
     ($(#[$doc:meta])* $name:ident) => {
+        opaque_id!($(#[$doc])* $name, uuid::Uuid::new_v4);
+    };
+    ($(#[$doc:meta])* $name:ident, $new:path) => {
         $(#[$doc])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {
-            /// A fresh random id.
+            /// A fresh id (random, or time-ordered where noted).
             pub fn generate() -> Self {
-                Self(uuid::Uuid::new_v4().to_string())
+                Self($new().to_string())
             }
 
             /// Accepts only the canonical UUID text form, so arbitrary strings
@@ -78,12 +81,17 @@ mod tests {
     }
 }
 opaque_id!(
-    /// A person in an organisation's people register.
-    PersonId
+    /// A person in an organisation's people register. Time-ordered (UUIDv7:
+    /// 48-bit creation time, 74 random bits), so new rows go to the end of the
+    /// primary-key index instead of a random page; the creation time it
+    /// carries is shown on the person's page anyway.
+    PersonId,
+    uuid::Uuid::now_v7
 );
 opaque_id!(
-    /// An activity record about a person.
-    RecordId
+    /// An activity record about a person (time-ordered, like `PersonId`).
+    RecordId,
+    uuid::Uuid::now_v7
 );
 opaque_id!(
     /// A record category of an organisation.
