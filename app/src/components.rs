@@ -106,8 +106,8 @@ pub fn TextField(id: &'static str, name: &'static str, label: Msg, autocomplete:
     }
 }
 
-/// A labelled input whose problem (from the last submission) is shown right
-/// under it and tied to it with `aria-describedby`.
+/// A labelled input (one line, or a textarea with `rows`) whose problem (from
+/// the last submission) is shown right under it and tied to it with `aria-describedby`.
 #[component]
 pub fn InputField(
     id: &'static str,
@@ -119,13 +119,21 @@ pub fn InputField(
     #[prop(optional)] hint: Option<Msg>,
     #[prop(default = true)] required: bool,
     #[prop(default = 200)] maxlength: u32,
+    /// Lines of a multi-line field (a textarea); `None` for one line.
+    #[prop(optional)]
+    rows: Option<u32>,
 ) -> impl IntoView {
     let lang = use_lang();
     let message = move || error.get().and_then(|e| e.field_message(name, lang));
     let described = format!("{id}-error");
-    view! {
-        <div class="field">
-            <label for=id>{label.text(lang)}</label>
+    let invalid = move || message().is_some().to_string();
+    let control = match rows {
+        Some(rows) => view! {
+            <textarea id=id name=name rows=rows required=required maxlength=maxlength
+                aria-invalid=invalid aria-describedby=described.clone()>{value}</textarea>
+        }
+        .into_any(),
+        None => view! {
             <input
                 id=id
                 name=name
@@ -135,42 +143,17 @@ pub fn InputField(
                 maxlength=maxlength
                 autocomplete="off"
                 spellcheck="false"
-                aria-invalid=move || message().is_some().to_string()
+                aria-invalid=invalid
                 aria-describedby=described.clone()
             />
-            {hint.map(|h| view! { <p class="hint">{h.text(lang)}</p> })}
-            <p class="field-error" id=described data-field=name>{message}</p>
-        </div>
-    }
-}
-
-/// A labelled multi-line input with its problem under it (like `InputField`).
-#[component]
-pub fn TextAreaField(
-    id: &'static str,
-    name: &'static str,
-    label: Msg,
-    error: Signal<Option<ApiError>>,
-    #[prop(optional)] value: String,
-    #[prop(default = false)] required: bool,
-    #[prop(default = 2000)] maxlength: u32,
-    #[prop(default = 4)] rows: u32,
-) -> impl IntoView {
-    let lang = use_lang();
-    let message = move || error.get().and_then(|e| e.field_message(name, lang));
-    let described = format!("{id}-error");
+        }
+        .into_any(),
+    };
     view! {
         <div class="field">
             <label for=id>{label.text(lang)}</label>
-            <textarea
-                id=id
-                name=name
-                rows=rows
-                required=required
-                maxlength=maxlength
-                aria-invalid=move || message().is_some().to_string()
-                aria-describedby=described.clone()
-            >{value}</textarea>
+            {control}
+            {hint.map(|h| view! { <p class="hint">{h.text(lang)}</p> })}
             <p class="field-error" id=described data-field=name>{message}</p>
         </div>
     }

@@ -12,7 +12,7 @@ use crate::api::people::{
     AddRecord, ArchivePerson, CreatePerson, DeletePerson, PersonForm, PersonView, UpdatePerson,
 };
 use crate::api::ApiError;
-use crate::components::{ActionError, Frame, InputField, TextAreaField};
+use crate::components::{ActionError, Frame, InputField};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::{last_error, signed_in};
 use crate::routes::{self, testid};
@@ -190,7 +190,7 @@ fn PersonFields(values: PersonForm, error: Signal<Option<ApiError>>) -> impl Int
             <InputField id="postal_code" name="postal_code" label=Msg::PostalCode error=error value=values.postal_code required=false maxlength=9 hint=Msg::PostalCodeHint/>
             <InputField id="address" name="address" label=Msg::Address error=error value=values.address required=false maxlength=200/>
         </div>
-        <TextAreaField id="notes" name="notes" label=Msg::Notes error=error value=values.notes maxlength=2000/>
+        <InputField id="notes" name="notes" label=Msg::Notes error=error value=values.notes required=false maxlength=2000 rows=4/>
     }
 }
 
@@ -346,7 +346,7 @@ fn person_view(
                                 </p>
                             </div>
                         </div>
-                        <TextAreaField id="body" name="body" label=Msg::RecordBody error=record_error required=true maxlength=4000 rows=3/>
+                        <InputField id="body" name="body" label=Msg::RecordBody error=record_error maxlength=4000 rows=3/>
                         <ActionError error=record_error/>
                         <button type="submit" class="primary">{Msg::AddRecord.text(lang)}</button>
                     </ActionForm>
