@@ -60,7 +60,7 @@ pub async fn export(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo) 
         }
         let mut values = match sealed::open_columns(&keys, PEOPLE, &id, &cols) {
             Ok(v) => v,
-            Err(failure) => return Err(failure.report(s, scope.tenant_id(), scope.actor().audit_actor()).await),
+            Err(failure) => return Err(failure.report(s, scope).await),
         };
         let status: String = r.try_get("status")?;
         values.push(if status == "archived" { "アーカイブ" } else { "有効" }.to_owned());

@@ -4,7 +4,7 @@
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
-use super::register::{data_keys, get as get_person};
+use super::register::{data_keys, existing_id};
 use super::sealed::{self, RECORDS};
 use crate::audit::{self, Action, ClientInfo};
 use crate::clock::Timestamp;
@@ -137,8 +137,7 @@ pub async fn rename_category(s: &Services, scope: &TenantScope<'_>, client: &Cli
 
 /// A person's records, newest first, bodies decrypted.
 pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &str) -> CoreResult<Vec<ActivityRecord>> {
-    // Also proves the person is in this organisation.
-    let person = get_person(s, scope, person_id).await?;
+    let person_id = existing_id(s, scope, person_id).await?;
     let keys = data_keys(s, scope).await?;
     let rows = sqlx::query(
         "SELECT r.id, r.occurred_at, c.name AS category, r.body, r.created_at, u.login AS created_by \
@@ -147,7 +146,7 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &str) -> Cor
          WHERE r.tenant_id = $1 AND r.person_id = $2 ORDER BY r.occurred_at DESC, r.id DESC LIMIT 500",
     )
     .bind(scope.tenant_id().as_str())
-    .bind(person.id.as_str())
+    .bind(person_id.as_str())
     .fetch_all(s.db.pool())
     .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -155,7 +154,7 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &str) -> Cor
         let id: String = r.try_get("id")?;
         let body = match sealed::open_columns(&keys, RECORDS, &id, &[("body", Some(r.try_get::<Vec<u8>, _>("body")?))]) {
             Ok(mut v) => v.pop().unwrap_or_default(),
-            Err(failure) => return Err(failure.report(s, scope.tenant_id(), scope.actor().audit_actor()).await),
+            Err(failure) => return Err(failure.report(s, scope).await),
         };
         out.push(ActivityRecord {
             id: RecordId::from_db(id),

@@ -191,7 +191,7 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
         people.push(summary);
     }
     for f in failures {
-        f.report(s, scope.tenant_id(), scope.actor().audit_actor()).await;
+        f.report(s, scope).await;
     }
     let next_cursor = if more {
         rows.get(PAGE_ROWS - 1)
@@ -303,6 +303,19 @@ fn parse_id(id: &str) -> CoreResult<PersonId> {
     PersonId::parse(id).ok_or(CoreError::NotFound)
 }
 
+/// The id of a person of the scope's organisation (read permission checked),
+/// without decrypting anything; any other id is `NotFound`.
+pub(crate) async fn existing_id(s: &Services, scope: &TenantScope<'_>, id: &str) -> CoreResult<PersonId> {
+    scope.authorize(s, Permission::ReadPeople)?;
+    let id = parse_id(id)?;
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM people WHERE tenant_id = $1 AND id = $2")
+        .bind(scope.tenant_id().as_str())
+        .bind(id.as_str())
+        .fetch_optional(s.db.pool())
+        .await?;
+    found.map(|_| id).ok_or(CoreError::NotFound)
+}
+
 /// One person, every field decrypted. A field that fails its integrity
 /// check is logged and audited, and the read fails rather than show garbage.
 pub async fn get(s: &Services, scope: &TenantScope<'_>, id: &str) -> CoreResult<Person> {
@@ -311,7 +324,7 @@ pub async fn get(s: &Services, scope: &TenantScope<'_>, id: &str) -> CoreResult<
     let keys = data_keys(s, scope).await?;
     match fetch(s, scope, &keys, &id).await? {
         Ok(person) => Ok(person),
-        Err(failure) => Err(failure.report(s, scope.tenant_id(), scope.actor().audit_actor()).await),
+        Err(failure) => Err(failure.report(s, scope).await),
     }
 }
 
@@ -380,35 +393,31 @@ pub(crate) async fn insert_sealed_many(
         }
         q.execute(&mut *conn).await?;
     }
-    for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
-        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
-        let sql = format!("INSERT INTO people_index (tenant_id, person_id, token) VALUES {}", rows.join(", "));
-        let mut q = sqlx::query(&sql);
-        for (pid, token) in chunk {
-            q = q.bind(scope_tenant).bind(*pid).bind(token.as_slice());
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+    insert_tokens(conn, scope_tenant, &tokens).await
 }
 
+/// Replaces a person's blind-index tokens (after an edit).
 async fn write_index(conn: &mut AnyConnection, tenant: &str, keys: &DataKeys, id: &PersonId, f: &PersonFields) -> CoreResult<()> {
     sqlx::query("DELETE FROM people_index WHERE tenant_id = $1 AND person_id = $2")
         .bind(tenant)
         .bind(id.as_str())
         .execute(&mut *conn)
         .await?;
-    let tokens: Vec<Vec<u8>> = f.search_terms().iter().map(|(k, v)| keys.blind_index(*k, v)).collect();
-    if tokens.is_empty() {
-        return Ok(());
+    let tokens: Vec<(&str, Vec<u8>)> = f.search_terms().iter().map(|(k, v)| (id.as_str(), keys.blind_index(*k, v))).collect();
+    insert_tokens(conn, tenant, &tokens).await
+}
+
+/// Inserts (person id, token) rows, `TOKENS_PER_STATEMENT` per statement.
+async fn insert_tokens(conn: &mut AnyConnection, tenant: &str, tokens: &[(&str, Vec<u8>)]) -> CoreResult<()> {
+    for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+        let sql = format!("INSERT INTO people_index (tenant_id, person_id, token) VALUES {}", rows.join(", "));
+        let mut q = sqlx::query(&sql);
+        for (pid, token) in chunk {
+            q = q.bind(tenant).bind(*pid).bind(token.as_slice());
+        }
+        q.execute(&mut *conn).await?;
     }
-    let values: Vec<String> = (0..tokens.len()).map(|i| format!("($1, $2, ${})", i + 3)).collect();
-    let sql = format!("INSERT INTO people_index (tenant_id, person_id, token) VALUES {}", values.join(", "));
-    let mut q = sqlx::query(&sql).bind(tenant).bind(id.as_str());
-    for t in &tokens {
-        q = q.bind(t.as_slice());
-    }
-    q.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -443,7 +452,7 @@ pub async fn update(
     let keys = data_keys(s, scope).await?;
     let before = match fetch(s, scope, &keys, &id).await? {
         Ok(p) => p,
-        Err(failure) => return Err(failure.report(s, scope.tenant_id(), scope.actor().audit_actor()).await),
+        Err(failure) => return Err(failure.report(s, scope).await),
     };
     // Field names only: the audit log never holds people data.
     let changed: Vec<&str> = FIELD_COLUMNS

@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::{PersonFields, FIELD_COLUMNS};
-use crate::audit::{self, Action, AuditActor, AuditEvent, Outcome};
+use crate::audit::{self, Action, AuditEvent, Outcome};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::TenantId;
+use crate::scope::TenantScope;
 use crate::services::Services;
 use crate::vault::{DataKeys, FieldRef};
 
@@ -60,7 +60,8 @@ impl IntegrityFailure {
     /// Logs the failure (no values, only where) and audits it, then gives
     /// the error the caller returns. A failure to audit is logged too but
     /// does not hide the integrity error.
-    pub(crate) async fn report(self, s: &Services, tenant: &TenantId, actor: AuditActor) -> CoreError {
+    pub(crate) async fn report(self, s: &Services, scope: &TenantScope<'_>) -> CoreError {
+        let tenant = scope.tenant_id();
         tracing::error!(
             tenant = %tenant,
             table = self.table,
@@ -68,7 +69,7 @@ impl IntegrityFailure {
             row = %self.row_id,
             "sealed field failed its integrity check"
         );
-        let ev = AuditEvent::new(actor, Action::DataIntegrityFailed, Outcome::Failure)
+        let ev = AuditEvent::new(scope.actor().audit_actor(), Action::DataIntegrityFailed, Outcome::Failure)
             .tenant(Some(tenant))
             .target(self.row_id.clone())
             .detail(json!({ "table": self.table, "column": self.column }));
