@@ -125,8 +125,9 @@ impl PersonFields {
     }
 }
 
-/// What a search box entry can match, normalised per kind.
-pub(crate) fn query_terms(q: &str) -> Vec<(IndexKind, String)> {
+/// What a search box entry can match, normalised per kind (public so the
+/// list benchmark's bare handler can run exactly the query the register runs).
+pub fn query_terms(q: &str) -> Vec<(IndexKind, String)> {
     let mut terms = vec![(IndexKind::Name, normalize::name(q))];
     if normalize::looks_like_phone(q) {
         terms.push((IndexKind::Phone, normalize::phone(q)));
