@@ -185,7 +185,9 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
     let mut people = Vec::with_capacity(rows.len().min(PAGE_ROWS));
     let mut failures = Vec::new();
     for r in rows.iter().take(PAGE_ROWS) {
-        let (summary, email, failure) = summary_from_row(&keys, r)?;
+        // The e-mail is opened only to re-check a search hit.
+        let opened = if terms.is_empty() { &SUMMARY_COLUMNS[..SUMMARY_COLUMNS.len() - 1] } else { &SUMMARY_COLUMNS[..] };
+        let (summary, email, failure) = summary_from_row(&keys, r, opened)?;
         if let Some(f) = failure {
             failures.push(f);
         } else if !terms.is_empty() && !matches_search(&summary, email, &terms) {
@@ -210,16 +212,17 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
     Ok(PeoplePage { people, next: next_cursor })
 }
 
-/// A list row, its e-mail (for `matches_search`), and any integrity failure.
-fn summary_from_row(keys: &DataKeys, r: &AnyRow) -> CoreResult<(PersonSummary, String, Option<IntegrityFailure>)> {
+/// A list row, its e-mail when `opened` includes it (for `matches_search`),
+/// and any integrity failure. `opened` is a prefix of `SUMMARY_COLUMNS`.
+fn summary_from_row(keys: &DataKeys, r: &AnyRow, opened: &[&'static str]) -> CoreResult<(PersonSummary, String, Option<IntegrityFailure>)> {
     let id: String = r.try_get("id")?;
-    let mut sealed_cols = Vec::with_capacity(SUMMARY_COLUMNS.len());
-    for c in SUMMARY_COLUMNS {
-        sealed_cols.push((c, r.try_get::<Option<Vec<u8>>, _>(c)?));
+    let mut sealed_cols = Vec::with_capacity(opened.len());
+    for c in opened {
+        sealed_cols.push((*c, r.try_get::<Option<Vec<u8>>, _>(*c)?));
     }
     let (values, failure) = match sealed::open_columns(keys, PEOPLE, &id, &sealed_cols) {
         Ok(v) => (v, None),
-        Err(f) => (vec![String::new(); SUMMARY_COLUMNS.len()], Some(f)),
+        Err(f) => (vec![String::new(); opened.len()], Some(f)),
     };
     let mut v = values.into_iter();
     let mut take = || v.next().unwrap_or_default();
