@@ -26,6 +26,10 @@ printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org second --log
 # An organisation whose IP allowlist the operator will close to this network.
 "$bin" tenant create fenced "フェンス株式会社" >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org fenced --login kyo --role member --password-stdin >/dev/null
+# The confirmations spec's own organisation (it declines and accepts dialogs there).
+"$bin" tenant create kakunin "確認株式会社" >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kakunin --login kanri --role admin --password-stdin >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kakunin --login kiroku --role member --password-stdin >/dev/null
 # A generated temporary password, as an operator would hand it over.
 "$bin" user create --org sample --login hanako --role member \
   | sed -n 's/^temporary password.*: //p' > "$data/e2e-hanako-temporary-password.txt"

@@ -97,3 +97,8 @@ opaque_id!(
     /// A record category of an organisation.
     CategoryId
 );
+opaque_id!(
+    /// One rendering of a form that creates something: the same key sent
+    /// twice (a double click, a retried request) creates it once.
+    SubmissionKey
+);

@@ -174,7 +174,7 @@ pub fn ActionError(error: Signal<Option<ApiError>>) -> impl IntoView {
                 <ActionForm action=reauth>
                     <PasswordField id="reauth-password" name="password" label=Msg::YourPassword autocomplete="current-password"/>
                     <FormError error=Signal::derive(move || reauth.value().get().and_then(|r| r.err()))/>
-                    <button type="submit" class="secondary">{Msg::Confirm.text(lang)}</button>
+                    <SubmitButton pending=reauth.pending() class="secondary">{Msg::Confirm.text(lang)}</SubmitButton>
                 </ActionForm>
             </div>
         </Show>
@@ -184,9 +184,10 @@ pub fn ActionError(error: Signal<Option<ApiError>>) -> impl IntoView {
     }
 }
 
-/// Previous / next buttons for a paged list.
+/// Previous / next buttons for a paged list, rendered with the page it pages
+/// (inside that list's Suspense: no Resource is read outside its boundary).
 #[component]
-pub fn Pager(page: RwSignal<i64>, pages: Signal<i64>, total: Signal<i64>) -> impl IntoView {
+pub fn Pager(page: RwSignal<i64>, pages: i64, total: i64) -> impl IntoView {
     let lang = use_lang();
     view! {
         <nav class="pager" aria-label=Msg::Pages.text(lang)>
@@ -196,10 +197,10 @@ pub fn Pager(page: RwSignal<i64>, pages: Signal<i64>, total: Signal<i64>) -> imp
             <span>
                 {move || Msg::PageOf.text(lang)
                     .replace("{p}", &(page.get() + 1).to_string())
-                    .replace("{n}", &pages.get().to_string())
-                    .replace("{t}", &total.get().to_string())}
+                    .replace("{n}", &pages.to_string())
+                    .replace("{t}", &total.to_string())}
             </span>
-            <button type="button" disabled=move || { page.get() + 1 >= pages.get() } on:click=move |_| page.update(|p| *p += 1)>
+            <button type="button" disabled=move || { page.get() + 1 >= pages } on:click=move |_| page.update(|p| *p += 1)>
                 {Msg::Next.text(lang)}
             </button>
         </nav>
@@ -219,3 +220,110 @@ pub fn FormError(
         </p>
     }
 }
+
+/// A form's submit button, disabled while its action runs: a second click
+/// cannot send the form again.
+#[component]
+pub fn SubmitButton(
+    /// The action of the form this button submits is running.
+    #[prop(into)]
+    pending: Signal<bool>,
+    children: Children,
+    #[prop(optional)] class: &'static str,
+    #[prop(optional)] test_id: &'static str,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            class=class
+            data-testid=(!test_id.is_empty()).then_some(test_id)
+            disabled=move || pending.get()
+            aria-busy=move || pending.get().to_string()
+        >
+            {children()}
+        </button>
+    }
+}
+
+/// The one way the UI asks before an action that cannot be undone or that
+/// ends someone's access: a submit button that asks `question` first.
+///
+/// - In the browser a dialog asks; declining cancels the click, so the form
+///   is never submitted (a check in the form's submit handler would run after
+///   `ActionForm` has sent the request).
+/// - With `confirmed` (irreversible actions), the form carries a
+///   `confirmed` field that the server requires to be `yes`
+///   (`ssr::require_confirmation`). The dialog sets it; without JavaScript the
+///   form is first posted without it, the server refuses and changes nothing,
+///   and the page asks again with a checkbox that must be ticked.
+#[component]
+pub fn ConfirmButton(
+    question: Msg,
+    #[prop(into)] pending: Signal<bool>,
+    children: Children,
+    /// The server asks for the `confirmed` field: pass the action's error,
+    /// which says when a post came without it.
+    #[prop(optional)]
+    confirmed: Option<Signal<Option<ApiError>>>,
+    #[prop(optional)] class: &'static str,
+    #[prop(optional)] test_id: &'static str,
+) -> impl IntoView {
+    let lang = use_lang();
+    let field = NodeRef::<leptos::html::Input>::new();
+    let ask_again = move || confirmed.is_some_and(|e| matches!(e.get(), Some(ApiError::ConfirmationRequired)));
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if !ask(question.text(lang)) {
+            ev.prevent_default();
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            if let Some(input) = field.get_untracked() {
+                input.set_value(CONFIRMED);
+                // Only this submission carries it: cleared once the form has been read.
+                set_timeout(move || input.set_value(""), std::time::Duration::ZERO);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = field;
+    };
+    view! {
+        {move || confirmed.map(|_| if ask_again() {
+            view! {
+                <label class="confirm">
+                    <input type="checkbox" name="confirmed" value=CONFIRMED required/>
+                    " " {question.text(lang)}
+                </label>
+            }.into_any()
+        } else {
+            view! { <input type="hidden" name="confirmed" value="" node_ref=field/> }.into_any()
+        })}
+        <button
+            type="submit"
+            class=class
+            data-testid=(!test_id.is_empty()).then_some(test_id)
+            disabled=move || pending.get()
+            aria-busy=move || pending.get().to_string()
+            on:click=on_click
+        >
+            {children()}
+        </button>
+    }
+}
+
+/// Asks `question` in the browser's dialog: true only when the person
+/// agrees (declining, or a browser that cannot ask, is a no).
+pub fn ask(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(question).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        false
+    }
+}
+
+/// The value of the `confirmed` field that lets an irreversible action run.
+pub const CONFIRMED: &str = "yes";

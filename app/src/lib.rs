@@ -50,9 +50,11 @@ fn detect_lang() -> Lang {
     }
 }
 
-/// The HTML document around the app (server only).
+/// The HTML document around the app (server only). `<body>` carries the
+/// visitor the server resolved for this request (`api::SignedIn`).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = detect_lang();
+    let signed_in = api::SignedIn::detect().to_attribute();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -65,7 +67,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
-            <body>
+            <body data-signed-in=signed_in>
                 <App/>
             </body>
         </html>
@@ -76,9 +78,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(detect_lang());
+    provide_context(api::SignedIn::detect());
     view! {
         <Stylesheet id="kura" href="/pkg/kura.css"/>
         <Router>
+            <SessionCheck/>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/") view=HomePage/>
                 <Route path=path!("/login") view=LoginPage/>
@@ -108,9 +112,47 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// After each client-side navigation the browser asks the server who is
+/// signed in; when that is no longer the page's visitor (logged out
+/// elsewhere, disabled, timed out, role changed), the page is loaded from the
+/// server, whose guard decides where this visitor belongs. (Server-rendered
+/// pages take the visitor from the request itself.)
+#[component]
+fn SessionCheck() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        let known = api::SignedIn::detect().account;
+        Effect::new(move |seen: Option<()>| {
+            location.pathname.track();
+            if seen.is_some() {
+                let known = known.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(now) = api::me().await {
+                        if now != known {
+                            if let Some(w) = web_sys::window() {
+                                let _ = w.location().reload();
+                            }
+                        }
+                    }
+                });
+            }
+        });
+    }
+}
+
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // A server function's redirect (after login, logout, a password change)
+    // loads the next page from the server, so the page's visitor
+    // (`api::SignedIn`) is always the session's. Set before the router sets
+    // its own client-side hook: the first one set wins.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_href(to);
+        }
+    });
     leptos::mount::hydrate_body(App);
 }

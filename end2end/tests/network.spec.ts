@@ -37,12 +37,15 @@ test('an admin edits the IP allowlist, is kept from locking themselves out, and 
   await expect(panel.getByTestId(testid.allowlistEntries)).toContainText('192.0.2.0/24');
 
   // Removing this browser's own entry while another remains is refused.
+  page.once('dialog', (d) => d.accept());
   await panel.getByRole('button', { name: '削除 127.0.0.1/32' }).click();
   await expect(panel.getByTestId(testid.formError).first()).toContainText('許可されなくなります');
   await expect(panel.getByTestId(testid.allowlistEntries)).toContainText('127.0.0.1/32');
 
+  page.once('dialog', (d) => d.accept());
   await panel.getByRole('button', { name: '削除 192.0.2.0/24' }).click();
   await expect(panel.getByTestId(testid.allowlistEntries)).not.toContainText('192.0.2.0/24');
+  page.once('dialog', (d) => d.accept());
   await panel.getByRole('button', { name: '削除 127.0.0.1/32' }).click();
   await expect(panel.getByTestId(testid.allowlistEmpty)).toBeVisible();
 });

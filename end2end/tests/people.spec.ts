@@ -166,6 +166,7 @@ test('an admin exports the register as CSV and imports it into a second organisa
   await other.getByLabel('CSVファイル').setInputFiles(file);
   await other.getByRole('button', { name: '内容を確認する' }).click();
   await expect(preview).toContainText('問題は見つかりませんでした。');
+  other.once('dialog', (d) => d.accept());
   await preview.getByRole('button', { name: /件を登録する/ }).click();
   await expect(other.getByTestId(testid.importDone)).toContainText('件を登録しました。');
   await other.goto(routes.people);

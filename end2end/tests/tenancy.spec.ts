@@ -117,6 +117,7 @@ test('operator creates acme with an admin by setup link; the admin adds a member
   // The admin disables the member.
   await admin.getByTestId(testid.accountList).getByRole('link', { name: 'suzuki' }).click();
   await hydrated(admin);
+  admin.once('dialog', (d) => d.accept());
   await admin.getByTestId(testid.disableUser).click();
   await expect(admin.getByTestId(testid.userStatus)).toHaveText('利用停止中');
 

@@ -169,6 +169,9 @@ pub struct ServeOpts {
     /// Login name of the operator created on first start.
     #[arg(long, env = "KURA_FIRST_OPERATOR", default_value = "operator")]
     pub first_operator: String,
+    /// Threads of the async runtime, and of the page-render pool beside it (default: one per core).
+    #[arg(long, env = "KURA_WORKER_THREADS", default_value_t = crate::config::default_worker_threads())]
+    pub worker_threads: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -231,34 +234,81 @@ pub enum AuditCmd {
     },
 }
 
-/// Entry point of the binary.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // Only the server writes log files; one-off commands log to the terminal.
-    let files = match &cli.command {
-        Command::Serve(opts) => match kura::audit_retention::check_days(opts.log_retention_days) {
-            Ok(_) => Some((cli.global.data_dir.join("logs"), usize::try_from(opts.log_retention_days).unwrap_or(400))),
-            Err(e) => return fail(&e.replace("audit retention", "log retention")),
-        },
-        _ => None,
-    };
-    let _log_guard = match crate::telemetry::init(cli.global.log_json, files.as_ref().map(|(d, n)| (d.as_path(), *n))) {
-        Ok(g) => g,
-        Err(e) => return fail(&e),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(code) => code,
-        Err(message) => fail(&message),
+/// Exit status of a start-up refusal (EX_CONFIG): a configuration that
+/// cannot work or breaks a promise. A supervisor must not restart on it
+/// (systemd `RestartPreventExitStatus=78`); any other failure may be passing.
+pub const EXIT_CONFIG: u8 = 78;
+
+/// Why a command failed, and whether retrying could help.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    /// A refusal of the configuration: exit with [`EXIT_CONFIG`].
+    pub config: bool,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure { message, config: false }
     }
 }
 
-fn fail(message: &str) -> ExitCode {
-    eprintln!("kura: error: {message}");
-    ExitCode::FAILURE
+fn refusal(message: String) -> Failure {
+    Failure { message, config: true }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print and succeed; a bad argument is a refusal.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    // Only the server writes log files; one-off commands log to the terminal.
+    let (files, threads) = match &cli.command {
+        Command::Serve(opts) => match kura::audit_retention::check_days(opts.log_retention_days) {
+            Ok(_) => (
+                Some((cli.global.data_dir.join("logs"), usize::try_from(opts.log_retention_days).unwrap_or(400))),
+                opts.worker_threads,
+            ),
+            Err(e) => return fail(refusal(e.replace("audit retention", "log retention"))),
+        },
+        _ => (None, crate::config::default_worker_threads()),
+    };
+    if !(1..=64).contains(&threads) {
+        return fail(refusal(format!("--worker-threads must be between 1 and 64 (got {threads})")));
+    }
+    let _log_guard = match crate::telemetry::init(cli.global.log_json, files.as_ref().map(|(d, n)| (d.as_path(), *n))) {
+        Ok(g) => g,
+        Err(e) => return fail(refusal(e)),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the runtime: {e}").into()),
+    };
+    let code = match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(failure) => fail(failure),
+    };
+    // Blocking work (password hashing) gets a moment to finish, not forever.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    code
+}
+
+fn fail(failure: Failure) -> ExitCode {
+    eprintln!("kura: error: {}", failure.message);
+    if failure.config {
+        ExitCode::from(EXIT_CONFIG)
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn settings_from(global: &GlobalOpts) -> Settings {
@@ -321,7 +371,7 @@ fn print_temporary(password: &Option<Password>) {
     }
 }
 
-async fn run(cli: Cli) -> Result<ExitCode, String> {
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let g = &cli.global;
     let by = AuditActor::cli();
     let client = ClientInfo::cli();
@@ -357,7 +407,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             print_temporary(&created.temporary_password);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Keys(KeysCmd::RotateMaster { new_key_file }) => rotate_master(g, new_key_file).await,
+        Command::Keys(KeysCmd::RotateMaster { new_key_file }) => Ok(rotate_master(g, new_key_file).await?),
         Command::Demo(DemoCmd::Seed { org, people }) => {
             let s = services(g).await?;
             let bar = indicatif::ProgressBar::new(people as u64);
@@ -373,8 +423,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("{added} demo people added to {org} in {:.1} s", started.elapsed().as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }
-        Command::User(UserCmd::Disable { org, login }) => set_status(g, &org, &login, UserStatus::Disabled).await,
-        Command::User(UserCmd::Enable { org, login }) => set_status(g, &org, &login, UserStatus::Active).await,
+        Command::User(UserCmd::Disable { org, login }) => Ok(set_status(g, &org, &login, UserStatus::Disabled).await?),
+        Command::User(UserCmd::Enable { org, login }) => Ok(set_status(g, &org, &login, UserStatus::Active).await?),
         Command::Audit(AuditCmd::Prune { retention_days }) => {
             let retention = kura::audit_retention::check_days(retention_days)?;
             let s = services(g).await?;
@@ -452,7 +502,7 @@ pub fn initial_password_file(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("initial-operator-password.txt")
 }
 
-async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
+async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, Failure> {
     let mut settings = settings_from(g);
     settings.bind = opts.bind;
     settings.site_root = opts.site_root;
@@ -480,7 +530,11 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
     settings.auth.idle_timeout = Duration::from_secs(opts.session_idle_minutes * 60);
     settings.auth.absolute_timeout = Duration::from_secs(opts.session_absolute_hours * 3600);
     let data_dir = settings.data_dir.clone();
-    let app = startup::build(settings, Arc::new(SystemClock)).await.map_err(|e: StartupError| one_line(&e))?;
+    settings.worker_threads = opts.worker_threads;
+    let app = startup::build(settings, Arc::new(SystemClock)).await.map_err(|e: StartupError| Failure {
+        message: one_line(&e),
+        config: e.is_config(),
+    })?;
     let addr = app.local_addr();
 
     let password_file = initial_password_file(&data_dir);
@@ -496,7 +550,11 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, String> {
     tracing::info!(%addr, "Kura is listening");
     let scheme = if app.settings.tls.is_some() { "https" } else { "http" };
     println!("Kura is running at {scheme}://{addr}/  (operator console: {scheme}://{addr}/ops/login)");
-    app.run_until_stopped().await.map_err(|e| format!("server stopped: {e}"))?;
+    // Signals and the watchdog live on plain threads: a stalled runtime can
+    // neither see a signal nor notice that it is stalled.
+    let shutdown = crate::runtime::signals(crate::runtime::SHUTDOWN_DEADLINE).map_err(|e| format!("cannot handle signals: {e}"))?;
+    crate::runtime::watchdog(app.heartbeats.clone(), crate::runtime::STALL_LIMIT);
+    app.run_until(crate::runtime::until_shutdown(shutdown)).await.map_err(|e| format!("server stopped: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -43,9 +43,16 @@ pub struct Settings {
     pub audit_retention_days: u32,
     /// Thresholds of the alert rules.
     pub alert_rules: kura::alerts::AlertRules,
+    /// Threads of the async runtime, and of the page-render pool beside it.
+    pub worker_threads: usize,
 }
 
 /// Loopback only: operators work on the host or through an SSH tunnel unless configured.
+/// One worker per core.
+pub fn default_worker_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
 pub fn default_operator_allowlist() -> Vec<ipnet::IpNet> {
     ["127.0.0.0/8", "::1/128"].iter().filter_map(|n| n.parse().ok()).collect()
 }
@@ -96,6 +103,7 @@ impl Settings {
             http_redirect: None,
             audit_retention_days: kura::audit_retention::DEFAULT_DAYS,
             alert_rules: kura::alerts::AlertRules::default(),
+            worker_threads: default_worker_threads(),
         }
     }
 

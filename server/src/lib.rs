@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod jobs;
+pub mod runtime;
 pub mod web;
 pub mod startup;
 pub mod telemetry;
@@ -18,5 +19,14 @@ pub use startup::{build, Application, StartupError};
 pub fn server_function_paths() -> Vec<String> {
     let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
     paths.sort();
+    paths
+}
+
+/// The path of every server-rendered page, from the app's route table (the
+/// stress test loads each one, so a new page cannot go unstressed).
+pub fn page_paths() -> Vec<String> {
+    let mut paths: Vec<String> = leptos_axum::generate_route_list(kura_app::App).iter().map(|r| r.path().to_owned()).collect();
+    paths.sort();
+    paths.dedup();
     paths
 }

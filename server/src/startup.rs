@@ -17,6 +17,8 @@ use http::{header, HeaderValue, StatusCode};
 use kura::auth::password::PasswordHasher;
 use kura::{Clock, Db, Services};
 use kura_app::i18n::{Lang, LANG_COOKIE};
+use kura_app::api::SignedIn;
+use kura_app::ssr::CurrentActor;
 use kura_app::{shell, App};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -27,6 +29,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Settings;
+use crate::runtime::{Heartbeats, RenderPool};
 use crate::web::{self, AppState};
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +50,18 @@ pub enum StartupError {
     Tls(#[from] crate::tls::TlsError),
 }
 
+impl StartupError {
+    /// A refusal of the configuration (exit status 78): restarting cannot help.
+    /// An unreachable database or a port still in use may pass; those may be retried.
+    pub fn is_config(&self) -> bool {
+        match self {
+            StartupError::Config(_) | StartupError::DataDir { .. } | StartupError::Tls(_) => true,
+            StartupError::Database(e) => matches!(e, kura::db::DbOpenError::UnsupportedUrl),
+            StartupError::Migrate(_) | StartupError::Bind { .. } | StartupError::Core(_) => false,
+        }
+    }
+}
+
 /// A server ready to run.
 pub struct Application {
     listener: tokio::net::TcpListener,
@@ -55,6 +70,8 @@ pub struct Application {
     tls: Option<(Arc<crate::tls::ReloadingCert>, Arc<tokio_rustls::rustls::ServerConfig>)>,
     /// The optional plain-HTTP listener that only redirects to HTTPS.
     redirect: Option<tokio::net::TcpListener>,
+    /// Each runtime thread's last beat (`/healthz`, the watchdog).
+    pub heartbeats: Heartbeats,
     pub services: Services,
     pub settings: Arc<Settings>,
 }
@@ -69,14 +86,21 @@ impl Application {
         self.redirect.as_ref().and_then(|l| l.local_addr().ok())
     }
 
-    /// Serves until Ctrl-C / SIGTERM.
+    /// Serves until the process ends (tests, benchmarks).
     pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves until `shutdown` resolves, then lets open requests finish
+    /// (`kura serve` bounds that with a deadline kept outside the runtime).
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> io::Result<()> {
         use axum::serve::ListenerExt;
+        let beat = self.heartbeats.start_main();
         let sweeper = tokio::spawn(crate::jobs::sweep_forever(self.services.clone()));
         let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let retention = tokio::spawn(crate::jobs::audit_retention_forever(self.services.clone(), self.settings.audit_retention()));
         let alerts = tokio::spawn(crate::jobs::alerts_forever(self.services.clone(), self.settings.alert_rules.clone()));
-        let mut helpers = vec![sweeper, retention, alerts];
+        let mut helpers = vec![beat, sweeper, retention, alerts];
         if let Some(redirect) = self.redirect {
             let https_port = self.listener.local_addr().map(|a| a.port()).unwrap_or(443);
             helpers.push(tokio::spawn(crate::tls::serve_redirect(redirect, https_port, self.settings.public_origin.clone())));
@@ -86,14 +110,14 @@ impl Application {
                 helpers.push(tokio::spawn(cert.watch()));
                 // (tap_io gives the connection's address to ConnectInfo for any listener.)
                 let listener = crate::tls::TlsListener::new(self.listener, config)?.tap_io(|_| {});
-                axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+                axum::serve(listener, app).with_graceful_shutdown(shutdown).await
             }
             None => {
                 // TCP_NODELAY: streamed SSR chunks otherwise wait on delayed ACKs.
                 let listener = self.listener.tap_io(|tcp| {
                     let _ = tcp.set_nodelay(true);
                 });
-                axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+                axum::serve(listener, app).with_graceful_shutdown(shutdown).await
             }
         };
         for h in helpers {
@@ -101,22 +125,6 @@ impl Application {
         }
         served
     }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
 }
 
 /// Creates the data directory (owner-only) and checks that it is writable.
@@ -172,8 +180,10 @@ pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<Appl
         None => None,
     };
     let settings = Arc::new(settings);
-    let router = router(services.clone(), settings.clone());
-    Ok(Application { listener, router, tls, redirect, services, settings })
+    let heartbeats = Heartbeats::new(settings.worker_threads);
+    let pages = RenderPool::new(settings.worker_threads, &heartbeats);
+    let router = router(services.clone(), settings.clone(), pages, heartbeats.clone());
+    Ok(Application { listener, router, tls, redirect, heartbeats, services, settings })
 }
 
 fn leptos_options(settings: &Settings) -> LeptosOptions {
@@ -185,7 +195,7 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
-pub fn router(services: Services, settings: Arc<Settings>) -> Router {
+pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, heartbeats: Heartbeats) -> Router {
     let leptos_options = leptos_options(&settings);
     let state = AppState { services: services.clone(), settings: settings.clone(), leptos_options: leptos_options.clone() };
 
@@ -199,6 +209,9 @@ pub fn router(services: Services, settings: Arc<Settings>) -> Router {
                 if let Some(n) = parts.extensions.get::<web::headers::CspNonce>() {
                     provide_context(leptos::nonce::Nonce::from_value(n.0.clone()));
                 }
+                if let Some(visitor) = parts.extensions.get::<SignedIn>() {
+                    provide_context(visitor.clone());
+                }
             }
         }
     };
@@ -206,10 +219,32 @@ pub fn router(services: Services, settings: Arc<Settings>) -> Router {
         let opts = leptos_options.clone();
         move || shell(opts.clone())
     };
-    let not_found = {
-        let render = leptos_axum::render_app_to_stream_with_context(context.clone(), shell_fn.clone());
-        move |req: Request| render(req)
+    // Every page (and the not-found page) renders on the single-threaded
+    // render pool: see `runtime` for why.
+    // The visitor is resolved here, once per page, before rendering starts
+    // (`SignedIn`): pages read it from context instead of each fetching it.
+    // In order: each Suspense is sent in place once its data is there, so the
+    // HTML is whole without JavaScript (forms, the no-JS confirmation step).
+    let render_page = {
+        let (context, shell_fn, services) = (context.clone(), shell_fn.clone(), services.clone());
+        move |mut req: Request| {
+            // (The in-order handler is not Sync, so it is made per request; that is two closures.)
+            let render = leptos_axum::render_app_to_stream_in_order_with_context(context.clone(), shell_fn.clone());
+            let (pages, services) = (pages.clone(), services.clone());
+            async move {
+                let actor = req.extensions().get::<CurrentActor>().and_then(|a| a.0.clone());
+                match kura_app::ssr::signed_in_of(&services, actor.as_ref()).await {
+                    Ok(visitor) => {
+                        req.extensions_mut().insert(visitor);
+                    }
+                    // Logged where it failed; no page without knowing who asks.
+                    Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable.\n").into_response(),
+                }
+                pages.render(move || render(req)).await
+            }
+        }
     };
+    let not_found = render_page.clone();
     let server_fns = {
         let context = context.clone();
         move |req: Request| leptos_axum::handle_server_fns_with_context(context.clone(), req)
@@ -227,14 +262,14 @@ pub fn router(services: Services, settings: Arc<Settings>) -> Router {
 
     let routes = generate_route_list(App);
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(move || std::future::ready(heartbeats.health())))
         .route("/readyz", get(readyz))
         .route("/lang/{code}", get(set_language))
         .route(kura_app::routes::OPS_AUDIT_EXPORT, get(web::downloads::export_all))
         .route(kura_app::routes::ADMIN_AUDIT_EXPORT, get(web::downloads::export_tenant))
         .route(kura_app::routes::PEOPLE_EXPORT, get(web::downloads::export_people))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
-        .leptos_routes_with_context(&state, routes, context, shell_fn)
+        .leptos_routes_with_handler(routes, get(render_page))
         .fallback_service(
             ServeDir::new(&settings.site_root).append_index_html_on_directories(false).not_found_service(not_found.clone().into_service()),
         )
@@ -279,10 +314,6 @@ pub fn router(services: Services, settings: Arc<Settings>) -> Router {
                 ),
         )
         .with_state(state)
-}
-
-async fn healthz() -> &'static str {
-    "ok\n"
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

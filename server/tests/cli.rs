@@ -42,13 +42,40 @@ fn an_audit_retention_below_90_days_is_refused_at_startup_with_one_line() {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(78), "a refusal exits with EX_CONFIG");
     let err = String::from_utf8_lossy(&out.stderr);
     let last = err.lines().last().unwrap_or_default();
     assert!(last.starts_with("kura: error: audit retention must be at least 90 days"), "{err}");
     assert_eq!(err.lines().filter(|l| l.starts_with("kura: error")).count(), 1, "{err}");
     let out = Command::new(BIN).args(["audit", "prune", "--retention-days", "89"]).env("KURA_DATA_DIR", dir.path()).output().unwrap();
     assert!(!out.status.success());
+}
+
+/// A supervisor must not restart a refused configuration in a loop
+/// (systemd `RestartPreventExitStatus=78`); a passing failure exits 1.
+#[test]
+fn refused_configurations_exit_78_and_nothing_else_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = |args: &[&str]| {
+        Command::new(BIN).arg("serve").args(args).env("KURA_DATA_DIR", dir.path()).env_remove("DATABASE_URL").output().unwrap()
+    };
+    for args in [
+        &["--no-such-flag"][..],
+        &["--worker-threads", "0"],
+        &["--log-retention-days", "10"],
+        &["--bind", "127.0.0.1:0", "--session-idle-minutes", "0"],
+        &["--bind", "127.0.0.1:0", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"],
+    ] {
+        let out = serve(args);
+        assert_eq!(out.status.code(), Some(78), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let help = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--worker-threads"));
+    // A port already taken may be free on the next try: not a refusal.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let out = serve(&["--bind", &taken.local_addr().unwrap().to_string()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -197,7 +197,7 @@ async fn a_role_change_applies_to_the_next_request_without_logging_in_again() {
         app.call(&boss, "/api/accounts/role", &[("user_id", &boss_id), ("role", "member")]).await,
         invalid("user", "last_admin")
     );
-    assert_eq!(app.call(&boss, "/api/accounts/delete", &[("user_id", &boss_id)]).await, invalid("user", "self"));
+    assert_eq!(app.call(&boss, "/api/accounts/delete", &[("user_id", &boss_id), ("confirmed", "yes")]).await, invalid("user", "self"));
 }
 
 #[tokio::test]
@@ -234,14 +234,14 @@ async fn an_admin_ends_a_users_sessions_and_a_person_ends_their_own_other_sessio
     assert_eq!(mine.iter().filter(|s| s["current"] == true).count(), 1);
     assert_eq!(mine[0]["ip"], "127.0.0.1");
     let other = mine.iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.call(&laptop, "/api/account/sessions/end", &[("session", &other)]).await.0, 200);
+    assert_eq!(app.call(&laptop, "/api/account/sessions/end", &[("session", &other), ("confirmed", "yes")]).await.0, 200);
     assert!(app.me(&phone).await.is_null(), "the other session ended");
     assert!(!app.me(&laptop).await.is_null());
 
     let taro_id = user_id(&app, "acme", "taro").await;
     let (_, listed) = app.call(&boss, "/api/accounts/sessions", &[("user_id", &taro_id)]).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
-    assert_eq!(app.call(&boss, "/api/accounts/sessions/revoke", &[("user_id", &taro_id)]).await, (200, json!(1)));
+    assert_eq!(app.call(&boss, "/api/accounts/sessions/revoke", &[("user_id", &taro_id), ("confirmed", "yes")]).await, (200, json!(1)));
     assert!(app.me(&laptop).await.is_null());
 }
 

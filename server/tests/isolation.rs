@@ -84,7 +84,7 @@ const ROWS: &[Row] = &[
         path: "/api/account/sessions/end",
         permission: Some(P::ManageOwnAccount),
         takes_id: true,
-        args: args!("session" => session),
+        args: args!("session" => session, "confirmed" => text("yes")),
     },
     Row { path: "/api/accounts/list", permission: Some(P::ViewAccounts), takes_id: true, args: args!("org" => org, "search" => text(""), "page" => text("0")) },
     Row { path: "/api/accounts/get", permission: Some(P::ViewAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
@@ -99,13 +99,13 @@ const ROWS: &[Row] = &[
     Row { path: "/api/accounts/expiry", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "expires_on" => text("2099-12-31")) },
     Row { path: "/api/accounts/reset", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "method" => text("temporary")) },
     Row { path: "/api/accounts/unlock", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
-    Row { path: "/api/accounts/delete", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
+    Row { path: "/api/accounts/delete", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "confirmed" => text("yes")) },
     Row { path: "/api/accounts/sessions", permission: Some(P::ViewAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
     Row {
         path: "/api/accounts/sessions/revoke",
         permission: Some(P::ManageAccounts),
         takes_id: true,
-        args: args!("org" => org, "user_id" => user, "session" => session),
+        args: args!("org" => org, "user_id" => user, "session" => session, "confirmed" => text("yes")),
     },
     Row { path: "/api/network/view", permission: Some(P::ViewAllowlist), takes_id: true, args: args!("org" => org) },
     Row {
@@ -114,7 +114,7 @@ const ROWS: &[Row] = &[
         takes_id: true,
         args: args!("org" => org, "cidr" => text("0.0.0.0/0"), "note" => text("intruder")),
     },
-    Row { path: "/api/network/remove", permission: Some(P::ManageAllowlist), takes_id: true, args: args!("org" => org, "entry_id" => entry) },
+    Row { path: "/api/network/remove", permission: Some(P::ManageAllowlist), takes_id: true, args: args!("org" => org, "entry_id" => entry, "confirmed" => text("yes")) },
     Row {
         path: "/api/audit/list",
         permission: Some(P::ViewTenantAudit),
@@ -195,15 +195,15 @@ const ROWS: &[Row] = &[
                     "postal_code" => text(""), "address" => text(""), "notes" => text("")),
     },
     Row { path: "/api/people/archive", permission: Some(P::WritePeople), takes_id: true, args: args!("id" => person, "archived" => text("true")) },
-    Row { path: "/api/people/delete", permission: Some(P::DeletePeople), takes_id: true, args: args!("id" => person) },
+    Row { path: "/api/people/delete", permission: Some(P::DeletePeople), takes_id: true, args: args!("id" => person, "confirmed" => text("yes")) },
     Row {
         path: "/api/people/record/add",
         permission: Some(P::WritePeople),
         takes_id: true,
         args: args!("person_id" => person, "occurred_at" => text("2026-11-28T10:00"), "category_id" => text(""), "body" => text("侵入")),
     },
-    Row { path: "/api/people/import/preview", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n")) },
-    Row { path: "/api/people/import", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n")) },
+    Row { path: "/api/people/import/preview", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n"), "confirmed" => text("yes")) },
+    Row { path: "/api/people/import", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n"), "confirmed" => text("yes")) },
     Row { path: "/api/people/categories", permission: Some(P::ReadPeople), takes_id: false, args: none },
     Row { path: "/api/people/categories/add", permission: Some(P::ManageCategories), takes_id: false, args: args!("name" => text("侵入")) },
     Row {
@@ -338,33 +338,6 @@ async fn world() -> World {
     World { app, clients, a, b }
 }
 
-/// Every row of every table a call could change, except the audit log and
-/// the session bookkeeping (last seen) that each request updates.
-async fn snapshot(app: &TestApp) -> Vec<String> {
-    let queries = [
-        "SELECT id || '|' || code || '|' || name || '|' || status || '|' || time_zone || '|' || contact_emails || '|' \
-         || contact_phone || '|' || members_may_export FROM tenants ORDER BY id",
-        "SELECT id || '|' || COALESCE(tenant_id, '') || '|' || login || '|' || password_hash || '|' || role || '|' || status \
-         || '|' || must_change_password || '|' || COALESCE(expires_at, -1) || '|' || failed_logins FROM users ORDER BY id",
-        "SELECT id_hash || '|' || COALESCE(user_id, '') FROM sessions ORDER BY id_hash",
-        "SELECT token_hash FROM setup_tokens ORDER BY token_hash",
-        "SELECT tenant_id || '|' || key_id FROM tenant_keys ORDER BY tenant_id",
-        "SELECT key_hash || '|' || failures FROM login_throttle ORDER BY key_hash",
-        "SELECT tenant_id || '|' || cidr FROM tenant_ip_allowlist ORDER BY tenant_id, cidr",
-        "SELECT id || '|' || state FROM alerts ORDER BY id",
-        "SELECT id || '|' || tenant_id || '|' || status || '|' || version FROM people ORDER BY id",
-        "SELECT tenant_id || '|' || person_id FROM people_index ORDER BY tenant_id, person_id",
-        "SELECT id FROM person_records ORDER BY id",
-        "SELECT id || '|' || name FROM record_categories ORDER BY id",
-    ];
-    let mut out = Vec::new();
-    for q in queries {
-        let rows: Vec<String> = sqlx::query_scalar(q).fetch_all(app.db.db.pool()).await.unwrap();
-        out.extend(rows);
-    }
-    out
-}
-
 async fn call(app: &TestApp, client: &reqwest::Client, path: &str, args: &[(&'static str, String)]) -> (u16, String) {
     let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = app.post_form(client, path, &form).await;
@@ -393,7 +366,7 @@ fn nonexistent(w: &World, role: Role) -> Ids {
 #[tokio::test]
 async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_and_changes_nothing() {
     let w = world().await;
-    let before = snapshot(&w.app).await;
+    let before = w.app.snapshot().await;
     let mut checked = 0;
     for row in ROWS.iter().filter(|r| r.takes_id) {
         for (role, client) in &w.clients {
@@ -415,7 +388,7 @@ async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_
             } else {
                 assert!(body == "\"NotFound\"" || body == "\"Forbidden\"", "{what}: {status} {body}");
             }
-            assert_eq!(snapshot(&w.app).await, before, "{what} changed something");
+            assert_eq!(w.app.snapshot().await, before, "{what} changed something");
             checked += 1;
         }
     }
@@ -429,7 +402,7 @@ async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_
 #[tokio::test]
 async fn each_role_is_refused_exactly_what_the_policy_table_refuses_and_nothing_changes() {
     let w = world().await;
-    let before = snapshot(&w.app).await;
+    let before = w.app.snapshot().await;
     for row in ROWS {
         let Some(permission) = row.permission else { continue };
         for (role, client) in &w.clients {
@@ -442,7 +415,7 @@ async fn each_role_is_refused_exactly_what_the_policy_table_refuses_and_nothing_
             assert_eq!((status, body.as_str()), (500, "\"Forbidden\""), "{} as {:?}", row.path, role);
         }
     }
-    assert_eq!(snapshot(&w.app).await, before);
+    assert_eq!(w.app.snapshot().await, before);
 }
 
 impl Ids {

@@ -107,7 +107,7 @@ async fn a_session_stops_working_once_the_list_no_longer_contains_its_address() 
     let (_, list) = app.call(&ops, "/api/network/view", &[("org", &acme)]).await;
     let entry = list["entries"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(app.call(&ops, "/api/network/add", &[("org", &acme), ("cidr", "192.0.2.0/24"), ("note", "")]).await.0, 200);
-    assert_eq!(app.call(&ops, "/api/network/remove", &[("org", &acme), ("entry_id", &entry)]).await.0, 200);
+    assert_eq!(app.call(&ops, "/api/network/remove", &[("org", &acme), ("entry_id", &entry), ("confirmed", "yes")]).await.0, 200);
     assert!(app.me(&member).await.is_null(), "refused at the next request");
     assert_eq!(audit_ips(&app, "session.network_denied").await.last().unwrap().as_deref(), Some("203.0.113.7"));
     let (_, list) = app.call(&ops, "/api/network/view", &[("org", &acme)]).await;
@@ -126,7 +126,7 @@ async fn an_admin_cannot_save_a_list_that_shuts_out_their_own_address_and_sees_w
     assert_eq!(app.call(&admin, "/api/network/add", &[("cidr", "2001:db8::/32"), ("note", "IPv6")]).await.0, 200);
     let entries = v["entries"].as_array().unwrap().clone();
     let office = entries[0]["id"].as_str().unwrap();
-    let refused = app.call(&admin, "/api/network/remove", &[("entry_id", office)]).await;
+    let refused = app.call(&admin, "/api/network/remove", &[("entry_id", office), ("confirmed", "yes")]).await;
     assert_eq!(refused, (500, json!({ "Invalid": { "field": "cidr", "problem": "locks_you_out" } })));
     // Bad input is named, nothing saved.
     for (cidr, problem) in [("", "required"), ("203.0.113.0/33", "format"), ("intranet", "format"), ("203.0.113.0/24", "taken")] {
@@ -206,7 +206,7 @@ async fn a_platform_that_requires_allowlists_keeps_organisations_without_one_clo
     assert_eq!(v["required"], true);
     let entry = v["entries"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(
-        app.call(&ops, "/api/network/remove", &[("org", &acme), ("entry_id", &entry)]).await,
+        app.call(&ops, "/api/network/remove", &[("org", &acme), ("entry_id", &entry), ("confirmed", "yes")]).await,
         (500, json!({ "Invalid": { "field": "cidr", "problem": "required_by_platform" } })),
         "not even an operator empties a required list"
     );

@@ -72,11 +72,11 @@ async fn an_admin_imports_through_the_preview_and_a_file_with_a_bad_row_adds_nob
     assert_eq!(preview["rows"], 2);
     assert_eq!(preview["invalid"][0]["line"], 3);
     assert_eq!(preview["invalid"][0]["problems"].as_array().unwrap().len(), 2);
-    let (status, _) = app.call(&admin, "/api/people/import", &[("content", bad)]).await;
+    let (status, _) = app.call(&admin, "/api/people/import", &[("content", bad), ("confirmed", "yes")]).await;
     assert_eq!(status, 500);
     assert_eq!(app.count("people").await, 0);
     let good = "姓,電話番号\n山田,03-1234-5678\n佐藤,090-1111-2222\n";
-    let (status, added) = app.call(&admin, "/api/people/import", &[("content", good)]).await;
+    let (status, added) = app.call(&admin, "/api/people/import", &[("content", good), ("confirmed", "yes")]).await;
     assert_eq!((status, added.as_u64()), (200, Some(2)));
     assert_eq!(app.count("people").await, 2);
     assert_eq!(app.count("audit_log WHERE action = 'people.imported'").await, 1);

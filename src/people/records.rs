@@ -9,7 +9,7 @@ use super::sealed::{self, RECORDS};
 use crate::audit::{self, Action, ClientInfo};
 use crate::clock::Timestamp;
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{CategoryId, PersonId, RecordId, TenantId};
+use crate::ids::{CategoryId, PersonId, RecordId, SubmissionKey, TenantId};
 use crate::policy::Permission;
 use crate::scope::TenantScope;
 use crate::services::Services;
@@ -175,6 +175,9 @@ pub struct RecordInput {
     pub occurred_at: String,
     pub category_id: String,
     pub body: String,
+    /// The form's submission key: a second submission with it stores nothing
+    /// more and answers with the record the first one stored.
+    pub submission: Option<SubmissionKey>,
 }
 
 fn parse_local_time(raw: &str, time_zone: &str) -> CoreResult<Timestamp> {
@@ -219,9 +222,12 @@ pub async fn add(
     let now = s.clock.now();
     let mut tx = s.db.begin_write().await?;
     // The person must be in this organisation: the insert reads it through the scope.
+    // A submission key already used in this organisation inserts nothing
+    // (a concurrent twin waits for the first to commit, then inserts nothing).
     let done = sqlx::query(
-        "INSERT INTO person_records (id, tenant_id, person_id, key_id, occurred_at, category_id, body, created_at, created_by) \
-         SELECT $1, $2, p.id, $3, $4, $5, $6, $7, $8 FROM people p WHERE p.tenant_id = $2 AND p.id = $9",
+        "INSERT INTO person_records (id, tenant_id, person_id, key_id, occurred_at, category_id, body, created_at, created_by, submission_key) \
+         SELECT $1, $2, p.id, $3, $4, $5, $6, $7, $8, $10 FROM people p WHERE p.tenant_id = $2 AND p.id = $9 \
+         ON CONFLICT (tenant_id, submission_key) WHERE submission_key IS NOT NULL DO NOTHING",
     )
     .bind(id.as_str())
     .bind(scope.tenant_id().as_str())
@@ -232,14 +238,36 @@ pub async fn add(
     .bind(now.as_millis())
     .bind(scope.actor().user_id.as_str())
     .bind(person_id.as_str())
+    .bind(input.submission.as_ref().map(SubmissionKey::as_str))
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if done == 0 {
-        return Err(CoreError::NotFound);
+        drop(tx);
+        return match &input.submission {
+            Some(key) => stored_by(s, scope, key, &person_id).await,
+            None => Err(CoreError::NotFound),
+        };
     }
     let ev = scope.event(Action::RecordCreated, client).target(person_id.to_string()).detail(json!({ "record": id.as_str() }));
     audit::append(&mut tx, now, &ev).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The record a submission key already stored for this person: the answer
+/// to a repeated submission. Nothing is written or audited again.
+async fn stored_by(s: &Services, scope: &TenantScope<'_>, key: &SubmissionKey, person: &PersonId) -> CoreResult<RecordId> {
+    let row = sqlx::query("SELECT id, person_id FROM person_records WHERE tenant_id = $1 AND submission_key = $2")
+        .bind(scope.tenant_id().as_str())
+        .bind(key.as_str())
+        .fetch_optional(s.db.pool())
+        .await?;
+    match row {
+        Some(r) if r.try_get::<String, _>("person_id")? == person.as_str() => Ok(RecordId::from_db(r.try_get("id")?)),
+        // The key names another person's record: a forged or misplaced key.
+        Some(_) => Err(CoreError::Invalid { field: "submission", problem: "taken" }),
+        // Nothing stored under the key: the person is not in this organisation.
+        None => Err(CoreError::NotFound),
+    }
 }

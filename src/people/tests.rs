@@ -114,7 +114,7 @@ async fn no_name_phone_email_note_or_record_is_stored_in_plaintext() {
     let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
     let id = register::create(&w.s, &scope, &ClientInfo::cli(), &yamada()).await.expect("create");
     let when = "2026-11-28T10:30";
-    records::add(&w.s, &scope, &ClientInfo::cli(), id.as_str(), &RecordInput { occurred_at: when.into(), category_id: String::new(), body: "相談内容の記録本文".into() })
+    records::add(&w.s, &scope, &ClientInfo::cli(), id.as_str(), &RecordInput { occurred_at: when.into(), category_id: String::new(), body: "相談内容の記録本文".into(), submission: None })
         .await
         .expect("record");
     // Readable through Kura…
@@ -320,7 +320,7 @@ async fn records_are_shown_newest_first_in_the_organisations_time_and_filter_the
     let cats = records::categories(&w.s, &scope).await.expect("categories");
     assert_eq!(cats.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), records::DEFAULT_CATEGORIES);
     let phone_call = cats[1].id.to_string();
-    let add = |at: &str, cat: &str, body: &str| RecordInput { occurred_at: at.into(), category_id: cat.into(), body: body.into() };
+    let add = |at: &str, cat: &str, body: &str| RecordInput { occurred_at: at.into(), category_id: cat.into(), body: body.into(), submission: None };
     records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T09:00", &phone_call, "電話で相談")).await.expect("r1");
     records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T15:30", "", "来所")).await.expect("r2");
     let list = records::list(&w.s, &scope, id.as_str()).await.expect("records");

@@ -14,9 +14,11 @@ pub async fn my_sessions() -> Result<Vec<SessionRow>, ApiError> {
     Ok(list.into_iter().map(|s| super::accounts::wire::session_row(&ctx, s, current.as_deref())).collect())
 }
 
-/// Ends one of the caller's own sessions (another account's session is "not found").
+/// Ends one of the caller's own sessions (another account's session is "not
+/// found"); only with `confirmed=yes`.
 #[server(prefix = "/api", endpoint = "account/sessions/end")]
-pub async fn end_my_session(session: String) -> Result<(), ApiError> {
+pub async fn end_my_session(session: String, confirmed: Option<String>) -> Result<(), ApiError> {
+    crate::ssr::require_confirmation(confirmed.as_deref())?;
     let ctx = crate::ssr::ctx()?;
     let actor = ctx.actor()?;
     kura::console::account::end_my_session(&ctx.services, actor, &session, &ctx.client).await.map_err(crate::ssr::api_error)

@@ -210,8 +210,10 @@ pub async fn unlock_account(org: Option<String>, user_id: String) -> Result<(), 
     kura::console::accounts::unlock(&ctx.services, &scope, &user_id, &ctx.client).await.map_err(crate::ssr::api_error)
 }
 
+/// Deletes an account; only with `confirmed=yes`.
 #[server(prefix = "/api", endpoint = "accounts/delete")]
-pub async fn delete_account(org: Option<String>, user_id: String) -> Result<(), ApiError> {
+pub async fn delete_account(org: Option<String>, user_id: String, confirmed: Option<String>) -> Result<(), ApiError> {
+    crate::ssr::require_confirmation(confirmed.as_deref())?;
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
     kura::console::accounts::delete(&ctx.services, &scope, &user_id, &ctx.client).await.map_err(crate::ssr::api_error)
@@ -226,9 +228,15 @@ pub async fn account_sessions(org: Option<String>, user_id: String) -> Result<Ve
     Ok(list.into_iter().map(|s| wire::session_row(&ctx, s, current.as_deref())).collect())
 }
 
-/// Ends one session of the account (`session` given) or all of them.
+/// Ends one session of the account (`session` given) or all of them; only with `confirmed=yes`.
 #[server(prefix = "/api", endpoint = "accounts/sessions/revoke")]
-pub async fn revoke_account_sessions(org: Option<String>, user_id: String, session: Option<String>) -> Result<u64, ApiError> {
+pub async fn revoke_account_sessions(
+    org: Option<String>,
+    user_id: String,
+    session: Option<String>,
+    confirmed: Option<String>,
+) -> Result<u64, ApiError> {
+    crate::ssr::require_confirmation(confirmed.as_deref())?;
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
     let session = session.filter(|s| !s.is_empty());

@@ -78,6 +78,10 @@ pub enum ApiError {
     Integrity,
     #[error("busy")]
     Busy,
+    /// An irreversible action was sent without its explicit confirmation
+    /// (`confirmed=yes`); nothing was changed.
+    #[error("confirmation required")]
+    ConfirmationRequired,
     #[error("internal error")]
     Internal,
     /// Transport-level failures (network, decoding) reported by server_fn.
@@ -125,6 +129,7 @@ impl ApiError {
                 PasswordIssue::ConfirmationMismatch => Msg::PasswordMismatch,
             },
             ApiError::Busy => Msg::Busy,
+            ApiError::ConfirmationRequired => Msg::ConfirmationRequired,
             ApiError::Internal | ApiError::Request => Msg::Internal,
         };
         msg.text(lang).to_owned()
@@ -183,6 +188,54 @@ impl<T> Paged<T> {
     }
 }
 
+/// What every page needs to know about its visitor, resolved once per
+/// request by the server (`ssr::signed_in_of`) and written into the page for
+/// the browser (`<body data-signed-in>`): no page fetches it itself, so no
+/// page needs a Resource and a Suspense around its whole body for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub account: Option<Account>,
+    /// Alerts not yet closed (operators only: the console's badge).
+    pub open_alerts: Option<i64>,
+}
+
+/// The attribute of `<body>` that carries [`SignedIn`] to the browser.
+pub const SIGNED_IN_ATTR: &str = "data-signed-in";
+
+impl SignedIn {
+    /// This page's visitor: from the server's context while rendering, from
+    /// `<body data-signed-in>` in the browser.
+    pub fn detect() -> SignedIn {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<SignedIn>().unwrap_or_default()
+        }
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.body())
+                .and_then(|b| b.get_attribute(SIGNED_IN_ATTR))
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default()
+        }
+        #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+        {
+            SignedIn::default()
+        }
+    }
+
+    /// The JSON written into `<body data-signed-in>` (attribute values are escaped by the view).
+    pub fn to_attribute(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+/// The visitor of the page being rendered (provided by `App`).
+pub fn use_signed_in() -> SignedIn {
+    use_context::<SignedIn>().unwrap_or_default()
+}
+
 /// The signed-in account, for greeting it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -234,17 +287,7 @@ pub async fn logout() -> Result<String, ApiError> {
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn me() -> Result<Option<Account>, ApiError> {
     let ctx = crate::ssr::ctx()?;
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Ok(None);
-    };
-    let who = kura::auth::whoami(&ctx.services, actor).await.map_err(crate::ssr::api_error)?;
-    Ok(Some(Account {
-        login: who.login,
-        role: who.role.as_str().to_owned(),
-        org_code: who.tenant.as_ref().map(|t| t.code.as_str().to_owned()),
-        org_name: who.tenant.map(|t| t.name),
-        must_change_password: who.must_change_password,
-    }))
+    Ok(crate::ssr::signed_in_of(&ctx.services, ctx.actor.as_ref()).await?.account)
 }
 
 /// Changes the caller's own password; other sessions of the account end.

@@ -47,8 +47,10 @@ pub async fn add_allowlist_entry(org: Option<String>, cidr: String, note: String
     kura::network::add(&ctx.services, &scope, &cidr, &note, &ctx.client).await.map_err(crate::ssr::api_error)
 }
 
+/// Removes an entry (which may shut out whoever used it); only with `confirmed=yes`.
 #[server(prefix = "/api", endpoint = "network/remove")]
-pub async fn remove_allowlist_entry(org: Option<String>, entry_id: String) -> Result<(), ApiError> {
+pub async fn remove_allowlist_entry(org: Option<String>, entry_id: String, confirmed: Option<String>) -> Result<(), ApiError> {
+    crate::ssr::require_confirmation(confirmed.as_deref())?;
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
     kura::network::remove(&ctx.services, &scope, &entry_id, &ctx.client).await.map_err(crate::ssr::api_error)

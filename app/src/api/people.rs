@@ -83,6 +83,8 @@ pub struct PersonView {
     pub time_zone: String,
     /// Now in that zone, `YYYY-MM-DDTHH:MM`, to prefill the record form.
     pub now_local: String,
+    /// The record form's key for this rendering (see `add_record`).
+    pub submission_key: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -224,6 +226,7 @@ pub async fn get_person(id: String) -> Result<PersonView, ApiError> {
         rights: convert::rights(s, &scope),
         time_zone: tz,
         now_local,
+        submission_key: kura::ids::SubmissionKey::generate().to_string(),
     })
 }
 
@@ -285,8 +288,10 @@ pub async fn archive_person(id: String, archived: bool) -> Result<(), ApiError> 
         .map_err(crate::ssr::api_error)
 }
 
+/// Deletes a person and every record; only with `confirmed=yes`.
 #[server(prefix = "/api", endpoint = "people/delete")]
-pub async fn delete_person(id: String) -> Result<(), ApiError> {
+pub async fn delete_person(id: String, confirmed: Option<String>) -> Result<(), ApiError> {
+    crate::ssr::require_confirmation(confirmed.as_deref())?;
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
     kura::people::register::delete(&ctx.services, &scope, &ctx.client, &id).await.map_err(crate::ssr::api_error)?;
@@ -294,12 +299,26 @@ pub async fn delete_person(id: String) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Adds a record; `occurred_at` is local time (`YYYY-MM-DDTHH:MM`) in the organisation's zone.
+/// Adds a record; `occurred_at` is local time (`YYYY-MM-DDTHH:MM`) in the
+/// organisation's zone. `submission` (the form's key) makes a repeat store nothing more.
 #[server(prefix = "/api", endpoint = "people/record/add")]
-pub async fn add_record(person_id: String, occurred_at: String, category_id: String, body: String) -> Result<String, ApiError> {
+pub async fn add_record(
+    person_id: String,
+    occurred_at: String,
+    category_id: String,
+    body: String,
+    submission: Option<String>,
+) -> Result<String, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    let input = kura::people::records::RecordInput { occurred_at, category_id, body };
+    let submission = match submission.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(k) => Some(kura::ids::SubmissionKey::parse(k).ok_or(ApiError::Invalid {
+            field: String::from("submission"),
+            problem: String::from("format"),
+        })?),
+    };
+    let input = kura::people::records::RecordInput { occurred_at, category_id, body, submission };
     let id = kura::people::records::add(&ctx.services, &scope, &ctx.client, &person_id, &input)
         .await
         .map_err(crate::ssr::api_error)?;
@@ -344,9 +363,10 @@ pub async fn preview_import(content: String) -> Result<ImportPreviewView, ApiErr
     })
 }
 
-/// Adds every row in one transaction (or none); returns how many.
+/// Adds every row in one transaction (or none); returns how many. Only with `confirmed=yes`.
 #[server(prefix = "/api", endpoint = "people/import")]
-pub async fn import_people(content: String) -> Result<usize, ApiError> {
+pub async fn import_people(content: String, confirmed: Option<String>) -> Result<usize, ApiError> {
+    crate::ssr::require_confirmation(confirmed.as_deref())?;
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
     kura::people::csv::import(&ctx.services, &scope, &ctx.client, content.as_bytes()).await.map_err(crate::ssr::api_error)

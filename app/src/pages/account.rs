@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::account::EndMySession;
-use crate::components::{FormError, Frame};
+use crate::components::{ConfirmButton, FormError, Frame};
 use crate::i18n::{use_lang, Msg};
 use crate::pages::accounts::session_table;
 use crate::pages::{last_error, signed_in, LogoutButton};
@@ -27,6 +27,7 @@ fn MyAccount(login: String, operator: bool) -> impl IntoView {
     let lang = use_lang();
     let end = ServerAction::<EndMySession>::new();
     let sessions = Resource::new(move || end.version().get(), |_| crate::api::account::my_sessions());
+    let end_error = last_error(end.value());
     let home = if operator { routes::OPS_HOME } else { routes::HOME };
     view! {
         <h1>{Msg::MyAccount.text(lang)} ": " {login}</h1>
@@ -39,17 +40,19 @@ fn MyAccount(login: String, operator: bool) -> impl IntoView {
             <h2>{Msg::ActiveSessions.text(lang)}</h2>
             <p class="hint">{Msg::SessionsHint.text(lang)}</p>
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-                {move || sessions.get().map(|r| match r {
+                {move || Suspend::new(async move { match sessions.await {
                     Ok(list) => session_table(lang, list, move |id| view! {
                         <ActionForm action=end>
                             <input type="hidden" name="session" value=id/>
-                            <button type="submit">{Msg::EndSession.text(lang)}</button>
+                            <ConfirmButton question=Msg::ConfirmEndSession pending=end.pending() confirmed=end_error>
+                                {Msg::EndSession.text(lang)}
+                            </ConfirmButton>
                         </ActionForm>
                     }.into_any()).into_any(),
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
-                })}
+                }})}
             </Suspense>
-            <FormError error=last_error(end.value())/>
+            <FormError error=end_error/>
         </section>
     }
 }

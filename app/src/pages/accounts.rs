@@ -8,7 +8,7 @@ use crate::api::accounts::{
     ChangeRole, CreateAccount, DeleteAccount, IssuedCredential, ResetAccountPassword,
     RevokeAccountSessions, SetAccountEnabled, SetAccountExpiry, UnlockAccount,
 };
-use crate::components::{ActionError, InputField, Pager};
+use crate::components::{ActionError, ConfirmButton, InputField, Pager, SubmitButton};
 use crate::i18n::{use_lang, Msg};
 use crate::pages::{last_error, role_label};
 use crate::routes::{self, testid};
@@ -76,8 +76,6 @@ pub fn AccountsPanel(org: Option<String>) -> impl IntoView {
     );
     let error = last_error(create.value());
     let issued = Signal::derive(move || create.value().get().and_then(|r| r.ok()));
-    let total = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.total).unwrap_or(0));
-    let pages = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.pages()).unwrap_or(1));
     let org_rows = org.clone();
     view! {
         <section class="card" data-testid=testid::ACCOUNT_FORM>
@@ -91,7 +89,7 @@ pub fn AccountsPanel(org: Option<String>) -> impl IntoView {
                 </div>
                 {method_choice(lang, "new")}
                 <ActionError error=error/>
-                <button type="submit" class="primary">{Msg::CreateAccount.text(lang)}</button>
+                <SubmitButton pending=create.pending() class="primary">{Msg::CreateAccount.text(lang)}</SubmitButton>
             </ActionForm>
             <IssuedBox issued=issued/>
         </section>
@@ -107,9 +105,9 @@ pub fn AccountsPanel(org: Option<String>) -> impl IntoView {
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
                 {move || {
                     let org = org_rows.clone();
-                    list.get().map(move |r| match r {
+                    Suspend::new(async move { match list.await {
                         Ok(p) if p.items.is_empty() => view! { <p class="muted">{Msg::NoneFound.text(lang)}</p> }.into_any(),
-                        Ok(p) => view! {
+                        Ok(p) => { let (pages, total) = (p.pages(), p.total); view! {
                             <table data-testid=testid::ACCOUNT_LIST>
                                 <thead><tr>
                                     <th>{Msg::UserId.text(lang)}</th><th>{Msg::Role.text(lang)}</th>
@@ -131,12 +129,12 @@ pub fn AccountsPanel(org: Option<String>) -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        }.into_any(),
+                            <Pager page=page pages=pages total=total/>
+                        }.into_any() },
                         Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
-                    })
+                    }})
                 }}
             </Suspense>
-            <Pager page=page pages=pages total=total/>
         </section>
     }
 }
@@ -190,6 +188,8 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
         .next()
     });
     let expiry_error = last_error(expiry.value());
+    let revoke_error = last_error(revoke.value());
+    let delete_error = last_error(delete.value());
     // A short confirmation after a change that only shows in the facts above.
     let saved = move || {
         [role.value().get(), enabled.value().get(), expiry.value().get(), unlock.value().get()]
@@ -214,7 +214,7 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
             <p class="notice" role="status">{Msg::AccountDeleted.text(lang)}</p>
         </Show>
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-            {move || user.get().map(|r| match r {
+            {move || Suspend::new(async move { match user.await {
                 Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
                 Ok(u) => view! {
                     <h1>{Msg::Account.text(lang)} ": " {u.login.clone()}</h1>
@@ -232,31 +232,35 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
                                 {hidden()}
                                 <label for="role">{Msg::Role.text(lang)}</label>
                                 {role_select(lang, "role", &u.role)}
-                                <button type="submit">{Msg::ChangeRole.text(lang)}</button>
+                                <SubmitButton pending=role.pending()>{Msg::ChangeRole.text(lang)}</SubmitButton>
                             </ActionForm>
                             <ActionForm action=enabled>
                                 {hidden()}
                                 <input type="hidden" name="enabled" value=(!u.enabled).to_string()/>
                                 {if u.enabled {
-                                    view! { <button type="submit" class="danger" data-testid=testid::DISABLE_USER>{Msg::Disable.text(lang)}</button> }.into_any()
+                                    view! {
+                                        <ConfirmButton question=Msg::ConfirmDisableAccount pending=enabled.pending() class="danger" test_id=testid::DISABLE_USER>
+                                            {Msg::Disable.text(lang)}
+                                        </ConfirmButton>
+                                    }.into_any()
                                 } else {
-                                    view! { <button type="submit" data-testid=testid::ENABLE_USER>{Msg::Enable.text(lang)}</button> }.into_any()
+                                    view! { <SubmitButton pending=enabled.pending() test_id=testid::ENABLE_USER>{Msg::Enable.text(lang)}</SubmitButton> }.into_any()
                                 }}
                             </ActionForm>
                             <ActionForm action=unlock>
                                 {hidden()}
-                                <button type="submit">{Msg::Unlock.text(lang)}</button>
+                                <SubmitButton pending=unlock.pending()>{Msg::Unlock.text(lang)}</SubmitButton>
                             </ActionForm>
                         </div>
                         <ActionForm action=expiry>
                             {hidden()}
                             <InputField id="expires_on" name="expires_on" label=Msg::ExpiryDate error=expiry_error kind="date"
                                 value=u.expires_on.clone().unwrap_or_default() required=false hint=Msg::ExpiryHint/>
-                            <button type="submit">{Msg::SaveExpiry.text(lang)}</button>
+                            <SubmitButton pending=expiry.pending()>{Msg::SaveExpiry.text(lang)}</SubmitButton>
                         </ActionForm>
                     </section>
                 }.into_any(),
-            })}
+            }})}
         </Suspense>
         <ActionError error=errors/>
         <Show when=move || saved() && errors.get().is_none()>
@@ -267,30 +271,34 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
             <ActionForm action=reset>
                 {hidden()}
                 {method_choice(lang, "reset")}
-                <button type="submit">{Msg::ResetPassword.text(lang)}</button>
+                <ConfirmButton question=Msg::ConfirmResetPassword pending=reset.pending()>{Msg::ResetPassword.text(lang)}</ConfirmButton>
             </ActionForm>
             <IssuedBox issued=issued/>
         </section>
         <section class="card">
             <h2>{Msg::ActiveSessions.text(lang)}</h2>
             <Suspense fallback=|| ()>
-                {move || sessions.get().map(|r| match r {
+                {move || Suspend::new(async move { match sessions.await {
                     Ok(list) if list.is_empty() => view! { <p class="muted">{Msg::NoSessions.text(lang)}</p> }.into_any(),
                     Ok(list) => view! {
                         {session_table(lang, list, move |id| view! {
                             <ActionForm action=revoke>
                                 {hidden()}
                                 <input type="hidden" name="session" value=id/>
-                                <button type="submit">{Msg::EndSession.text(lang)}</button>
+                                <ConfirmButton question=Msg::ConfirmEndSession pending=revoke.pending() confirmed=revoke_error>
+                                    {Msg::EndSession.text(lang)}
+                                </ConfirmButton>
                             </ActionForm>
                         }.into_any())}
                         <ActionForm action=revoke>
                             {hidden()}
-                            <button type="submit" class="danger">{Msg::EndAllSessions.text(lang)}</button>
+                            <ConfirmButton question=Msg::ConfirmEndAllSessions pending=revoke.pending() confirmed=revoke_error class="danger">
+                                {Msg::EndAllSessions.text(lang)}
+                            </ConfirmButton>
                         </ActionForm>
                     }.into_any(),
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
-                })}
+                }})}
             </Suspense>
         </section>
         <section class="card danger-zone">
@@ -298,9 +306,9 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
             <p class="hint">{Msg::DeleteHint.text(lang)}</p>
             <ActionForm action=delete>
                 {hidden()}
-                // Not sent: the browser refuses to submit until it is ticked.
-                <label class="confirm"><input type="checkbox" required/> " " {Msg::ConfirmDelete.text(lang)}</label>
-                <button type="submit" class="danger">{Msg::DeleteAccount.text(lang)}</button>
+                <ConfirmButton question=Msg::ConfirmDeleteAccount pending=delete.pending() confirmed=delete_error class="danger">
+                    {Msg::DeleteAccount.text(lang)}
+                </ConfirmButton>
             </ActionForm>
         </section>
     }

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::settings::SaveSettings;
-use crate::components::{ActionError, Frame, InputField};
+use crate::components::{ActionError, Frame, InputField, SubmitButton};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::accounts::{AccountsPanel, UserDetail};
 use crate::pages::{last_error, signed_in, LogoutButton};
@@ -82,7 +82,7 @@ fn Settings() -> impl IntoView {
         <h1>{Msg::Settings.text(lang)}</h1>
         {admin_nav(lang)}
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-            {move || settings.get().map(|r| match r {
+            {move || Suspend::new(async move { match settings.await {
                 Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
                 Ok(s) => view! {
                     <section class="card" data-testid=testid::SETTINGS_FORM>
@@ -98,11 +98,11 @@ fn Settings() -> impl IntoView {
                                 hint=Msg::TimeZoneHint maxlength=64/>
                             <ActionError error=error/>
                             {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">{Msg::Saved.text(lang)}</p> })}
-                            <button type="submit" class="primary">{Msg::SaveSettings.text(lang)}</button>
+                            <SubmitButton pending=save.pending() class="primary">{Msg::SaveSettings.text(lang)}</SubmitButton>
                         </ActionForm>
                     </section>
                 }.into_any(),
-            })}
+            }})}
         </Suspense>
         <Categories/>
     }
@@ -126,7 +126,7 @@ fn Categories() -> impl IntoView {
             <h2>{Msg::Categories.text(lang)}</h2>
             <p class="hint">{Msg::CategoriesHint.text(lang)}</p>
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-                {move || list.get().map(|r| match r {
+                {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
                     Ok(categories) => view! {
                         <ul class="plain">
@@ -136,19 +136,19 @@ fn Categories() -> impl IntoView {
                                         <input type="hidden" name="category_id" value=c.id.clone()/>
                                         <input name="name" value=c.name.clone() maxlength=30 required
                                             aria-label=format!("{} {}", Msg::Rename.text(lang), c.name)/>
-                                        <button type="submit">{Msg::Rename.text(lang)}</button>
+                                        <SubmitButton pending=rename.pending()>{Msg::Rename.text(lang)}</SubmitButton>
                                     </ActionForm>
                                 </li>
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                })}
+                }})}
             </Suspense>
             <ActionError error=rename_error/>
             <ActionForm action=add>
                 <InputField id="category_name" name="name" label=Msg::NewCategory error=add_error maxlength=30/>
                 <ActionError error=add_error/>
-                <button type="submit">{Msg::AddCategory.text(lang)}</button>
+                <SubmitButton pending=add.pending()>{Msg::AddCategory.text(lang)}</SubmitButton>
             </ActionForm>
         </section>
     }

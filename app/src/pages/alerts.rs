@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::alerts::{AcknowledgeAlert, AlertRow, CloseAlert};
-use crate::components::{ActionError, Frame};
+use crate::components::{ActionError, Frame, SubmitButton};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::{last_error, signed_in};
 use crate::routes::{self, testid};
@@ -77,7 +77,7 @@ fn Alerts(operator: bool) -> impl IntoView {
         <h1>{Msg::Alerts.text(lang)}</h1>
         <ActionError error=errors/>
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-            {move || list.get().map(|r| match r {
+            {move || Suspend::new(async move { match list.await {
                 Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
                 Ok(rows) if rows.is_empty() => view! { <p class="muted">{Msg::NoAlerts.text(lang)}</p> }.into_any(),
                 Ok(rows) => view! {
@@ -85,7 +85,7 @@ fn Alerts(operator: bool) -> impl IntoView {
                         {rows.into_iter().map(|a| alert_card(lang, a, operator, ack, close)).collect_view()}
                     </div>
                 }.into_any(),
-            })}
+            }})}
         </Suspense>
     }
 }
@@ -115,13 +115,13 @@ fn alert_card(lang: Lang, a: AlertRow, operator: bool, ack: ServerAction<Acknowl
                         <label for=format!("comment-{ack_id}")>{Msg::Comment.text(lang)}</label>
                         <input id=format!("comment-{ack_id}") name="comment" type="text" maxlength=500 required/>
                     </div>
-                    <button type="submit">{Msg::Acknowledge.text(lang)}</button>
+                    <SubmitButton pending=ack.pending()>{Msg::Acknowledge.text(lang)}</SubmitButton>
                 </ActionForm>
             })}
             {(operator && closable).then(move || view! {
                 <ActionForm action=close>
                     <input type="hidden" name="alert_id" value=close_id.clone()/>
-                    <button type="submit">{Msg::CloseAlert.text(lang)}</button>
+                    <SubmitButton pending=close.pending()>{Msg::CloseAlert.text(lang)}</SubmitButton>
                 </ActionForm>
             })}
         </section>

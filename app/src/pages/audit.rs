@@ -102,7 +102,7 @@ fn AuditViewer(operator: bool) -> impl IntoView {
         </section>
         <section class="card">
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-                {move || page.get().map(|r| match r {
+                {move || Suspend::new(async move { match page.await {
                     Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
                     Ok(p) if p.entries.is_empty() => view! { <p class="muted">{Msg::NoneFound.text(lang)}</p> }.into_any(),
                     Ok(p) => {
@@ -141,7 +141,7 @@ fn AuditViewer(operator: bool) -> impl IntoView {
                             </nav>
                         }.into_any()
                     }
-                })}
+                }})}
             </Suspense>
         </section>
     }

@@ -22,8 +22,8 @@ use leptos_meta::Title;
 use serde::de::DeserializeOwned;
 use leptos_router::components::{Redirect, A};
 
-use crate::api::{ApiError, ChangePassword, Login, Logout, Account, OperatorLogin};
-use crate::components::{Frame, FormError, PasswordField, TextField};
+use crate::api::{use_signed_in, Account, ApiError, ChangePassword, Login, Logout, OperatorLogin};
+use crate::components::{Frame, FormError, PasswordField, SubmitButton, TextField};
 use crate::i18n::{use_lang, Msg};
 use crate::routes::{self, testid, Visitor};
 
@@ -112,7 +112,7 @@ pub(crate) fn LogoutButton() -> impl IntoView {
     let action = ServerAction::<Logout>::new();
     view! {
         <ActionForm action=action>
-            <button type="submit" class="secondary" data-testid=testid::LOGOUT>{Msg::LogOut.text(lang)}</button>
+            <SubmitButton pending=action.pending() class="secondary" test_id=testid::LOGOUT>{Msg::LogOut.text(lang)}</SubmitButton>
         </ActionForm>
     }
 }
@@ -126,23 +126,17 @@ pub(crate) fn role_label(role: &str) -> Msg {
     }
 }
 
-/// Loads the signed-in account and shows `body`, unless the page rule
-/// (`routes::redirect_for`) sends this visitor elsewhere.
-pub(crate) fn signed_in(path: &'static str, body: fn(Account) -> AnyView) -> impl IntoView {
-    let lang = use_lang();
-    let me = Resource::new(|| (), |_| crate::api::me());
-    view! {
-        <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-            {move || Suspend::new(async move {
-                let account = me.await.ok().flatten();
-                let visitor = account.as_ref().map(|a| Visitor::from_role(&a.role, a.must_change_password));
-                match (routes::redirect_for(path, visitor), account) {
-                    (None, Some(account)) => body(account),
-                    (Some(to), _) => view! { <Redirect path=to/> }.into_any(),
-                    (None, None) => view! { <Redirect path=routes::LOGIN/> }.into_any(),
-                }
-            })}
-        </Suspense>
+/// Shows `body` for the signed-in account, unless the page rule
+/// (`routes::redirect_for`) sends this visitor elsewhere. The account comes
+/// from the page's context (`api::SignedIn`, resolved once per request by the
+/// server), not from a Resource: see docs/ARCHITECTURE.md, "View patterns".
+pub(crate) fn signed_in(path: &'static str, body: fn(Account) -> AnyView) -> AnyView {
+    let account = use_signed_in().account;
+    let visitor = account.as_ref().map(|a| Visitor::from_role(&a.role, a.must_change_password));
+    match (routes::redirect_for(path, visitor), account) {
+        (None, Some(account)) => body(account),
+        (Some(to), _) => view! { <Redirect path=to/> }.into_any(),
+        (None, None) => view! { <Redirect path=routes::LOGIN/> }.into_any(),
     }
 }
 
@@ -187,30 +181,23 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let lang = use_lang();
     let action = ServerAction::<ChangePassword>::new();
     let pending = action.pending();
-    let me = Resource::new(|| (), |_| crate::api::me());
+    let me = use_signed_in().account;
+    let notice = match &me {
+        Some(me) if me.must_change_password => view! {
+            <p class="notice" data-testid=testid::FORCED_CHANGE_NOTICE>{Msg::MustChangePassword.text(lang)}</p>
+        }
+        .into_any(),
+        Some(_) => ().into_any(),
+        None => {
+            let to = routes::redirect_for(routes::CHANGE_PASSWORD, None).unwrap_or(routes::LOGIN);
+            view! { <Redirect path=to/> }.into_any()
+        }
+    };
     view! {
         <Title text=Msg::ChangePassword.text(lang)/>
         <Frame>
             <h1>{Msg::ChangePassword.text(lang)}</h1>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match me.await {
-                        Ok(Some(me)) if me.must_change_password => {
-                            view! {
-                                <p class="notice" data-testid=testid::FORCED_CHANGE_NOTICE>
-                                    {Msg::MustChangePassword.text(lang)}
-                                </p>
-                            }
-                            .into_any()
-                        }
-                        Ok(Some(_)) => ().into_any(),
-                        _ => {
-                            let to = routes::redirect_for(routes::CHANGE_PASSWORD, None).unwrap_or(routes::LOGIN);
-                            view! { <Redirect path=to/> }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+            {notice}
             <div class="card" data-testid=testid::CHANGE_PASSWORD_FORM>
                 <ActionForm action=action>
                     <PasswordField id="current" name="current" label=Msg::CurrentPassword autocomplete="current-password"/>
@@ -218,7 +205,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                     <PasswordField id="confirm" name="confirm" label=Msg::ConfirmPassword autocomplete="new-password"/>
                     <p class="hint">{Msg::PasswordRules.text(lang)}</p>
                     <FormError error=last_error(action.value())/>
-                    <button type="submit" class="primary" disabled=move || pending.get()>{Msg::Save.text(lang)}</button>
+                    <SubmitButton pending=pending class="primary">{Msg::Save.text(lang)}</SubmitButton>
                 </ActionForm>
             </div>
         </Frame>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::network::{AddAllowlistEntry, RemoveAllowlistEntry};
-use crate::components::{ActionError, Frame, InputField};
+use crate::components::{ActionError, ConfirmButton, Frame, InputField, SubmitButton};
 use crate::i18n::{use_lang, Msg};
 use crate::pages::admin::admin_nav;
 use crate::pages::{last_error, signed_in};
@@ -30,7 +30,7 @@ pub fn AllowlistPanel(org: Option<String>) -> impl IntoView {
             <h2>{Msg::IpAllowlist.text(lang)}</h2>
             <p class="hint">{Msg::IpAllowlistHint.text(lang)}</p>
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-                {move || view_list.get().map(|r| match r {
+                {move || Suspend::new(async move { match view_list.await {
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
                     Ok(v) => view! {
                         {v.entries.is_empty().then(|| view! {
@@ -52,9 +52,9 @@ pub fn AllowlistPanel(org: Option<String>) -> impl IntoView {
                                                 <ActionForm action=remove>
                                                     {org_input()}
                                                     <input type="hidden" name="entry_id" value=e.id.clone()/>
-                                                    <button type="submit" aria-label=format!("{} {}", Msg::RemoveEntry.text(lang), e.cidr)>
-                                                        {Msg::RemoveEntry.text(lang)}
-                                                    </button>
+                                                    <ConfirmButton question=Msg::ConfirmRemoveEntry pending=remove.pending() confirmed=remove_error>
+                                                        {Msg::RemoveEntry.text(lang)} <span class="visually-hidden">" " {e.cidr.clone()}</span>
+                                                    </ConfirmButton>
                                                 </ActionForm>
                                             </td>
                                         </tr>
@@ -63,7 +63,7 @@ pub fn AllowlistPanel(org: Option<String>) -> impl IntoView {
                             </table>
                         })}
                     }.into_any(),
-                })}
+                }})}
             </Suspense>
             <ActionError error=remove_error/>
             <ActionForm action=add>
@@ -71,7 +71,7 @@ pub fn AllowlistPanel(org: Option<String>) -> impl IntoView {
                 <InputField id="cidr" name="cidr" label=Msg::Cidr error=add_error maxlength=64/>
                 <InputField id="note" name="note" label=Msg::Note error=add_error required=false maxlength=100/>
                 <ActionError error=add_error/>
-                <button type="submit">{Msg::AddEntry.text(lang)}</button>
+                <SubmitButton pending=add.pending()>{Msg::AddEntry.text(lang)}</SubmitButton>
             </ActionForm>
         </section>
     }

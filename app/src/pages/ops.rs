@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::ops::{CreateOperator, CreateTenant, SetOperatorEnabled, SetTenantContacts, SetTenantSuspended};
-use crate::components::{ActionError, Frame, InputField, Pager};
+use crate::components::{ActionError, ConfirmButton, Frame, InputField, Pager, SubmitButton};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::accounts::{AccountsPanel, UserDetail};
 use crate::pages::network::AllowlistPanel;
@@ -26,19 +26,18 @@ pub(crate) fn ops_nav(lang: Lang) -> impl IntoView {
     }
 }
 
-/// The alerts link with the number of alerts not yet closed.
+/// The alerts link with the number of alerts not yet closed (counted once
+/// per page by the server, with the visitor: `api::SignedIn`).
 #[component]
 fn AlertsLink() -> impl IntoView {
     let lang = use_lang();
-    let count = Resource::new(|| (), |_| crate::api::alerts::open_alert_count());
+    let count = crate::api::use_signed_in().open_alerts.filter(|n| *n > 0);
     view! {
         <A href=routes::OPS_ALERTS>
             {Msg::Alerts.text(lang)}
-            <Suspense fallback=|| ()>
-                {move || count.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
-                    " " <span class="badge" data-testid=testid::ALERT_BADGE aria-label=Msg::OpenAlerts.text(lang).replace("{n}", &n.to_string())>{n}</span>
-                })}
-            </Suspense>
+            {count.map(|n| view! {
+                " " <span class="badge" data-testid=testid::ALERT_BADGE aria-label=Msg::OpenAlerts.text(lang).replace("{n}", &n.to_string())>{n}</span>
+            })}
         </A>
     }
 }
@@ -79,8 +78,6 @@ fn OpsHome(login: String) -> impl IntoView {
             navigate(&routes::ops_tenant(&id), Default::default());
         }
     });
-    let total = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.total).unwrap_or(0));
-    let pages = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.pages()).unwrap_or(1));
     view! {
         <h1 data-testid=testid::OPS_HOME>{Msg::OperatorConsole.text(lang)}</h1>
         <p class="muted">{Msg::LoggedInAs.text(lang)} ": " <span data-testid=testid::WHOAMI>{login}</span></p>
@@ -96,9 +93,9 @@ fn OpsHome(login: String) -> impl IntoView {
                 }/>
             </div>
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-                {move || list.get().map(|r| match r {
+                {move || Suspend::new(async move { match list.await {
                     Ok(p) if p.items.is_empty() => view! { <p class="muted">{Msg::NoneFound.text(lang)}</p> }.into_any(),
-                    Ok(p) => view! {
+                    Ok(p) => { let (pages, total) = (p.pages(), p.total); view! {
                         <table data-testid=testid::TENANT_LIST>
                             <thead><tr>
                                 <th>{Msg::OrgCode.text(lang)}</th><th>{Msg::OrgName.text(lang)}</th><th>{Msg::Status.text(lang)}</th>
@@ -116,11 +113,11 @@ fn OpsHome(login: String) -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
+                        <Pager page=page pages=pages total=total/>
+                    }.into_any() },
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
-                })}
+                }})}
             </Suspense>
-            <Pager page=page pages=pages total=total/>
         </section>
         <section class="card" data-testid=testid::TENANT_FORM>
             <h2>{Msg::NewOrganisation.text(lang)}</h2>
@@ -131,7 +128,7 @@ fn OpsHome(login: String) -> impl IntoView {
                 <InputField id="emails" name="emails" label=Msg::ContactEmails error=error hint=Msg::ContactEmailsHint maxlength=1300/>
                 <InputField id="phone" name="phone" label=Msg::ContactPhone error=error kind="tel" maxlength=20/>
                 <ActionError error=error/>
-                <button type="submit" class="primary">{Msg::CreateOrganisation.text(lang)}</button>
+                <SubmitButton pending=create.pending() class="primary">{Msg::CreateOrganisation.text(lang)}</SubmitButton>
             </ActionForm>
         </section>
     }
@@ -166,7 +163,7 @@ fn OpsTenant() -> impl IntoView {
     view! {
         {ops_nav(lang)}
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-            {move || tenant.get().map(|r| match r {
+            {move || Suspend::new(async move { match tenant.await {
                 Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
                 Ok(t) => view! {
                     <h1>{t.name.clone()} " (" {t.code.clone()} ")"</h1>
@@ -186,7 +183,7 @@ fn OpsTenant() -> impl IntoView {
                             <InputField id="phone" name="phone" label=Msg::ContactPhone error=contacts_error kind="tel"
                                 value=t.phone.clone() maxlength=20/>
                             <ActionError error=contacts_error/>
-                            <button type="submit">{Msg::SaveContacts.text(lang)}</button>
+                            <SubmitButton pending=contacts.pending()>{Msg::SaveContacts.text(lang)}</SubmitButton>
                         </ActionForm>
                     </section>
                     <section class="card">
@@ -196,15 +193,19 @@ fn OpsTenant() -> impl IntoView {
                             <input type="hidden" name="tenant_id" value=id.get_value()/>
                             <input type="hidden" name="suspended" value=(t.status == "active").to_string()/>
                             {if t.status == "active" {
-                                view! { <button type="submit" class="danger">{Msg::Suspend.text(lang)}</button> }.into_any()
+                                view! {
+                                    <ConfirmButton question=Msg::ConfirmSuspendOrganisation pending=suspend.pending() class="danger">
+                                        {Msg::Suspend.text(lang)}
+                                    </ConfirmButton>
+                                }.into_any()
                             } else {
-                                view! { <button type="submit">{Msg::Resume.text(lang)}</button> }.into_any()
+                                view! { <SubmitButton pending=suspend.pending()>{Msg::Resume.text(lang)}</SubmitButton> }.into_any()
                             }}
                         </ActionForm>
                         <ActionError error=suspend_error/>
                     </section>
                 }.into_any(),
-            })}
+            }})}
         </Suspense>
         <crate::pages::reports::PrivilegedReport org=Some(tenant_id.clone())/>
         <AllowlistPanel org=Some(tenant_id.clone())/>
@@ -251,15 +252,13 @@ fn Operators() -> impl IntoView {
     );
     let error = last_error(create.value());
     let enabled_error = last_error(enabled.value());
-    let total = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.total).unwrap_or(0));
-    let pages = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|p| p.pages()).unwrap_or(1));
     view! {
         <h1>{Msg::Operators.text(lang)}</h1>
         {ops_nav(lang)}
         <section class="card">
             <Suspense fallback=|| ()>
-                {move || list.get().map(|r| match r {
-                    Ok(p) => view! {
+                {move || Suspend::new(async move { match list.await {
+                    Ok(p) => { let (pages, total) = (p.pages(), p.total); view! {
                         <table data-testid=testid::OPERATOR_LIST>
                             <thead><tr><th>{Msg::UserId.text(lang)}</th><th>{Msg::Status.text(lang)}</th><th>{Msg::LastLogin.text(lang)}</th><th></th></tr></thead>
                             <tbody>
@@ -272,18 +271,24 @@ fn Operators() -> impl IntoView {
                                             <ActionForm action=enabled>
                                                 <input type="hidden" name="user_id" value=u.id.clone()/>
                                                 <input type="hidden" name="enabled" value=(!u.enabled).to_string()/>
-                                                <button type="submit">{if u.enabled { Msg::Disable } else { Msg::Enable }.text(lang)}</button>
+                                                {if u.enabled {
+                                                    view! {
+                                                        <ConfirmButton question=Msg::ConfirmDisableOperator pending=enabled.pending()>{Msg::Disable.text(lang)}</ConfirmButton>
+                                                    }.into_any()
+                                                } else {
+                                                    view! { <SubmitButton pending=enabled.pending()>{Msg::Enable.text(lang)}</SubmitButton> }.into_any()
+                                                }}
                                             </ActionForm>
                                         </td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
+                        <Pager page=page pages=pages total=total/>
+                    }.into_any() },
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
-                })}
+                }})}
             </Suspense>
-            <Pager page=page pages=pages total=total/>
             <ActionError error=enabled_error/>
         </section>
         <section class="card">
@@ -291,7 +296,7 @@ fn Operators() -> impl IntoView {
             <ActionForm action=create>
                 <InputField id="operator-login" name="login" label=Msg::UserId error=error maxlength=64 hint=Msg::LoginRules/>
                 <ActionError error=error/>
-                <button type="submit" class="primary">{Msg::CreateAccount.text(lang)}</button>
+                <SubmitButton pending=create.pending() class="primary">{Msg::CreateAccount.text(lang)}</SubmitButton>
             </ActionForm>
             {move || create.value().get().and_then(|r| r.ok()).map(|n| view! {
                 <div class="issued" role="status">

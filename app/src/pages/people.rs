@@ -12,7 +12,7 @@ use crate::api::people::{
     AddRecord, ArchivePerson, CreatePerson, DeletePerson, PersonForm, PersonView, UpdatePerson,
 };
 use crate::api::ApiError;
-use crate::components::{ActionError, Frame, InputField};
+use crate::components::{ask, ActionError, ConfirmButton, Frame, InputField, SubmitButton, CONFIRMED};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::{last_error, signed_in};
 use crate::routes::{self, testid};
@@ -97,16 +97,16 @@ fn PeopleList() -> impl IntoView {
                     // Inside a Transition: the server renders these only once the list
                     // has loaded, as the browser does when it hydrates.
                     <Transition fallback=|| ()>
-                        {move || list.get().and_then(|r| r.ok()).map(|v| v.categories.into_iter().map(|c| view! {
+                        {move || Suspend::new(async move { list.await.ok().map(|v| v.categories.into_iter().map(|c| view! {
                             <option value=c.id.clone() selected=move || category.get() == c.id>{c.name.clone()}</option>
-                        }).collect_view())}
+                        }).collect_view()) })}
                     </Transition>
                 </select>
             </div>
             <button type="submit" class="primary">{Msg::Search.text(lang)}</button>
         </form>
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-            {move || list.get().map(|r| match r {
+            {move || Suspend::new(async move { match list.await {
                 Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
                 Ok(v) => {
                     let next = v.next.clone();
@@ -171,7 +171,7 @@ fn PeopleList() -> impl IntoView {
                         </nav>
                     }.into_any()
                 }
-            })}
+            }})}
         </Suspense>
     }
 }
@@ -223,7 +223,7 @@ fn NewPerson() -> impl IntoView {
             <ActionForm action=create>
                 <PersonFields values=PersonForm::default() error=error/>
                 <ActionError error=error/>
-                <button type="submit" class="primary" disabled=move || create.pending().get()>{Msg::SavePerson.text(lang)}</button>
+                <SubmitButton pending=create.pending() class="primary">{Msg::SavePerson.text(lang)}</SubmitButton>
             </ActionForm>
         </section>
     }
@@ -255,37 +255,47 @@ fn PersonDetail(id: String) -> impl IntoView {
         move || (add_record.version().get(), archive.version().get()),
         move |_| crate::api::people::get_person(pid.clone()),
     );
-    let record_error = last_error(add_record.value());
-    let archive_error = last_error(archive.value());
-    let delete_error = last_error(delete.value());
+    let record_form = NodeRef::<leptos::html::Form>::new();
+    // A saved record clears its form (the next one starts empty, with a new submission key).
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add_record.value().get() {
+            if let Some(form) = record_form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    let actions = PersonActions { add_record, archive, delete, record_form };
     view! {
         {people_nav(lang)}
-        <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-            {move || person.get().map(|r| match r {
+        // A Transition: after a change the page keeps showing while it reloads.
+        <Transition fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+            {move || Suspend::new(async move { match person.await {
                 Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
-                Ok(p) => person_view(p, lang, add_record, archive, delete, record_error, archive_error, delete_error),
-            })}
-        </Suspense>
+                Ok(p) => person_view(p, lang, actions),
+            }})}
+        </Transition>
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn person_view(
-    p: PersonView,
-    lang: Lang,
+/// The actions of a person's page and the record form they reset.
+#[derive(Clone, Copy)]
+struct PersonActions {
     add_record: ServerAction<AddRecord>,
     archive: ServerAction<ArchivePerson>,
     delete: ServerAction<DeletePerson>,
-    record_error: Signal<Option<ApiError>>,
-    archive_error: Signal<Option<ApiError>>,
-    delete_error: Signal<Option<ApiError>>,
-) -> AnyView {
+    record_form: NodeRef<leptos::html::Form>,
+}
+
+fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
+    let PersonActions { add_record, archive, delete, record_form } = actions;
+    let record_error = last_error(add_record.value());
+    let archive_error = last_error(archive.value());
+    let delete_error = last_error(delete.value());
     let f = p.form.clone();
     let name = format!("{} {}", f.family_name, f.given_name).trim().to_owned();
     let reading = format!("{} {}", f.family_kana, f.given_kana).trim().to_owned();
     let rights = p.rights;
     let (id, id_archive, id_delete, id_record) = (p.id.clone(), p.id.clone(), p.id.clone(), p.id.clone());
-    let confirm_text = Msg::ConfirmDeletePerson.text(lang);
     view! {
         <h1>{name} {p.archived.then(|| view! { " " <span class="badge">{Msg::PersonArchived.text(lang)}</span> })}</h1>
         <section class="card">
@@ -305,22 +315,24 @@ fn person_view(
                     <ActionForm action=archive>
                         <input type="hidden" name="id" value=id_archive/>
                         <input type="hidden" name="archived" value=(!p.archived).to_string()/>
-                        <button type="submit" data-testid=testid::ARCHIVE_PERSON>
-                            {if p.archived { Msg::Restore } else { Msg::Archive }.text(lang)}
-                        </button>
+                        {if p.archived {
+                            view! { <SubmitButton pending=archive.pending() test_id=testid::ARCHIVE_PERSON>{Msg::Restore.text(lang)}</SubmitButton> }.into_any()
+                        } else {
+                            view! {
+                                <ConfirmButton question=Msg::ConfirmArchivePerson pending=archive.pending() test_id=testid::ARCHIVE_PERSON>
+                                    {Msg::Archive.text(lang)}
+                                </ConfirmButton>
+                            }.into_any()
+                        }}
                     </ActionForm>
                 })}
                 {rights.delete.then(|| view! {
-                    <ActionForm action=delete on:submit=move |ev| {
-                        #[cfg(feature = "hydrate")]
-                        if !leptos::prelude::window().confirm_with_message(confirm_text).unwrap_or(false) {
-                            ev.prevent_default();
-                        }
-                        #[cfg(not(feature = "hydrate"))]
-                        let _ = (&ev, confirm_text);
-                    }>
+                    <ActionForm action=delete>
                         <input type="hidden" name="id" value=id_delete/>
-                        <button type="submit" class="danger" data-testid=testid::DELETE_PERSON>{Msg::DeletePerson.text(lang)}</button>
+                        <ConfirmButton question=Msg::ConfirmDeletePerson pending=delete.pending() confirmed=delete_error
+                            class="danger" test_id=testid::DELETE_PERSON>
+                            {Msg::DeletePerson.text(lang)}
+                        </ConfirmButton>
                     </ActionForm>
                 })}
             </nav>
@@ -331,8 +343,11 @@ fn person_view(
             <h2>{Msg::Records.text(lang)} <span class="muted">" (" {p.time_zone.clone()} ")"</span></h2>
             {rights.write.then(|| view! {
                 <div data-testid=testid::RECORD_FORM>
-                    <ActionForm action=add_record>
+                    <ActionForm action=add_record node_ref=record_form>
                         <input type="hidden" name="person_id" value=id_record/>
+                        // One key per rendering of the form: a double click or a
+                        // retried request stores the record once.
+                        <input type="hidden" name="submission" value=p.submission_key.clone()/>
                         <div class="grid2">
                             <InputField id="occurred_at" name="occurred_at" label=Msg::OccurredAt error=record_error kind="datetime-local" value=p.now_local.clone()/>
                             <div class="field">
@@ -348,7 +363,7 @@ fn person_view(
                         </div>
                         <InputField id="body" name="body" label=Msg::RecordBody error=record_error maxlength=4000 rows=3/>
                         <ActionError error=record_error/>
-                        <button type="submit" class="primary">{Msg::AddRecord.text(lang)}</button>
+                        <SubmitButton pending=add_record.pending() class="primary">{Msg::AddRecord.text(lang)}</SubmitButton>
                     </ActionForm>
                 </div>
             })}
@@ -402,7 +417,7 @@ fn EditPerson(id: String) -> impl IntoView {
         <h1>{Msg::EditPerson.text(lang)}</h1>
         {people_nav(lang)}
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-            {move || person.get().map(|r| match r {
+            {move || Suspend::new(async move { match person.await {
                 Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
                 Ok(p) => {
                     let (latest, cancel) = (routes::person_page(&p.id), routes::person_page(&p.id));
@@ -416,13 +431,13 @@ fn EditPerson(id: String) -> impl IntoView {
                             <Show when=stale>
                                 <p class="notice"><a href=latest.clone() rel="external">{Msg::OpenLatest.text(lang)}</a></p>
                             </Show>
-                            <button type="submit" class="primary" disabled=move || update.pending().get()>{Msg::SavePerson.text(lang)}</button>
+                            <SubmitButton pending=update.pending() class="primary">{Msg::SavePerson.text(lang)}</SubmitButton>
                             " " <A href=cancel>{Msg::Cancel.text(lang)}</A>
                         </ActionForm>
                     </section>
                     }.into_any()
                 }
-            })}
+            }})}
         </Suspense>
     }
 }
@@ -459,7 +474,7 @@ fn ImportPeople() -> impl IntoView {
     let lang = use_lang();
     let content = RwSignal::new(None::<String>);
     let preview = Action::new(|text: &String| crate::api::people::preview_import(text.clone()));
-    let import = Action::new(|text: &String| crate::api::people::import_people(text.clone()));
+    let import = Action::new(|text: &String| crate::api::people::import_people(text.clone(), Some(CONFIRMED.to_owned())));
     let file_input = NodeRef::<leptos::html::Input>::new();
     let on_change = move |_| {
         content.set(None);
@@ -476,9 +491,13 @@ fn ImportPeople() -> impl IntoView {
             preview.dispatch(text);
         }
     };
+    // Adding many people at once is asked first; declining sends nothing.
     let confirm = move |_| {
+        let rows = preview.value().get_untracked().and_then(|r| r.ok()).map(|p| p.rows).unwrap_or(0);
         if let Some(text) = content.get_untracked() {
-            import.dispatch(text);
+            if ask(&Msg::ConfirmImportPeople.text(lang).replace("{n}", &rows.to_string())) {
+                import.dispatch(text);
+            }
         }
     };
     let preview_error = Signal::derive(move || preview.value().get().and_then(|r| r.err()));

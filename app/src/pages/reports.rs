@@ -42,7 +42,7 @@ pub fn PrivilegedReport(org: Option<String>) -> impl IntoView {
                 <button type="submit" class="secondary">{Msg::ShowReport.text(lang)}</button>
             </form>
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-                {move || report.get().map(|r| match r {
+                {move || Suspend::new(async move { match report.await {
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
                     Ok(rows) if rows.is_empty() => view! { <p class="muted">{Msg::NoneFound.text(lang)}</p> }.into_any(),
                     Ok(rows) => view! {
@@ -55,7 +55,7 @@ pub fn PrivilegedReport(org: Option<String>) -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                })}
+                }})}
             </Suspense>
         </section>
     }
@@ -78,10 +78,10 @@ pub fn LoginChart(operator: bool) -> impl IntoView {
         <section class="card" data-testid=testid::LOGIN_CHART>
             <h2>{Msg::LoginChart.text(lang)}</h2>
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-                {move || data.get().map(|r| match r {
+                {move || Suspend::new(async move { match data.await {
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
                     Ok(days) => chart(lang, &days).into_any(),
-                })}
+                }})}
             </Suspense>
         </section>
     }

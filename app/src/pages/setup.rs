@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::setup::CompleteSetup;
-use crate::components::{use_hydrated, FormError, Frame, PasswordField};
+use crate::components::{use_hydrated, FormError, Frame, PasswordField, SubmitButton};
 use crate::i18n::{use_lang, Msg};
 use crate::pages::last_error;
 use crate::routes::{self, testid};
@@ -72,7 +72,7 @@ pub fn SetupPage() -> impl IntoView {
                                     <PasswordField id="confirm" name="confirm" label=Msg::ConfirmPassword autocomplete="new-password"/>
                                     <p class="hint">{Msg::PasswordRules.text(lang)}</p>
                                     <FormError error=last_error(complete.value())/>
-                                    <button type="submit" class="primary">{Msg::SetPassword.text(lang)}</button>
+                                    <SubmitButton pending=complete.pending() class="primary">{Msg::SetPassword.text(lang)}</SubmitButton>
                                 </ActionForm>
                             </div>
                         }.into_any(),

@@ -171,4 +171,31 @@ impl TestApp {
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.db.db.pool()).await.expect("count")
     }
+
+    /// Every row of every table a call could change, except the audit log and
+    /// the session bookkeeping (last seen) that each request updates.
+    pub async fn snapshot(&self) -> Vec<String> {
+        let queries = [
+            "SELECT id || '|' || code || '|' || name || '|' || status || '|' || time_zone || '|' || contact_emails || '|' \
+             || contact_phone || '|' || members_may_export FROM tenants ORDER BY id",
+            "SELECT id || '|' || COALESCE(tenant_id, '') || '|' || login || '|' || password_hash || '|' || role || '|' || status \
+             || '|' || must_change_password || '|' || COALESCE(expires_at, -1) || '|' || failed_logins FROM users ORDER BY id",
+            "SELECT id_hash || '|' || COALESCE(user_id, '') FROM sessions ORDER BY id_hash",
+            "SELECT token_hash FROM setup_tokens ORDER BY token_hash",
+            "SELECT tenant_id || '|' || key_id FROM tenant_keys ORDER BY tenant_id",
+            "SELECT key_hash || '|' || failures FROM login_throttle ORDER BY key_hash",
+            "SELECT tenant_id || '|' || cidr FROM tenant_ip_allowlist ORDER BY tenant_id, cidr",
+            "SELECT id || '|' || state FROM alerts ORDER BY id",
+            "SELECT id || '|' || tenant_id || '|' || status || '|' || version FROM people ORDER BY id",
+            "SELECT tenant_id || '|' || person_id FROM people_index ORDER BY tenant_id, person_id",
+            "SELECT id FROM person_records ORDER BY id",
+            "SELECT id || '|' || name FROM record_categories ORDER BY id",
+        ];
+        let mut out = Vec::new();
+        for q in queries {
+            let rows: Vec<String> = sqlx::query_scalar(q).fetch_all(self.db.db.pool()).await.unwrap();
+            out.extend(rows);
+        }
+        out
+    }
 }
