@@ -1,29 +1,44 @@
 import { defineConfig } from '@playwright/test';
 import { execSync } from 'node:child_process';
 
-// A free loopback port, chosen once in the main process; workers inherit it.
-if (!process.env.KURA_E2E_PORT) {
-  process.env.KURA_E2E_PORT = execSync(
-    `node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"`,
+// Free loopback ports, chosen once in the main process; workers inherit them.
+if (!process.env.KURA_E2E_PORTS) {
+  process.env.KURA_E2E_PORTS = execSync(
+    `node -e "const n=require('net');const ps=[];let k=3;for(let i=0;i<3;i++){const s=n.createServer();s.listen(0,'127.0.0.1',()=>{ps.push(s.address().port);if(--k===0){console.log(ps.join(','));process.exit(0)}})}"`,
   )
     .toString()
     .trim();
 }
 process.env.E2E_MEMBER_PASSWORD ??= 'correct horse battery staple';
 process.env.E2E_OPERATOR_PASSWORD ??= 'operators keep this one apart';
-const port = process.env.KURA_E2E_PORT;
-const baseURL = `http://127.0.0.1:${port}`;
+const [appPort, httpsPort, tamperPort] = process.env.KURA_E2E_PORTS.split(',');
+const url = { app: `http://127.0.0.1:${appPort}`, https: `https://127.0.0.1:${httpsPort}`, tamper: `http://127.0.0.1:${tamperPort}` };
+
+/// One `kura serve` per server, each with its own data directory (servers.ts).
+function server(name: 'app' | 'https' | 'tamper', port: string) {
+  return {
+    command: './serve.sh',
+    url: `${url[name]}/readyz`,
+    ignoreHTTPSErrors: true,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+    env: { KURA_E2E_SERVER: name, KURA_E2E_PORT: port, KURA_E2E_TLS: name === 'https' ? '1' : '' },
+  };
+}
 
 export default defineConfig({
   testDir: './tests',
   timeout: 60_000,
   expect: { timeout: 10_000 },
+  // Spec files run two at a time against the shared server (concurrent use is
+  // always exercised); the tests inside one file run in order.
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL,
     locale: 'ja-JP',
     timezoneId: 'Asia/Tokyo',
     trace: 'off',
@@ -40,12 +55,14 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: './serve.sh',
-    url: `${baseURL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  projects: [
+    { name: 'app', testIgnore: [/https\.spec/, /z-tamper/, /zz-secrets-scan/], use: { baseURL: url.app } },
+    // The built-in HTTPS listener, as browsers meet it (HTTP/2 by ALPN).
+    { name: 'https', testMatch: /https\.spec/, use: { baseURL: url.https, ignoreHTTPSErrors: true } },
+    // Breaks its own server's audit chain on purpose.
+    { name: 'tamper', testMatch: /z-tamper/, use: { baseURL: url.tamper } },
+    // Reads what every server kept, once all the others are done.
+    { name: 'scan', testMatch: /zz-secrets-scan/, dependencies: ['app', 'https', 'tamper'], use: { baseURL: url.app } },
+  ],
+  webServer: [server('app', appPort), server('https', httpsPort), server('tamper', tamperPort)],
 });

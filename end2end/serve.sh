@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Starts a real Kura for the Playwright suite: a fresh data directory, an
-# organisation with two accounts made through the CLI, then `kura serve` on
-# the port Playwright chose. The first operator's one-time password is left
-# in the data directory by the first start (no terminal attached).
+# Starts a real Kura for the Playwright suite: a fresh data directory
+# (.data/$KURA_E2E_SERVER), organisations and accounts made through the CLI,
+# then `kura serve` on the port Playwright chose; with KURA_E2E_TLS=1 on the
+# built-in HTTPS listener with a throw-away self-signed certificate. The
+# first operator's one-time password is left in the data directory by the
+# first start (no terminal attached).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 bin="${KURA_BIN:-$target/debug/kura}"
-data="$here/.data"
+data="$here/.data/${KURA_E2E_SERVER:?KURA_E2E_SERVER must be set}"
 port="${KURA_E2E_PORT:?KURA_E2E_PORT must be set}"
 
 rm -rf "$data"
@@ -47,4 +49,10 @@ kill "$first"
 wait "$first" || true
 printf '%s\n' "${E2E_OPERATOR_PASSWORD:?}" | "$bin" operator create e2e-ops --password-stdin >/dev/null
 
-exec "$bin" serve --bind "127.0.0.1:$port" --site-root "${LEPTOS_SITE_ROOT:-$root/target/site}" >"$data/server.log" 2>&1
+tls=()
+if [ -n "${KURA_E2E_TLS:-}" ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$data/tls-key.pem" -out "$data/tls-cert.pem" 2>/dev/null
+  tls=(--tls-cert "$data/tls-cert.pem" --tls-key "$data/tls-key.pem")
+fi
+exec "$bin" serve --bind "127.0.0.1:$port" "${tls[@]}" --site-root "${LEPTOS_SITE_ROOT:-$root/target/site}" >"$data/server.log" 2>&1

@@ -2,8 +2,9 @@ import { test, expect, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { routes, testid } from './ids';
+import { dataDirOf } from './servers';
 
-const dataDir = join(__dirname, '..', '.data');
+const dataDir = dataDirOf('app');
 const memberPassword = process.env.E2E_MEMBER_PASSWORD!;
 
 /** Waits until the WASM has hydrated: the show/hide button is enabled only then. */

@@ -1,11 +1,10 @@
 import { test, expect, Page, Browser } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { routes, testid } from './ids';
+import { dataDirOf, kuraBin } from './servers';
 
 const operatorPassword = process.env.E2E_OPERATOR_PASSWORD!;
-const root = join(__dirname, '..', '..');
-const dataDir = join(__dirname, '..', '.data');
+const dataDir = dataDirOf('app');
 
 /** Waits until the page is interactive (the WASM has hydrated it). */
 async function hydrated(page: Page) {
@@ -128,7 +127,7 @@ test('operator creates acme with an admin by setup link; the admin adds a member
   await expect(member.getByTestId(testid.loginError)).toBeVisible();
 
   // Every step was recorded and the chain is intact.
-  const verify = execFileSync(join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'kura'), ['audit', 'verify'], {
+  const verify = execFileSync(kuraBin, ['audit', 'verify'], {
     env: { ...process.env, KURA_DATA_DIR: dataDir },
   }).toString();
   expect(verify).toMatch(/intact/i);

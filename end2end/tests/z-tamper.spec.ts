@@ -1,12 +1,13 @@
-// Runs last (files run in name order, one worker): it breaks the audit chain
-// of the shared test server on purpose.
+// Runs in its own project against its own server (see servers.ts): it
+// breaks that server's audit chain on purpose.
 import { test, expect, Page } from '@playwright/test';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { routes, testid } from './ids';
+import { dataDirOf, kuraBin } from './servers';
 
-const dataDir = join(__dirname, '..', '.data');
-const bin = join(process.env.CARGO_TARGET_DIR ?? join(__dirname, '..', '..', 'target'), 'debug', 'kura');
+const dataDir = dataDirOf('tamper');
+const bin = kuraBin;
 
 async function hydrated(page: Page) {
   await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();

@@ -159,11 +159,16 @@ struct Outcome {
     failures: Vec<String>,
 }
 
-/// A complete server-rendered page: the document closes, and the streamed
-/// Suspense chunks that follow it end with their final script.
+/// A complete server-rendered page: the document closes, and the stream
+/// ends either there or with Leptos' final script (the one that sets
+/// `__INCOMPLETE_CHUNKS`), sent once every Suspense has been.
 fn complete(body: &str) -> bool {
     let end = body.trim_end();
-    end.ends_with("</html>") || (end.ends_with("</script>") && body.contains("</html>") && !body.contains("__INCOMPLETE_CHUNKS_OPEN"))
+    if end.ends_with("</html>") {
+        return true;
+    }
+    let last_script = end.rfind("<script").map(|at| &end[at..]).unwrap_or_default();
+    end.contains("</html>") && end.ends_with("</script>") && last_script.contains("__INCOMPLETE_CHUNKS")
 }
 
 /// The first link on `html` to `prefix` followed by an id (a UUID), e.g.
@@ -453,7 +458,8 @@ async fn every_page_stays_answered_while_people_of_every_role_use_it_at_once() {
 #[test]
 fn a_streamed_page_is_complete_only_when_its_document_and_chunks_end() {
     assert!(complete("<!DOCTYPE html><html><body></body></html>\n"));
-    assert!(complete("<html><body></body></html><template id=\"x\">a</template><script>__INCOMPLETE_CHUNKS.x()</script>"));
+    assert!(complete("<html><body></body></html><script>__RESOLVED_RESOURCES=[];</script><script>__INCOMPLETE_CHUNKS=[];</script>"));
+    assert!(!complete("<html><body></body></html><script>__RESOLVED_RESOURCES=[];</script>"), "the final script is missing");
     assert!(!complete("<!DOCTYPE html><html><body><p>loading"));
     assert!(!complete(""));
 }

@@ -178,3 +178,36 @@ async fn sessions_over_https_use_a_secure_host_cookie_and_plain_http_only_redire
     let r = plain.post(format!("{redirect}/api/login")).form(&[("org", "acme")]).send().await.unwrap();
     assert_eq!(r.status(), 308, "plain HTTP serves nothing, not even the API");
 }
+
+/// Browsers accept the `h2` that ALPN offers, so the server must speak
+/// HTTP/2 (it did not, and every browser failed while HTTP/1.1 tests passed);
+/// clients that only speak HTTP/1.1 still get the same pages.
+#[tokio::test]
+async fn browsers_use_pages_over_http2_and_old_clients_over_http_1_1() {
+    let dir = tempfile::tempdir().unwrap();
+    write_cert(dir.path(), "kura-test");
+    let app = https_app(dir.path()).await;
+    app.create_tenant("acme").await;
+    app.create_user("acme", "taro", Role::Member).await;
+    for (name, http1_only, version) in [("HTTP/2", false, reqwest::Version::HTTP_2), ("HTTP/1.1", true, reqwest::Version::HTTP_11)] {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, app.base.parse().unwrap());
+        let mut b = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .cookie_store(true)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none());
+        if http1_only {
+            b = b.http1_only();
+        }
+        let c = b.build().unwrap();
+        let r = c.get(app.url("/login")).send().await.unwrap();
+        assert_eq!((r.status().as_u16(), r.version()), (200, version), "{name}");
+        assert!(r.text().await.unwrap().contains("</html>"), "{name}: a whole page");
+        let r = c.post(app.url("/api/login")).form(&[("org", "acme"), ("login", "taro"), ("password", GOOD_PASSWORD)]).send().await.unwrap();
+        assert_eq!((r.status().as_u16(), r.version()), (200, version), "{name}: login");
+        let r = c.get(app.url("/people")).send().await.unwrap();
+        assert_eq!((r.status().as_u16(), r.version()), (200, version), "{name}: the people register");
+        assert!(r.text().await.unwrap().contains("data-testid=\"people-list\""), "{name}: the list rendered");
+    }
+}
