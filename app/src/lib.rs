@@ -11,7 +11,7 @@ pub mod routes;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
@@ -64,6 +64,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 // No favicon request (and no 404 in the console).
                 <link rel="icon" href="data:,"/>
+                <HashedStylesheet options=options.clone() id="kura"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -80,7 +81,6 @@ pub fn App() -> impl IntoView {
     provide_context(detect_lang());
     provide_context(api::SignedIn::detect());
     view! {
-        <Stylesheet id="kura" href="/pkg/kura.css"/>
         <Router>
             <SessionCheck/>
             <Routes fallback=|| view! { <NotFound/> }>

@@ -2,6 +2,7 @@
 //! It wires the core (`kura`) and the UI (`kura_app`) together; rules live
 //! in the core.
 
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod jobs;

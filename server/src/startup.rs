@@ -187,12 +187,18 @@ pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<Appl
 }
 
 fn leptos_options(settings: &Settings) -> LeptosOptions {
-    LeptosOptions::builder()
+    let options = LeptosOptions::builder()
         .output_name("kura")
         .site_root(settings.site_root.display().to_string())
         .site_pkg_dir("pkg")
-        .site_addr(settings.bind)
-        .build()
+        .site_addr(settings.bind);
+    // A release build names its files kura.<hash>.{js,wasm,css} and lists the
+    // hashes in hash.txt (in the site, or beside the binary where cargo-leptos
+    // writes it); builds without it (tests) use the plain names.
+    match crate::assets::hash_file(&settings.site_root) {
+        Some(file) => options.hash_files(true).hash_file(std::sync::Arc::<str>::from(file.display().to_string())).build(),
+        None => options.build(),
+    }
 }
 
 pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, heartbeats: Heartbeats) -> Router {
@@ -271,7 +277,12 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_handler(routes, get(render_page))
         .fallback_service(
-            ServeDir::new(&settings.site_root).append_index_html_on_directories(false).not_found_service(not_found.clone().into_service()),
+            ServeDir::new(&settings.site_root)
+                .append_index_html_on_directories(false)
+                // kura.<hash>.wasm.br / .gz, written by `cargo leptos build --release --precompress`.
+                .precompressed_br()
+                .precompressed_gzip()
+                .not_found_service(not_found.clone().into_service()),
         )
         .layer(middleware::from_fn(web::guard::page_guard))
         .layer(middleware::from_fn({
@@ -290,6 +301,8 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
             web::client::client_info,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), web::headers::security_headers))
+        .layer(crate::assets::compression())
+        .layer(middleware::from_fn(crate::assets::keep_secrets_uncompressed))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {

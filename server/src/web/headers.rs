@@ -30,16 +30,20 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-/// Static, content-addressed assets may be cached; nothing else may.
-fn cacheable(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.ico"
+/// Static assets have their own caching (`assets::static_cache_headers`);
+/// nothing else may be stored.
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/")
 }
 
 pub async fn security_headers(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let nonce = CspNonce::generate();
     req.extensions_mut().insert(nonce.clone());
-    let cache = cacheable(req.uri().path());
+    let path = is_static(req.uri().path()).then(|| req.uri().path().to_owned());
     let mut res = next.run(req).await;
+    if let Some(path) = &path {
+        crate::assets::static_cache_headers(path, &mut res);
+    }
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce.0)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
@@ -50,7 +54,7 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
-    if !cache {
+    if path.is_none() {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if state.settings.secure_cookies {

@@ -1,0 +1,41 @@
+// `npx playwright test -c bench.config.ts`: the first-visit benchmark
+// (bench/), against one release server on the built-in HTTPS. Run by .ci/bench.
+import { defineConfig } from '@playwright/test';
+import { execSync } from 'node:child_process';
+
+if (!process.env.KURA_E2E_PORT) {
+  process.env.KURA_E2E_PORT = execSync(
+    `node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"`,
+  )
+    .toString()
+    .trim();
+}
+process.env.E2E_MEMBER_PASSWORD ??= 'correct horse battery staple';
+process.env.E2E_OPERATOR_PASSWORD ??= 'operators keep this one apart';
+const baseURL = `https://127.0.0.1:${process.env.KURA_E2E_PORT}`;
+
+export default defineConfig({
+  testDir: './bench',
+  testMatch: /\.bench\.ts$/,
+  timeout: 600_000,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    ignoreHTTPSErrors: true,
+    locale: 'ja-JP',
+    timezoneId: 'Asia/Tokyo',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    },
+  },
+  webServer: {
+    command: './serve.sh',
+    url: `${baseURL}/readyz`,
+    ignoreHTTPSErrors: true,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    env: { KURA_E2E_SERVER: 'bench', KURA_E2E_TLS: '1' },
+  },
+});
