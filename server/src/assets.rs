@@ -49,7 +49,7 @@ pub fn static_cache_headers(path: &str, res: &mut Response) {
 /// Compresses pages, JSON and CSV as they are sent (brotli or gzip). Static
 /// files come precompressed and pass through untouched (tower-http never
 /// re-encodes a response that has a Content-Encoding).
-pub fn compression() -> CompressionLayer<impl Predicate + Clone> {
+pub fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .br(true)
         .gzip(true)
