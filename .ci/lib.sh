@@ -64,7 +64,7 @@ ensure_chromium() {
 # precompressed (brotli by cargo-leptos; gzip again with gzip -9, which is
 # about 15 % smaller than cargo-leptos' own gzip) for the server to send as is.
 build_release_site() {
-  cargo leptos build --release --precompress
+  cargo leptos build --release --precompress --split
   local f
   for f in "$ROOT"/target/site/pkg/*; do
     case "$f" in *.br|*.gz) continue ;; esac

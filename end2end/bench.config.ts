@@ -36,6 +36,6 @@ export default defineConfig({
     ignoreHTTPSErrors: true,
     reuseExistingServer: false,
     timeout: 120_000,
-    env: { KURA_E2E_SERVER: 'bench', KURA_E2E_TLS: '1' },
+    env: { KURA_E2E_SERVER: 'bench', KURA_E2E_TLS: '1', KURA_E2E_SEED_PEOPLE: '300' },
   },
 });

@@ -13,6 +13,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
+use leptos_router::Lazy;
 use leptos_router::path;
 
 use i18n::Lang;
@@ -75,6 +76,51 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// A page whose code is loaded when it is first shown: with
+/// `cargo leptos build --split` each page is its own WASM chunk, so a first
+/// visit downloads the shared code and that one page, not the whole console.
+/// (Without `--split`, as in debug builds and tests, it is an ordinary route.)
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    HomeRoute => HomePage,
+    LoginRoute => LoginPage,
+    OpsHomeRoute => OpsHomePage,
+    OpsLoginRoute => OpsLoginPage,
+    OpsTenantRoute => OpsTenantPage,
+    OpsUserRoute => OpsUserPage,
+    OpsOperatorsRoute => OpsOperatorsPage,
+    AdminRoute => AdminPage,
+    AdminUserRoute => AdminUserPage,
+    AdminSettingsRoute => AdminSettingsPage,
+    AdminNetworkRoute => AdminNetworkPage,
+    AdminAuditRoute => AdminAuditPage,
+    OpsAuditRoute => OpsAuditPage,
+    OpsAlertsRoute => OpsAlertsPage,
+    AdminAlertsRoute => AdminAlertsPage,
+    AccountRoute => AccountPage,
+    PeopleRoute => PeoplePage,
+    PersonNewRoute => PersonNewPage,
+    PeopleImportRoute => PeopleImportPage,
+    PersonRoute => PersonPage,
+    PersonEditRoute => PersonEditPage,
+    SetupRoute => SetupPage,
+    ChangePasswordRoute => ChangePasswordPage,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -84,29 +130,29 @@ pub fn App() -> impl IntoView {
         <Router>
             <SessionCheck/>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/") view=HomePage/>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/ops") view=OpsHomePage/>
-                <Route path=path!("/ops/login") view=OpsLoginPage/>
-                <Route path=path!("/ops/tenants/:id") view=OpsTenantPage/>
-                <Route path=path!("/ops/tenants/:id/users/:uid") view=OpsUserPage/>
-                <Route path=path!("/ops/operators") view=OpsOperatorsPage/>
-                <Route path=path!("/admin") view=AdminPage/>
-                <Route path=path!("/admin/users/:uid") view=AdminUserPage/>
-                <Route path=path!("/admin/settings") view=AdminSettingsPage/>
-                <Route path=path!("/admin/network") view=AdminNetworkPage/>
-                <Route path=path!("/admin/audit") view=AdminAuditPage/>
-                <Route path=path!("/ops/audit") view=OpsAuditPage/>
-                <Route path=path!("/ops/alerts") view=OpsAlertsPage/>
-                <Route path=path!("/admin/alerts") view=AdminAlertsPage/>
-                <Route path=path!("/account") view=AccountPage/>
-                <Route path=path!("/people") view=PeoplePage/>
-                <Route path=path!("/people/new") view=PersonNewPage/>
-                <Route path=path!("/people/import") view=PeopleImportPage/>
-                <Route path=path!("/people/:id") view=PersonPage/>
-                <Route path=path!("/people/:id/edit") view=PersonEditPage/>
-                <Route path=path!("/setup") view=SetupPage/>
-                <Route path=path!("/change-password") view=ChangePasswordPage/>
+                <Route path=path!("/") view={Lazy::<HomeRoute>::new()}/>
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                <Route path=path!("/ops") view={Lazy::<OpsHomeRoute>::new()}/>
+                <Route path=path!("/ops/login") view={Lazy::<OpsLoginRoute>::new()}/>
+                <Route path=path!("/ops/tenants/:id") view={Lazy::<OpsTenantRoute>::new()}/>
+                <Route path=path!("/ops/tenants/:id/users/:uid") view={Lazy::<OpsUserRoute>::new()}/>
+                <Route path=path!("/ops/operators") view={Lazy::<OpsOperatorsRoute>::new()}/>
+                <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()}/>
+                <Route path=path!("/admin/users/:uid") view={Lazy::<AdminUserRoute>::new()}/>
+                <Route path=path!("/admin/settings") view={Lazy::<AdminSettingsRoute>::new()}/>
+                <Route path=path!("/admin/network") view={Lazy::<AdminNetworkRoute>::new()}/>
+                <Route path=path!("/admin/audit") view={Lazy::<AdminAuditRoute>::new()}/>
+                <Route path=path!("/ops/audit") view={Lazy::<OpsAuditRoute>::new()}/>
+                <Route path=path!("/ops/alerts") view={Lazy::<OpsAlertsRoute>::new()}/>
+                <Route path=path!("/admin/alerts") view={Lazy::<AdminAlertsRoute>::new()}/>
+                <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
+                <Route path=path!("/people") view={Lazy::<PeopleRoute>::new()}/>
+                <Route path=path!("/people/new") view={Lazy::<PersonNewRoute>::new()}/>
+                <Route path=path!("/people/import") view={Lazy::<PeopleImportRoute>::new()}/>
+                <Route path=path!("/people/:id") view={Lazy::<PersonRoute>::new()}/>
+                <Route path=path!("/people/:id/edit") view={Lazy::<PersonEditRoute>::new()}/>
+                <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()}/>
+                <Route path=path!("/change-password") view={Lazy::<ChangePasswordRoute>::new()}/>
             </Routes>
         </Router>
     }
@@ -123,9 +169,9 @@ fn SessionCheck() -> impl IntoView {
     {
         let location = leptos_router::hooks::use_location();
         let known = api::SignedIn::detect().account;
-        Effect::new(move |seen: Option<()>| {
-            location.pathname.track();
-            if seen.is_some() {
+        Effect::new(move |previous: Option<String>| {
+            let path = location.pathname.get();
+            if previous.is_some_and(|p| p != path) {
                 let known = known.clone();
                 leptos::task::spawn_local(async move {
                     if let Ok(now) = api::me().await {
@@ -137,6 +183,7 @@ fn SessionCheck() -> impl IntoView {
                     }
                 });
             }
+            path
         });
     }
 }
@@ -154,5 +201,5 @@ pub fn hydrate() {
             let _ = w.location().set_href(to);
         }
     });
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_lazy(App);
 }

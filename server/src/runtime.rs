@@ -199,7 +199,8 @@ impl RenderPool {
                 return;
             }
             let mut chunks = body.into_data_stream();
-            while let Some(chunk) = chunks.next().await {
+            let mut failed = None;
+            while let Some(chunk) = next_coalesced(&mut chunks, &mut failed).await {
                 // The client went away: stop rendering.
                 if body_tx.send(chunk).await.is_err() {
                     break;
@@ -219,9 +220,65 @@ impl RenderPool {
     }
 }
 
+/// Up to this much of what the render has ready goes out as one chunk.
+const COALESCE_UP_TO: usize = 16 * 1024;
+/// A piece smaller than this waits a moment for more before it goes out.
+const COALESCE_AT_LEAST: usize = 2 * 1024;
+/// How long a small piece waits for more of the page.
+const COALESCE_WAIT: Duration = Duration::from_millis(15);
+
+/// The next piece of a page: the chunks the render has ready (Leptos yields
+/// many small ones) joined up to [`COALESCE_UP_TO`]; a piece under
+/// [`COALESCE_AT_LEAST`] waits up to [`COALESCE_WAIT`] for more, so the head
+/// of a page whose data takes a while still leaves at once. One HTTP/2 DATA
+/// frame or chunked-encoding chunk per piece instead of one per text node:
+/// HTTP/2 clients refuse a flood of tiny frames (h2 answers GOAWAY
+/// `too_many_data_frames`), and every client is spared the overhead. An
+/// error met while joining is kept in `failed` and comes next, so a broken
+/// render never looks like a complete page.
+async fn next_coalesced<S>(chunks: &mut S, failed: &mut Option<axum::Error>) -> Option<Result<Bytes, axum::Error>>
+where
+    S: futures_util::Stream<Item = Result<Bytes, axum::Error>> + Unpin,
+{
+    use futures_util::FutureExt;
+    if let Some(e) = failed.take() {
+        return Some(Err(e));
+    }
+    // Empty chunks are dropped: an empty DATA frame says nothing, and h2
+    // clients end a connection after a hundred of them.
+    let mut joined = loop {
+        match chunks.next().await? {
+            Ok(b) if b.is_empty() => continue,
+            Ok(b) if b.len() >= COALESCE_UP_TO => return Some(Ok(b)),
+            Ok(b) => break b.to_vec(),
+            Err(e) => return Some(Err(e)),
+        }
+    };
+    while joined.len() < COALESCE_UP_TO {
+        let ready = match chunks.next().now_or_never() {
+            Some(next) => next,
+            None if joined.len() < COALESCE_AT_LEAST => match tokio::time::timeout(COALESCE_WAIT, chunks.next()).await {
+                Ok(next) => next,
+                Err(_) => break,
+            },
+            None => break,
+        };
+        match ready {
+            Some(Ok(more)) => joined.extend_from_slice(&more),
+            Some(Err(e)) => {
+                *failed = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    Some(Ok(Bytes::from(joined)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt as _;
 
     #[test]
     fn a_thread_that_stops_beating_is_reported_stalled() {
@@ -276,6 +333,37 @@ mod tests {
             .await;
         let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap_or_default();
         assert_eq!(&body[..], b"true");
+    }
+
+    #[tokio::test]
+    async fn ready_chunks_go_out_together_and_waiting_ones_are_not_waited_for() {
+        let (tx, rx) = mpsc::unbounded_channel::<Result<Bytes, axum::Error>>();
+        for piece in ["<html>", "<body>", "a"] {
+            let _ = tx.send(Ok(Bytes::from(piece)));
+        }
+        let mut stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) }).boxed();
+        let mut failed = None;
+        let first = next_coalesced(&mut stream, &mut failed).await.and_then(Result::ok).unwrap_or_default();
+        assert_eq!(&first[..], b"<html><body>a", "what was ready (and came within a moment) went out as one chunk");
+        // Nothing ready now: the next piece waits for the render, then goes out
+        // without waiting longer than a moment for the rest.
+        let later = tokio::spawn(async move { next_coalesced(&mut stream, &mut failed).await.and_then(Result::ok).unwrap_or_default() });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = tx.send(Ok(Bytes::from("<main>")));
+        let started = Instant::now();
+        assert_eq!(&later.await.unwrap_or_default()[..], b"<main>");
+        assert!(started.elapsed() < Duration::from_secs(1), "a small piece is not held back for long");
+        drop(tx);
+    }
+
+    #[tokio::test]
+    async fn empty_chunks_are_dropped_and_a_failure_after_joined_chunks_is_still_reported() {
+        let items: Vec<Result<Bytes, axum::Error>> =
+            vec![Ok(Bytes::new()), Ok(Bytes::from("<html>")), Err(axum::Error::new(std::io::Error::other("render failed")))];
+        let mut stream = futures_util::stream::iter(items);
+        let mut failed = None;
+        assert!(matches!(next_coalesced(&mut stream, &mut failed).await, Some(Ok(b)) if &b[..] == b"<html>"));
+        assert!(matches!(next_coalesced(&mut stream, &mut failed).await, Some(Err(_))), "the failure comes next");
     }
 
     #[tokio::test]
