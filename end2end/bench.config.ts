@@ -1,18 +1,12 @@
 // `npx playwright test -c bench.config.ts`: the first-visit benchmark
 // (bench/), against one release server on the built-in HTTPS. Run by .ci/bench.
 import { defineConfig } from '@playwright/test';
-import { execSync } from 'node:child_process';
+import { freePorts } from './ports';
 
-if (!process.env.KURA_E2E_PORT) {
-  process.env.KURA_E2E_PORT = execSync(
-    `node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"`,
-  )
-    .toString()
-    .trim();
-}
 process.env.E2E_MEMBER_PASSWORD ??= 'correct horse battery staple';
 process.env.E2E_OPERATOR_PASSWORD ??= 'operators keep this one apart';
-const baseURL = `https://127.0.0.1:${process.env.KURA_E2E_PORT}`;
+const [port] = freePorts('KURA_E2E_BENCH_PORT', 1);
+const baseURL = `https://127.0.0.1:${port}`;
 
 export default defineConfig({
   testDir: './bench',
@@ -36,6 +30,6 @@ export default defineConfig({
     ignoreHTTPSErrors: true,
     reuseExistingServer: false,
     timeout: 120_000,
-    env: { KURA_E2E_SERVER: 'bench', KURA_E2E_TLS: '1', KURA_E2E_SEED_PEOPLE: '300' },
+    env: { KURA_E2E_SERVER: 'bench', KURA_E2E_PORT: port, KURA_E2E_TLS: '1', KURA_E2E_SEED_PEOPLE: '300' },
   },
 });

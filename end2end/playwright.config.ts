@@ -1,17 +1,9 @@
 import { defineConfig } from '@playwright/test';
-import { execSync } from 'node:child_process';
+import { freePorts } from './ports';
 
-// Free loopback ports, chosen once in the main process; workers inherit them.
-if (!process.env.KURA_E2E_PORTS) {
-  process.env.KURA_E2E_PORTS = execSync(
-    `node -e "const n=require('net');const ps=[];let k=3;for(let i=0;i<3;i++){const s=n.createServer();s.listen(0,'127.0.0.1',()=>{ps.push(s.address().port);if(--k===0){console.log(ps.join(','));process.exit(0)}})}"`,
-  )
-    .toString()
-    .trim();
-}
 process.env.E2E_MEMBER_PASSWORD ??= 'correct horse battery staple';
 process.env.E2E_OPERATOR_PASSWORD ??= 'operators keep this one apart';
-const [appPort, httpsPort, tamperPort] = process.env.KURA_E2E_PORTS.split(',');
+const [appPort, httpsPort, tamperPort] = freePorts('KURA_E2E_PORTS', 3);
 const url = { app: `http://127.0.0.1:${appPort}`, https: `https://127.0.0.1:${httpsPort}`, tamper: `http://127.0.0.1:${tamperPort}` };
 
 /// One `kura serve` per server, each with its own data directory (servers.ts).

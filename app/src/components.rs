@@ -222,7 +222,8 @@ pub fn FormError(
 }
 
 /// A form's submit button, disabled while its action runs: a second click
-/// cannot send the form again.
+/// cannot send the form again. `on_click` runs before the form is submitted
+/// and may cancel it (`ConfirmButton`).
 #[component]
 pub fn SubmitButton(
     /// The action of the form this button submits is running.
@@ -231,6 +232,7 @@ pub fn SubmitButton(
     children: Children,
     #[prop(optional)] class: &'static str,
     #[prop(optional)] test_id: &'static str,
+    #[prop(optional, into)] on_click: Option<Callback<leptos::ev::MouseEvent>>,
 ) -> impl IntoView {
     view! {
         <button
@@ -239,6 +241,11 @@ pub fn SubmitButton(
             data-testid=(!test_id.is_empty()).then_some(test_id)
             disabled=move || pending.get()
             aria-busy=move || pending.get().to_string()
+            on:click=move |ev| {
+                if let Some(f) = on_click {
+                    f.run(ev);
+                }
+            }
         >
             {children()}
         </button>
@@ -298,16 +305,9 @@ pub fn ConfirmButton(
         } else {
             view! { <input type="hidden" name="confirmed" value="" node_ref=field/> }.into_any()
         })}
-        <button
-            type="submit"
-            class=class
-            data-testid=(!test_id.is_empty()).then_some(test_id)
-            disabled=move || pending.get()
-            aria-busy=move || pending.get().to_string()
-            on:click=on_click
-        >
+        <SubmitButton pending=pending class=class test_id=test_id on_click=Callback::new(on_click)>
             {children()}
-        </button>
+        </SubmitButton>
     }
 }
 

@@ -5,21 +5,19 @@
 // beside the other specs.
 import { test, expect, Page, Browser } from '@playwright/test';
 import { routes, testid } from './ids';
+import { hydrated, memberPassword, operatorLogin, tenantPage } from './session';
 
-const password = process.env.E2E_MEMBER_PASSWORD!;
 const org = 'kakunin';
 
-async function hydrated(page: Page) {
-  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
-}
+const login = (browser: Browser, user: string) => tenantPage(browser, org, user);
 
-async function login(browser: Browser, user: string, javaScriptEnabled = true) {
-  const page = await (await browser.newContext({ javaScriptEnabled })).newPage();
+/// Logged in without JavaScript: the form is posted by the browser itself.
+async function loginWithoutScripts(browser: Browser, user: string) {
+  const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   await page.goto(routes.login);
-  if (javaScriptEnabled) await hydrated(page);
   await page.getByLabel('組織コード').fill(org);
   await page.getByLabel('ユーザーID').fill(user);
-  await page.locator('#password').fill(password);
+  await page.locator('#password').fill(memberPassword());
   await page.getByRole('button', { name: 'ログイン', exact: true }).click();
   await expect(page).toHaveURL(routes.home);
   return page;
@@ -27,12 +25,7 @@ async function login(browser: Browser, user: string, javaScriptEnabled = true) {
 
 async function operator(browser: Browser) {
   const page = await (await browser.newContext()).newPage();
-  await page.goto(routes.opsLogin);
-  await hydrated(page);
-  await page.getByLabel('ユーザーID').fill('e2e-ops');
-  await page.locator('#password').fill(process.env.E2E_OPERATOR_PASSWORD!);
-  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
-  await expect(page).toHaveURL(routes.opsHome);
+  await operatorLogin(page);
   return page;
 }
 
@@ -168,7 +161,7 @@ test('two quick clicks on 記録を追加 store one record, and the form is empt
 test('without JavaScript, a delete is asked again on the page and done only once ticked', async ({ browser }) => {
   const js = await login(browser, 'kanri');
   const personUrl = await newPerson(js, '無効');
-  const page = await login(browser, 'kanri', false);
+  const page = await loginWithoutScripts(browser, 'kanri');
   await page.goto(personUrl);
   await page.getByTestId(testid.deletePerson).click();
   // Back on the person's page: nothing deleted, the question shown with a box to tick.

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { routes, testid } from './ids';
 import { dataDirOf } from './servers';
+import { fillTenantLogin } from './session';
 
 const dataDir = dataDirOf('app');
 const memberPassword = process.env.E2E_MEMBER_PASSWORD!;
@@ -12,14 +13,7 @@ async function hydrated(page: Page) {
   await expect(page.getByTestId(testid.passwordToggle).first()).toBeEnabled();
 }
 
-async function tenantLogin(page: Page, org: string, login: string, password: string) {
-  await page.goto(routes.login);
-  await hydrated(page);
-  await page.getByLabel('組織コード').fill(org);
-  await page.getByLabel('ユーザーID').fill(login);
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
-}
+const tenantLogin = (page: Page, org: string, login: string, password: string) => fillTenantLogin(page, org, login, password);
 
 async function changePassword(page: Page, current: string, next: string) {
   await hydrated(page);

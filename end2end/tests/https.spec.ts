@@ -3,12 +3,7 @@
 // travel over HTTP/2 (a self-signed certificate, accepted for this test).
 import { test, expect, Page } from '@playwright/test';
 import { routes, testid } from './ids';
-
-const password = process.env.E2E_MEMBER_PASSWORD!;
-
-async function hydrated(page: Page) {
-  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
-}
+import { fillTenantLogin, hydrated } from './session';
 
 /// The protocol the page itself came over (h2, http/1.1, ...).
 async function protocolOf(page: Page) {
@@ -16,13 +11,8 @@ async function protocolOf(page: Page) {
 }
 
 test('a member logs in and uses the people register over the built-in HTTPS, on HTTP/2', async ({ page, context }) => {
-  await page.goto(routes.login);
-  await hydrated(page);
+  await fillTenantLogin(page, 'sample', 'taro');
   expect(await protocolOf(page)).toBe('h2');
-  await page.getByLabel('組織コード').fill('sample');
-  await page.getByLabel('ユーザーID').fill('taro');
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
   await expect(page).toHaveURL(routes.home);
   // The session cookie is Secure, host-only, and not readable by scripts.
   const cookie = (await context.cookies()).find((c) => c.name === '__Host-kura_session');

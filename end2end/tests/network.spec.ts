@@ -1,5 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import { routes, testid } from './ids';
+import { operatorLogin } from './session';
 
 const password = process.env.E2E_MEMBER_PASSWORD!;
 
@@ -52,12 +53,7 @@ test('an admin edits the IP allowlist, is kept from locking themselves out, and 
 
 test('an operator restricts an organisation to another network; a login from here is refused with a clear message', async ({ browser }) => {
   const ops = await (await browser.newContext()).newPage();
-  await ops.goto(routes.opsLogin);
-  await hydrated(ops);
-  await ops.getByLabel('ユーザーID').fill('e2e-ops');
-  await ops.locator('#password').fill(process.env.E2E_OPERATOR_PASSWORD!);
-  await ops.getByRole('button', { name: 'ログイン', exact: true }).click();
-  await expect(ops).toHaveURL(routes.opsHome);
+  await operatorLogin(ops);
   await hydrated(ops);
   await ops.getByTestId(testid.tenantList).getByRole('link', { name: 'fenced' }).click();
   await hydrated(ops);

@@ -2,25 +2,11 @@ import { test, expect, Page, Browser } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { routes, testid } from './ids';
 import { person } from './people-data';
+import { hydrated, tenantPage } from './session';
 
-const password = process.env.E2E_MEMBER_PASSWORD!;
 
 
-async function hydrated(page: Page) {
-  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
-}
-
-async function login(browser: Browser, user: string, org = 'sample') {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(routes.login);
-  await hydrated(page);
-  await page.getByLabel('組織コード').fill(org);
-  await page.getByLabel('ユーザーID').fill(user);
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
-  await expect(page).toHaveURL(routes.home);
-  return page;
-}
+const login = (browser: Browser, user: string, org = 'sample') => tenantPage(browser, org, user);
 
 async function search(page: Page, q: string) {
   const form = page.getByTestId(testid.peopleSearch);

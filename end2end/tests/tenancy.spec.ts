@@ -2,23 +2,12 @@ import { test, expect, Page, Browser } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { routes, testid } from './ids';
 import { dataDirOf, kuraBin } from './servers';
+import { fillTenantLogin, hydrated } from './session';
 
 const operatorPassword = process.env.E2E_OPERATOR_PASSWORD!;
 const dataDir = dataDirOf('app');
 
-/** Waits until the page is interactive (the WASM has hydrated it). */
-async function hydrated(page: Page) {
-  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
-}
-
-async function login(page: Page, org: string, user: string, password: string) {
-  await page.goto(routes.login);
-  await hydrated(page);
-  await page.getByLabel('組織コード').fill(org);
-  await page.getByLabel('ユーザーID').fill(user);
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
-}
+const login = (page: Page, org: string, user: string, password: string) => fillTenantLogin(page, org, user, password);
 
 async function newPage(browser: Browser) {
   const context = await browser.newContext();

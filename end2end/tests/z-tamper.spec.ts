@@ -1,17 +1,15 @@
 // Runs in its own project against its own server (see servers.ts): it
 // breaks that server's audit chain on purpose.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { routes, testid } from './ids';
 import { dataDirOf, kuraBin } from './servers';
+import { operatorLogin } from './session';
 
 const dataDir = dataDirOf('tamper');
 const bin = kuraBin;
 
-async function hydrated(page: Page) {
-  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
-}
 
 test('an audit row edited by hand is found by verify and an alert appears on the operator dashboard', async ({ page }) => {
   // What an attacker with the database file could do: drop the guard and edit a row.
@@ -26,12 +24,7 @@ db.commit()
   expect(verify.status).toBe(1);
   expect(verify.stdout.toString()).toContain('BROKEN at row 3');
 
-  await page.goto(routes.opsLogin);
-  await hydrated(page);
-  await page.getByLabel('ユーザーID').fill('e2e-ops');
-  await page.locator('#password').fill(process.env.E2E_OPERATOR_PASSWORD!);
-  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
-  await expect(page).toHaveURL(routes.opsHome);
+  await operatorLogin(page);
   await expect(page.getByTestId(testid.alertBadge)).toBeVisible();
   await page.getByRole('link', { name: /アラート/ }).click();
   const list = page.getByTestId(testid.alertList);

@@ -278,7 +278,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::StreamExt as _;
 
     #[test]
     fn a_thread_that_stops_beating_is_reported_stalled() {

@@ -6,21 +6,9 @@
 
 mod common;
 
-use common::{spawn, TestApp, GOOD_PASSWORD};
+use common::{spawn, TestApp, GOOD_PASSWORD, PERSON};
 use kura::users::Role;
 use reqwest::header::{ACCEPT, REFERER};
-
-const PERSON: [(&str, &str); 9] = [
-    ("family_name", "山田"),
-    ("given_name", "太郎"),
-    ("family_kana", "ヤマダ"),
-    ("given_kana", "タロウ"),
-    ("phone", "03-1234-5678"),
-    ("email", ""),
-    ("postal_code", ""),
-    ("address", ""),
-    ("notes", ""),
-];
 
 struct Setup {
     app: TestApp,

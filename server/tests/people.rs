@@ -5,20 +5,8 @@
 
 mod common;
 
-use common::{spawn, GOOD_PASSWORD};
+use common::{spawn, GOOD_PASSWORD, PERSON};
 use kura::users::Role;
-
-const PERSON: [(&str, &str); 9] = [
-    ("family_name", "山田"),
-    ("given_name", "太郎"),
-    ("family_kana", "ヤマダ"),
-    ("given_kana", "タロウ"),
-    ("phone", "03-1234-5678"),
-    ("email", "taro@example.jp"),
-    ("postal_code", "100-0001"),
-    ("address", "東京都千代田区"),
-    ("notes", "備考"),
-];
 
 #[tokio::test]
 async fn only_admins_download_the_register_as_csv_and_the_download_is_audited_and_not_cached() {

@@ -17,6 +17,19 @@ use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
 
 pub const GOOD_PASSWORD: &str = "correct horse battery staple";
 
+/// A person's form as the browser posts it to `/api/people/create`.
+pub const PERSON: [(&str, &str); 9] = [
+    ("family_name", "山田"),
+    ("given_name", "太郎"),
+    ("family_kana", "ヤマダ"),
+    ("given_kana", "タロウ"),
+    ("phone", "03-1234-5678"),
+    ("email", "taro@example.jp"),
+    ("postal_code", "100-0001"),
+    ("address", "東京都千代田区"),
+    ("notes", "備考"),
+];
+
 pub struct TestApp {
     pub base: String,
     pub services: Services,
