@@ -63,8 +63,29 @@ ensure_chromium() {
 # The release build of the server and the site, with every static file
 # precompressed (brotli by cargo-leptos; gzip again with gzip -9, which is
 # about 15 % smaller than cargo-leptos' own gzip) for the server to send as is.
+# cargo-leptos names kura.<hash>.wasm before it rewrites the split loader's
+# name into it; it is renamed here to the hash of its final bytes (nothing
+# refers to it but hash.txt), so the server can cache it for good. (kura.js
+# cannot be: the loader imports it by name and it imports the loader; the
+# server sees that its name is not its content's hash and has it revalidated.)
 build_release_site() {
   cargo leptos build --release --precompress --split
+  python3 - "$ROOT/target/site/pkg" "${CARGO_TARGET_DIR:-$ROOT/target}/release/hash.txt" <<'PY'
+import base64, hashlib, pathlib, sys
+pkg, hash_file = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+lines = [l.split(":", 1) for l in hash_file.read_text().splitlines() if ":" in l]
+hashes = {k.strip(): v.strip() for k, v in lines}
+for kind in ("wasm",):
+    old = pkg / f"kura.{hashes[kind]}.{kind}"
+    true = base64.urlsafe_b64encode(hashlib.md5(old.read_bytes()).digest()).decode().rstrip("=")
+    if true != hashes[kind]:
+        for suffix in ("", ".br", ".gz"):
+            src = pkg / f"kura.{hashes[kind]}.{kind}{suffix}"
+            if src.exists():
+                src.rename(pkg / f"kura.{true}.{kind}{suffix}")
+        hashes[kind] = true
+hash_file.write_text("".join(f"{k}: {v}\n" for k, v in hashes.items()))
+PY
   local f
   for f in "$ROOT"/target/site/pkg/*; do
     case "$f" in *.br|*.gz) continue ;; esac

@@ -313,6 +313,7 @@ catalogue! {
     ProblemPast => ("今日以降の日付を指定してください。", "Choose today or a later date."),
     ProblemRequired => ("入力してください。", "Please fill this in."),
     ProblemSelf => ("自分自身のアカウントは削除できません。", "You cannot delete your own account."),
+    ProblemAlreadySaved => ("このフォームの内容は既に保存されています（別の内容で送り直されました）。ページを読み込み直して記録を確認し、必要なら新しく追加してください。", "This form was already saved (and was sent again with other content). Reload the page to see the record, then add a new one if needed."),
     ProblemTaken => ("既に使われています。別の値にしてください。", "This is already in use. Please choose another."),
     ProblemTerminated => ("契約終了した組織は変更できません。", "An organisation whose contract has ended cannot be changed."),
     ProblemTooLong => ("長すぎます。", "This is too long."),

@@ -11,8 +11,10 @@ async function protocolOf(page: Page) {
 }
 
 test('a member logs in and uses the people register over the built-in HTTPS, on HTTP/2', async ({ page, context }) => {
-  await fillTenantLogin(page, 'sample', 'taro');
+  await page.goto(routes.login);
+  await hydrated(page);
   expect(await protocolOf(page)).toBe('h2');
+  await fillTenantLogin(page, 'sample', 'taro');
   await expect(page).toHaveURL(routes.home);
   // The session cookie is Secure, host-only, and not readable by scripts.
   const cookie = (await context.cookies()).find((c) => c.name === '__Host-kura_session');

@@ -2,7 +2,12 @@
 //! files cached for a year; pages and JSON compressed on the fly, except the
 //! responses that carry a one-time secret (BREACH, below).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use md5::Digest as _;
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -23,27 +28,77 @@ pub fn hash_file(site_root: &Path) -> Option<PathBuf> {
     [Some(site_root.join(HASH_FILE)), beside_binary].into_iter().flatten().find(|p| p.is_file())
 }
 
-/// `kura.<22 characters of base64url>.<ext>`: a name that changes whenever
-/// the content does, so the file may be cached for good.
-fn content_addressed(path: &str) -> bool {
-    let Some(file) = path.strip_prefix("/pkg/") else { return false };
+/// The hash in a bundle file's name, `<stem>.<22 characters of base64url>.<ext>`.
+fn name_hash(file: &str) -> Option<&str> {
     let mut parts = file.rsplitn(3, '.');
-    let (Some(ext), Some(hash), Some(_stem)) = (parts.next(), parts.next(), parts.next()) else { return false };
-    let ext = ext.trim_end_matches(".br").trim_end_matches(".gz");
-    matches!(ext, "js" | "wasm" | "css")
+    let (Some(ext), Some(hash), Some(_stem)) = (parts.next(), parts.next(), parts.next()) else { return None };
+    let well_formed = matches!(ext, "js" | "wasm" | "css")
         && hash.len() == 22
-        && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then_some(hash)
 }
 
-/// The caching of a static file: a year and immutable for a content-addressed
-/// name that was found, revalidate for anything else under /pkg.
-pub fn static_cache_headers(path: &str, res: &mut Response) {
-    let found = res.status() == StatusCode::OK || res.status() == StatusCode::NOT_MODIFIED;
+/// The files under /pkg whose name carries the hash of their own bytes, as
+/// they are now (cargo-leptos names some files before it rewrites them, so a
+/// name alone proves nothing). Only these may be cached for good: a file
+/// whose bytes can change under the same name must be revalidated.
+#[derive(Clone, Debug, Default)]
+pub struct ContentAddressed(Arc<HashSet<String>>);
+
+impl ContentAddressed {
+    /// Reads every bundle file of the site once, at start-up.
+    pub fn scan(site_root: &Path) -> ContentAddressed {
+        let mut found = HashSet::new();
+        if let Ok(dir) = std::fs::read_dir(site_root.join("pkg")) {
+            for entry in dir.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some(hash) = name_hash(&name) else { continue };
+                let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+                let actual = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(md5::Md5::digest(&bytes));
+                if actual == hash {
+                    found.insert(format!("/pkg/{name}"));
+                }
+            }
+        }
+        ContentAddressed(Arc::new(found))
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.0.contains(path)
+    }
+}
+
+/// The caching of a static file: a year and immutable for a file found whose
+/// name is the hash of its bytes; revalidate any other file; store no miss.
+pub fn static_cache_headers(path: &str, immutable: &ContentAddressed, res: &mut Response) {
+    let policy = match res.status() {
+        StatusCode::OK | StatusCode::NOT_MODIFIED if immutable.contains(path) => "public, max-age=31536000, immutable",
+        StatusCode::OK | StatusCode::NOT_MODIFIED => "no-cache",
+        _ => "no-store",
+    };
     let h = res.headers_mut();
-    let policy = if found && content_addressed(path) { "public, max-age=31536000, immutable" } else { "no-cache" };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     // The same URL is served as br, gzip or plain by Accept-Encoding.
     h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+}
+
+/// Says at start-up when hash.txt names bundle files the site does not have
+/// (a binary and a site from different builds): pages would then not become
+/// interactive, though they still work as plain forms.
+pub fn check_hash_file(hash_file: &Path, site_root: &Path) {
+    let Ok(text) = std::fs::read_to_string(hash_file) else { return };
+    for line in text.lines() {
+        let Some((kind, hash)) = line.split_once(':') else { continue };
+        let file = match kind.trim() {
+            "js" => format!("kura.{}.js", hash.trim()),
+            "wasm" => format!("kura.{}.wasm", hash.trim()),
+            "css" => format!("kura.{}.css", hash.trim()),
+            _ => continue,
+        };
+        if !site_root.join("pkg").join(&file).is_file() {
+            tracing::warn!(hash_file = %hash_file.display(), missing = %file, "hash.txt names a bundle file the site does not have: deploy the binary, hash.txt and the site from one build");
+        }
+    }
 }
 
 /// Compresses pages, JSON and CSV as they are sent (brotli or gzip). Static
@@ -96,14 +151,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_hashed_bundle_names_are_content_addressed() {
-        assert!(content_addressed("/pkg/kura.lMxtQ-Yy0Xb_ZNuJXTVzDQ.wasm"));
-        assert!(content_addressed("/pkg/kura.lMxtQ-Yy0Xb_ZNuJXTVzDQ.js"));
-        assert!(content_addressed("/pkg/kura.lMxtQ-Yy0Xb_ZNuJXTVzDQ.css"));
-        assert!(!content_addressed("/pkg/kura.wasm"), "an unhashed name changes content under the same URL");
-        assert!(!content_addressed("/pkg/kura.short.wasm"));
-        assert!(!content_addressed("/pkg/snippets/x/inline0.js"));
-        assert!(!content_addressed("/pkg/kura.lMxtQ-Yy0Xb_ZNuJXTVzDQ.html"));
-        assert!(!content_addressed("/people/kura.lMxtQ-Yy0Xb_ZNuJXTVzDQ.js"));
+    fn only_files_named_by_the_hash_of_their_own_bytes_are_content_addressed() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let pkg = dir.path().join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap_or_default();
+        let bytes = b"(function(){})()";
+        let hash = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(md5::Md5::digest(bytes));
+        std::fs::write(pkg.join(format!("kura.{hash}.js")), bytes).unwrap_or_default();
+        // Named by a hash, but its bytes were rewritten after naming.
+        std::fs::write(pkg.join("kura.lMxtQ-Yy0Xb_ZNuJXTVzDQ.wasm"), b"rewritten").unwrap_or_default();
+        std::fs::write(pkg.join("kura.wasm"), b"unhashed").unwrap_or_default();
+        let found = ContentAddressed::scan(dir.path());
+        assert!(found.contains(&format!("/pkg/kura.{hash}.js")));
+        assert!(!found.contains("/pkg/kura.lMxtQ-Yy0Xb_ZNuJXTVzDQ.wasm"));
+        assert!(!found.contains("/pkg/kura.wasm"));
+        assert_eq!(name_hash("kura.short.wasm"), None);
+        assert_eq!(name_hash("kura.lMxtQ-Yy0Xb_ZNuJXTVzDQ.html"), None);
     }
 }

@@ -282,8 +282,8 @@ pub fn main() -> ExitCode {
         },
         _ => (None, crate::config::default_worker_threads()),
     };
-    if !(1..=64).contains(&threads) {
-        return fail(refusal(format!("--worker-threads must be between 1 and 64 (got {threads})")));
+    if !(1..=crate::config::MAX_WORKER_THREADS).contains(&threads) {
+        return fail(refusal(format!("--worker-threads must be between 1 and {} (got {threads})", crate::config::MAX_WORKER_THREADS)));
     }
     let _log_guard = match crate::telemetry::init(cli.global.log_json, files.as_ref().map(|(d, n)| (d.as_path(), *n))) {
         Ok(g) => g,

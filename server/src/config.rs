@@ -48,9 +48,12 @@ pub struct Settings {
 }
 
 /// Loopback only: operators work on the host or through an SSH tunnel unless configured.
-/// One worker per core.
+/// At most this many runtime (and render) threads.
+pub const MAX_WORKER_THREADS: usize = 64;
+
+/// One worker per core, at most [`MAX_WORKER_THREADS`].
 pub fn default_worker_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(MAX_WORKER_THREADS)
 }
 
 pub fn default_operator_allowlist() -> Vec<ipnet::IpNet> {

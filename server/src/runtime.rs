@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
+use futures_util::{FutureExt as _, StreamExt};
 use http::StatusCode;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::task::LocalPoolHandle;
@@ -122,8 +122,15 @@ pub fn watchdog(beats: Heartbeats, limit: Duration) {
 /// Checks `beats` every second on a plain thread and calls `on_stall` once
 /// for the first thread found silent for longer than `limit`.
 fn watch_beats(beats: Heartbeats, limit: Duration, on_stall: impl FnOnce(String, Duration) + Send + 'static) {
+    let every = BEAT_EVERY.min(limit);
     let spawned = std::thread::Builder::new().name(String::from("kura-watchdog")).spawn(move || loop {
-        std::thread::sleep(BEAT_EVERY.min(limit));
+        let slept = Instant::now();
+        std::thread::sleep(every);
+        // Overslept: the whole process was paused (SIGSTOP, a suspended VM),
+        // the runtimes with it. Give them a round to beat before judging.
+        if slept.elapsed() > every + limit / 2 {
+            continue;
+        }
         if let Some((name, age)) = beats.stalled(limit).into_iter().next() {
             on_stall(name, age);
             return;
@@ -194,18 +201,18 @@ impl RenderPool {
         let (head_tx, head_rx) = oneshot::channel();
         let (body_tx, mut body_rx) = mpsc::channel::<Result<Bytes, axum::Error>>(16);
         drop(self.pool.spawn_pinned(move || async move {
-            let (parts, body) = render().await.into_parts();
-            if head_tx.send(parts).is_err() {
-                return;
-            }
-            let mut chunks = body.into_data_stream();
-            let mut failed = None;
-            while let Some(chunk) = next_coalesced(&mut chunks, &mut failed).await {
-                // The client went away: stop rendering.
-                if body_tx.send(chunk).await.is_err() {
-                    break;
-                }
-            }
+            let abort = body_tx.clone();
+            let work = stream_page(render, head_tx, body_tx);
+            // A panic or an overrun after the headers went out must not look
+            // like a complete page: the body ends with an error, which ends the
+            // response abnormally (HTTP/2 RST_STREAM, HTTP/1.1 no last chunk).
+            let why = match tokio::time::timeout(RENDER_DEADLINE, std::panic::AssertUnwindSafe(work).catch_unwind()).await {
+                Ok(Ok(())) => return,
+                Ok(Err(_)) => "page render panicked",
+                Err(_) => "page render took longer than its deadline",
+            };
+            tracing::error!(seconds = RENDER_DEADLINE.as_secs(), "{why}");
+            let _ = abort.send(Err(axum::Error::new(std::io::Error::other(why)))).await;
         }));
         match head_rx.await {
             Ok(parts) => {
@@ -216,6 +223,38 @@ impl RenderPool {
                 tracing::error!("page render ended without a response");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
             }
+        }
+    }
+}
+
+/// A page may take this long to render, all of it.
+const RENDER_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Renders, hands over the head, then streams the body in coalesced pieces.
+/// Stops as soon as the client has gone, even while the render waits for data.
+async fn stream_page(
+    render: impl FnOnce() -> PageFuture,
+    head_tx: oneshot::Sender<http::response::Parts>,
+    body_tx: mpsc::Sender<Result<Bytes, axum::Error>>,
+) {
+    let response = tokio::select! {
+        r = render() => r,
+        _ = body_tx.closed() => return,
+    };
+    let (parts, body) = response.into_parts();
+    if head_tx.send(parts).is_err() {
+        return;
+    }
+    let mut chunks = body.into_data_stream();
+    let mut failed = None;
+    loop {
+        let next = tokio::select! {
+            next = next_coalesced(&mut chunks, &mut failed) => next,
+            _ = body_tx.closed() => return,
+        };
+        let Some(chunk) = next else { return };
+        if body_tx.send(chunk).await.is_err() {
+            return;
         }
     }
 }
@@ -363,6 +402,23 @@ mod tests {
         let mut failed = None;
         assert!(matches!(next_coalesced(&mut stream, &mut failed).await, Some(Ok(b)) if &b[..] == b"<html>"));
         assert!(matches!(next_coalesced(&mut stream, &mut failed).await, Some(Err(_))), "the failure comes next");
+    }
+
+    #[tokio::test]
+    async fn a_render_that_fails_after_its_head_ends_the_body_with_an_error_not_a_clean_end() {
+        let pool = RenderPool::new(1, &Heartbeats::new(1));
+        let res = pool
+            .render(|| {
+                Box::pin(async {
+                    let body = futures_util::stream::once(async { Ok::<_, std::io::Error>(Bytes::from("<html><body>")) })
+                        .chain(futures_util::stream::once(async { panic!("a Suspense failed") }));
+                    Response::new(Body::from_stream(body))
+                })
+            })
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "the head had gone out");
+        let read = axum::body::to_bytes(res.into_body(), 1 << 20).await;
+        assert!(read.is_err(), "the body ends with an error, so no client takes it for a whole page");
     }
 
     #[tokio::test]

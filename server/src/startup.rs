@@ -52,12 +52,18 @@ pub enum StartupError {
 
 impl StartupError {
     /// A refusal of the configuration (exit status 78): restarting cannot help.
-    /// An unreachable database or a port still in use may pass; those may be retried.
+    /// What may pass on its own is retried: an unreachable database, a port
+    /// still in use, a certificate file not there yet (a mount or a renewal).
     pub fn is_config(&self) -> bool {
         match self {
-            StartupError::Config(_) | StartupError::DataDir { .. } | StartupError::Tls(_) => true,
+            StartupError::Config(_) | StartupError::DataDir { .. } => true,
+            StartupError::Tls(e) => matches!(e, crate::tls::TlsError::Invalid(_)),
             StartupError::Database(e) => matches!(e, kura::db::DbOpenError::UnsupportedUrl),
-            StartupError::Migrate(_) | StartupError::Bind { .. } | StartupError::Core(_) => false,
+            // A privileged port without the right to it, or an address this host does not have.
+            StartupError::Bind { source, .. } => {
+                matches!(source.kind(), io::ErrorKind::PermissionDenied | io::ErrorKind::AddrNotAvailable)
+            }
+            StartupError::Migrate(_) | StartupError::Core(_) => false,
         }
     }
 }
@@ -196,14 +202,22 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
     // hashes in hash.txt (in the site, or beside the binary where cargo-leptos
     // writes it); builds without it (tests) use the plain names.
     match crate::assets::hash_file(&settings.site_root) {
-        Some(file) => options.hash_files(true).hash_file(std::sync::Arc::<str>::from(file.display().to_string())).build(),
+        Some(file) => {
+            crate::assets::check_hash_file(&file, &settings.site_root);
+            options.hash_files(true).hash_file(std::sync::Arc::<str>::from(file.display().to_string())).build()
+        }
         None => options.build(),
     }
 }
 
 pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, heartbeats: Heartbeats) -> Router {
     let leptos_options = leptos_options(&settings);
-    let state = AppState { services: services.clone(), settings: settings.clone(), leptos_options: leptos_options.clone() };
+    let state = AppState {
+        services: services.clone(),
+        settings: settings.clone(),
+        leptos_options: leptos_options.clone(),
+        immutable: crate::assets::ContentAddressed::scan(&settings.site_root),
+    };
 
     // Given to every Leptos render and server function: the core services,
     // and our CSP nonce in place of the one Leptos would generate.

@@ -56,6 +56,8 @@ fn an_audit_retention_below_90_days_is_refused_at_startup_with_one_line() {
 #[test]
 fn refused_configurations_exit_78_and_nothing_else_does() {
     let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("not-a-certificate.pem");
+    std::fs::write(&not_pem, b"this is not PEM").unwrap();
     let serve = |args: &[&str]| {
         Command::new(BIN).arg("serve").args(args).env("KURA_DATA_DIR", dir.path()).env_remove("DATABASE_URL").output().unwrap()
     };
@@ -64,7 +66,8 @@ fn refused_configurations_exit_78_and_nothing_else_does() {
         &["--worker-threads", "0"],
         &["--log-retention-days", "10"],
         &["--bind", "127.0.0.1:0", "--session-idle-minutes", "0"],
-        &["--bind", "127.0.0.1:0", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"],
+        &["--bind", "127.0.0.1:0", "--tls-cert", not_pem.to_str().unwrap(), "--tls-key", not_pem.to_str().unwrap()],
+        &["--bind", "192.0.2.1:0"],
     ] {
         let out = serve(args);
         assert_eq!(out.status.code(), Some(78), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -72,9 +75,12 @@ fn refused_configurations_exit_78_and_nothing_else_does() {
     let help = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("--worker-threads"));
-    // A port already taken may be free on the next try: not a refusal.
+    // A port already taken may be free on the next try, a certificate not
+    // there yet may arrive: not refusals.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let out = serve(&["--bind", &taken.local_addr().unwrap().to_string()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = serve(&["--bind", "127.0.0.1:0", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
 }
 

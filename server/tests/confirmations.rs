@@ -120,6 +120,14 @@ async fn a_record_form_sent_twice_stores_one_record() {
     assert_eq!(s.app.call(&s.member, "/api/people/record/add", &second).await.0, 200);
     assert_eq!(s.app.count("person_records").await, 2);
 
+    // The same key with other text (edited before a retry) is refused, not
+    // answered with the first record: nothing typed is silently dropped.
+    let edited = [("person_id", s.person.as_str()), ("occurred_at", &now), ("category_id", ""), ("body", "面談の記録（追記あり）"), ("submission", &key)];
+    let (status, body) = s.app.call(&s.member, "/api/people/record/add", &edited).await;
+    assert_ne!(status, 200);
+    assert_eq!(body, serde_json::json!({ "Invalid": { "field": "submission", "problem": "already_saved" } }));
+    assert_eq!(s.app.count("person_records").await, 2);
+
     // A key that is not a key is refused; one used for another person is too.
     let mut sato = PERSON;
     sato[0] = ("family_name", "佐藤");

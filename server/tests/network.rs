@@ -188,6 +188,18 @@ async fn the_operator_console_is_absent_from_outside_the_operator_allowlist() {
     assert!(denied.iter().all(|ip| ip.as_deref() == Some("198.51.100.9")));
     // The organisation pages are not fenced for others.
     assert_eq!(browser(&app.base).get(app.url("/login")).send().await.unwrap().status(), 200);
+
+    // An operator's own session, used from outside, gets the same page as
+    // anyone: it names no operator and counts no alerts.
+    let carried = browser_behind_proxy(&app.base, "127.0.0.1");
+    let r = app.post_form(&carried, "/api/ops/login", &[("login", "ops"), ("password", GOOD_PASSWORD)]).await;
+    assert_eq!(r.status(), 200);
+    for path in ["/ops", "/no-such-page"] {
+        let from_outside = carried.get(app.url(path)).header("x-forwarded-for", "198.51.100.9").send().await.unwrap();
+        let page = page_without_nonce(from_outside).await;
+        assert_eq!(page, absent, "{path} from outside with an operator's cookie");
+        assert!(!page.1.contains("\"operator\""), "the page does not say who the operator is");
+    }
 }
 
 #[tokio::test]

@@ -245,7 +245,10 @@ pub async fn add(
     if done == 0 {
         drop(tx);
         return match &input.submission {
-            Some(key) => stored_by(s, scope, key, &person_id).await,
+            Some(key) => {
+                let sent = Submitted { person: &person_id, occurred_at, category: category.as_ref(), body: &body };
+                stored_by(s, scope, &keys, key, &sent).await
+            }
             None => Err(CoreError::NotFound),
         };
     }
@@ -255,19 +258,44 @@ pub async fn add(
     Ok(id)
 }
 
-/// The record a submission key already stored for this person: the answer
-/// to a repeated submission. Nothing is written or audited again.
-async fn stored_by(s: &Services, scope: &TenantScope<'_>, key: &SubmissionKey, person: &PersonId) -> CoreResult<RecordId> {
-    let row = sqlx::query("SELECT id, person_id FROM person_records WHERE tenant_id = $1 AND submission_key = $2")
-        .bind(scope.tenant_id().as_str())
-        .bind(key.as_str())
-        .fetch_optional(s.db.pool())
-        .await?;
-    match row {
-        Some(r) if r.try_get::<String, _>("person_id")? == person.as_str() => Ok(RecordId::from_db(r.try_get("id")?)),
-        // The key names another person's record: a forged or misplaced key.
-        Some(_) => Err(CoreError::Invalid { field: "submission", problem: "taken" }),
+/// What a record form sent, to compare with what its key already stored.
+struct Submitted<'a> {
+    person: &'a PersonId,
+    occurred_at: Timestamp,
+    category: Option<&'a CategoryId>,
+    body: &'a str,
+}
+
+/// The record a submission key already stored, when it is the same record:
+/// the answer to a repeated submission (a double click, a retry after a lost
+/// answer). Nothing is written or audited again. The same key with other
+/// content (the text edited before a retry, a form restored by the browser)
+/// is refused rather than answered with the first record, so nothing the
+/// person typed is silently dropped.
+async fn stored_by(s: &Services, scope: &TenantScope<'_>, keys: &crate::vault::DataKeys, key: &SubmissionKey, sent: &Submitted<'_>) -> CoreResult<RecordId> {
+    let row = sqlx::query(
+        "SELECT id, person_id, occurred_at, category_id, body FROM person_records WHERE tenant_id = $1 AND submission_key = $2",
+    )
+    .bind(scope.tenant_id().as_str())
+    .bind(key.as_str())
+    .fetch_optional(s.db.pool())
+    .await?;
+    let Some(r) = row else {
         // Nothing stored under the key: the person is not in this organisation.
-        None => Err(CoreError::NotFound),
+        return Err(CoreError::NotFound);
+    };
+    let id: String = r.try_get("id")?;
+    let body = match sealed::open_columns(keys, RECORDS, &id, &[("body", Some(r.try_get::<Vec<u8>, _>("body")?))]) {
+        Ok(mut v) => v.pop().unwrap_or_default(),
+        Err(failure) => return Err(failure.report(s, scope).await),
+    };
+    let same = r.try_get::<String, _>("person_id")? == sent.person.as_str()
+        && r.try_get::<i64, _>("occurred_at")? == sent.occurred_at.as_millis()
+        && r.try_get::<Option<String>, _>("category_id")?.as_deref() == sent.category.map(CategoryId::as_str)
+        && body == sent.body;
+    if same {
+        Ok(RecordId::from_db(id))
+    } else {
+        Err(CoreError::Invalid { field: "submission", problem: "already_saved" })
     }
 }

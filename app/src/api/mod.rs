@@ -110,7 +110,12 @@ impl ApiError {
             ApiError::NotFound => Msg::NotFound,
             // Rules about the whole record (not one field's format) are said in full.
             ApiError::Invalid { field, problem }
-                if field == "user" || field == "status" || field == "file" || problem == "locks_you_out" || problem == "required_by_platform" =>
+                if field == "user"
+                    || field == "status"
+                    || field == "file"
+                    || field == "submission"
+                    || problem == "locks_you_out"
+                    || problem == "required_by_platform" =>
             {
                 problem_msg(problem)
             }
@@ -142,6 +147,7 @@ pub fn problem_msg(problem: &str) -> Msg {
         "required" => Msg::ProblemRequired,
         "too_long" => Msg::ProblemTooLong,
         "taken" => Msg::ProblemTaken,
+        "already_saved" => Msg::ProblemAlreadySaved,
         "too_many" => Msg::ProblemTooMany,
         "past" => Msg::ProblemPast,
         "last_admin" => Msg::ProblemLastAdmin,

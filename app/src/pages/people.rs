@@ -343,7 +343,9 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
             <h2>{Msg::Records.text(lang)} <span class="muted">" (" {p.time_zone.clone()} ")"</span></h2>
             {rights.write.then(|| view! {
                 <div data-testid=testid::RECORD_FORM>
-                    <ActionForm action=add_record node_ref=record_form>
+                    // autocomplete off: a browser restoring the form (back, reload)
+                    // must not bring back an old submission key.
+                    <ActionForm action=add_record node_ref=record_form attr:autocomplete="off">
                         <input type="hidden" name="person_id" value=id_record/>
                         // One key per rendering of the form: a double click or a
                         // retried request stores the record once.

@@ -62,10 +62,12 @@ where
     if let Err(e) = audit::record(&services.db, services.clock.now(), &ev).await {
         tracing::error!(error = ?e, "could not audit a fence denial");
     }
-    // The same answer as for a page that does not exist.
+    // The same answer as for a page that does not exist, to anyone: the page
+    // is rendered for nobody, so it names no operator and counts no alerts.
     let (mut parts, body) = req.into_parts();
     parts.method = http::Method::GET;
     parts.uri = http::Uri::from_static("/__not-found");
+    parts.extensions.insert(kura_app::ssr::CurrentActor(None));
     not_found(Request::from_parts(parts, body)).await
 }
 

@@ -42,7 +42,7 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     let path = is_static(req.uri().path()).then(|| req.uri().path().to_owned());
     let mut res = next.run(req).await;
     if let Some(path) = &path {
-        crate::assets::static_cache_headers(path, &mut res);
+        crate::assets::static_cache_headers(path, &state.immutable, &mut res);
     }
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce.0)) {

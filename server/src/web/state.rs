@@ -13,6 +13,8 @@ pub struct AppState {
     pub services: Services,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
+    /// The bundle files that may be cached for good (read once at start-up).
+    pub immutable: crate::assets::ContentAddressed,
 }
 
 impl FromRef<AppState> for LeptosOptions {
