@@ -264,7 +264,6 @@ catalogue! {
     Note => ("メモ", "Note"),
     AddEntry => ("追加する", "Add"),
     RemoveEntry => ("削除", "Remove"),
-    ConfirmDelete => ("このアカウントを削除することを確認しました", "I understand this account will be deleted"),
     ContactEmails => ("連絡先メールアドレス", "Contact e-mail addresses"),
     ContactEmailsHint => ("お知らせやインシデントの通知先です。複数ある場合はカンマで区切ってください（5件まで）。", "Notices and incident reports go here. Separate several with commas (up to 5)."),
     ContactPhone => ("連絡先電話番号", "Contact phone"),

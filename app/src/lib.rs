@@ -79,7 +79,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// A page whose code is loaded when it is first shown: with
 /// `cargo leptos build --split` each page is its own WASM chunk, so a first
 /// visit downloads the shared code and that one page, not the whole console.
-/// (Without `--split`, as in debug builds and tests, it is an ordinary route.)
+/// (On the server it is an ordinary route. The browser needs a `--split`
+/// build: without it the lazy routes import a split loader that is not there.)
 macro_rules! lazy_page {
     ($($route:ident => $page:ident),* $(,)?) => {$(
         struct $route;
@@ -168,7 +169,7 @@ fn SessionCheck() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         let location = leptos_router::hooks::use_location();
-        let known = api::SignedIn::detect().account;
+        let known = api::use_signed_in().account;
         Effect::new(move |previous: Option<String>| {
             let path = location.pathname.get();
             if previous.is_some_and(|p| p != path) {

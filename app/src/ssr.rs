@@ -116,29 +116,32 @@ pub fn require_confirmation(confirmed: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
+/// The signed-in account as the pages show it.
+pub async fn account_of(services: &Services, actor: &Actor) -> Result<crate::api::Account, ApiError> {
+    let who = kura::auth::whoami(services, actor).await.map_err(api_error)?;
+    Ok(crate::api::Account {
+        login: who.login,
+        role: who.role.as_str().to_owned(),
+        org_code: who.tenant.as_ref().map(|t| t.code.as_str().to_owned()),
+        org_name: who.tenant.map(|t| t.name),
+        must_change_password: who.must_change_password,
+    })
+}
+
 /// What every page needs about its visitor, resolved once per request (see
 /// `api::SignedIn`): the account and, for operators, the open-alert count.
 pub async fn signed_in_of(services: &Services, actor: Option<&Actor>) -> Result<crate::api::SignedIn, ApiError> {
     let Some(actor) = actor else {
         return Ok(crate::api::SignedIn::default());
     };
-    let who = kura::auth::whoami(services, actor).await.map_err(api_error)?;
+    let account = account_of(services, actor).await?;
     // Only a badge: a refusal or failure leaves it out (the cause is logged) rather than the page.
     let open_alerts = if actor.is_operator() && !actor.must_change_password {
         kura::alerts::open_count(services, actor).await.map_err(api_error).ok()
     } else {
         None
     };
-    Ok(crate::api::SignedIn {
-        account: Some(crate::api::Account {
-            login: who.login,
-            role: who.role.as_str().to_owned(),
-            org_code: who.tenant.as_ref().map(|t| t.code.as_str().to_owned()),
-            org_name: who.tenant.map(|t| t.name),
-            must_change_password: who.must_change_password,
-        }),
-        open_alerts,
-    })
+    Ok(crate::api::SignedIn { account: Some(account), open_alerts })
 }
 
 /// Where an account goes after logging in (the page rule of `routes`).

@@ -529,8 +529,8 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, Failure> {
     };
     settings.auth.idle_timeout = Duration::from_secs(opts.session_idle_minutes * 60);
     settings.auth.absolute_timeout = Duration::from_secs(opts.session_absolute_hours * 3600);
-    let data_dir = settings.data_dir.clone();
     settings.worker_threads = opts.worker_threads;
+    let data_dir = settings.data_dir.clone();
     let app = startup::build(settings, Arc::new(SystemClock)).await.map_err(|e: StartupError| Failure {
         message: one_line(&e),
         config: e.is_config(),

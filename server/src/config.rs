@@ -47,7 +47,6 @@ pub struct Settings {
     pub worker_threads: usize,
 }
 
-/// Loopback only: operators work on the host or through an SSH tunnel unless configured.
 /// At most this many runtime (and render) threads.
 pub const MAX_WORKER_THREADS: usize = 64;
 
@@ -56,6 +55,7 @@ pub fn default_worker_threads() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(MAX_WORKER_THREADS)
 }
 
+/// Loopback only: operators work on the host or through an SSH tunnel unless configured.
 pub fn default_operator_allowlist() -> Vec<ipnet::IpNet> {
     ["127.0.0.0/8", "::1/128"].iter().filter_map(|n| n.parse().ok()).collect()
 }

@@ -279,7 +279,6 @@ async fn next_coalesced<S>(chunks: &mut S, failed: &mut Option<axum::Error>) -> 
 where
     S: futures_util::Stream<Item = Result<Bytes, axum::Error>> + Unpin,
 {
-    use futures_util::FutureExt;
     if let Some(e) = failed.take() {
         return Some(Err(e));
     }

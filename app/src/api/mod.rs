@@ -293,7 +293,10 @@ pub async fn logout() -> Result<String, ApiError> {
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn me() -> Result<Option<Account>, ApiError> {
     let ctx = crate::ssr::ctx()?;
-    Ok(crate::ssr::signed_in_of(&ctx.services, ctx.actor.as_ref()).await?.account)
+    match ctx.actor.as_ref() {
+        Some(actor) => Ok(Some(crate::ssr::account_of(&ctx.services, actor).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Changes the caller's own password; other sessions of the account end.
