@@ -167,11 +167,13 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
         let role: Option<String> = r.try_get("actor_role")?;
         let since = at.minus(rules.login_window);
         let mut hits = Vec::new();
-        if action == "login.failed" {
+        // A wrong current password on the password form is a failed login by another door.
+        if matches!(action.as_str(), "login.failed" | "password.change_failed") {
             if let Some(account) = &target {
                 let n = count(
                     &mut tx,
-                    "SELECT COUNT(*) FROM audit_log WHERE action = 'login.failed' AND target = $1 AND at > $2 AND at <= $3",
+                    "SELECT COUNT(*) FROM audit_log WHERE action IN ('login.failed', 'password.change_failed') \
+                     AND target = $1 AND at > $2 AND at <= $3",
                     account,
                     since,
                     at,
@@ -466,7 +468,7 @@ mod tests {
     }
 
     async fn login(w: &World, realm: Realm, org: &str, user: &str, password: &str, ip: &str) -> CoreResult<Actor> {
-        let client = ClientInfo { ip: ip.parse().ok(), user_agent: None };
+        let client = ClientInfo::web(ip.parse().ok(), None);
         crate::auth::login(&w.s, LoginRequest { realm, org_code: org, login: user, password: Password::new(password.into()), client: &client })
             .await
     }

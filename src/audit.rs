@@ -188,12 +188,25 @@ impl AuditActor {
 #[derive(Clone, Debug, Default)]
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
+    /// A web request whose address could not be established (a trusted
+    /// proxy sent no usable chain): recorded as `unknown`, admitted by no
+    /// allowlist. (The command line has no address and is not "unknown".)
+    pub address_unknown: bool,
     pub user_agent: Option<String>,
 }
+
+/// What the audit log's client address column says for a web request
+/// without an established address.
+pub const UNKNOWN_ADDRESS: &str = "unknown";
 
 impl ClientInfo {
     pub fn cli() -> Self {
         Self::default()
+    }
+
+    /// A web request from `ip`, or from an address that could not be established.
+    pub fn web(ip: Option<IpAddr>, user_agent: Option<String>) -> Self {
+        Self { ip, address_unknown: ip.is_none(), user_agent }
     }
 }
 
@@ -203,6 +216,7 @@ pub struct AuditEvent {
     pub actor: AuditActor,
     pub tenant_id: Option<TenantId>,
     pub client_ip: Option<IpAddr>,
+    pub client_address_unknown: bool,
     pub action: Action,
     pub target: Option<String>,
     pub outcome: Outcome,
@@ -215,6 +229,7 @@ impl AuditEvent {
             actor,
             tenant_id: None,
             client_ip: None,
+            client_address_unknown: false,
             action,
             target: None,
             outcome,
@@ -229,6 +244,7 @@ impl AuditEvent {
 
     pub fn from_client(mut self, client: &ClientInfo) -> Self {
         self.client_ip = client.ip;
+        self.client_address_unknown = client.address_unknown;
         self
     }
 
@@ -267,7 +283,10 @@ impl StoredRow {
             actor_user_id: event.actor.user_id.as_ref().map(|u| u.to_string()),
             actor_label: event.actor.label.clone(),
             tenant_id: event.tenant_id.as_ref().map(|t| t.to_string()),
-            client_ip: event.client_ip.map(|ip| ip.to_string()),
+            client_ip: match event.client_ip {
+                Some(ip) => Some(ip.to_string()),
+                None => event.client_address_unknown.then(|| UNKNOWN_ADDRESS.to_owned()),
+            },
             action: event.action.as_str().to_owned(),
             target: event.target.clone(),
             result: event.outcome.as_str().to_owned(),

@@ -26,14 +26,11 @@ pub struct SessionRow<'a> {
     pub user_agent: Option<&'a str>,
 }
 
-pub async fn save(db: &Db, row: &SessionRow<'_>, now: Timestamp) -> CoreResult<()> {
-    sqlx::query(
+/// A new session (at login): false when the id is taken.
+pub async fn insert(db: &Db, row: &SessionRow<'_>, now: Timestamp) -> CoreResult<bool> {
+    let r = sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, data, expires_at, created_at, last_seen_at, client_ip, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, $5, $6, $7) \
-         ON CONFLICT (id_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
-         expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at, \
-         client_ip = COALESCE(excluded.client_ip, sessions.client_ip), \
-         user_agent = COALESCE(excluded.user_agent, sessions.user_agent)",
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7) ON CONFLICT (id_hash) DO NOTHING",
     )
     .bind(row.id_hash)
     .bind(row.user_id.map(|u| u.as_str().to_owned()))
@@ -44,7 +41,27 @@ pub async fn save(db: &Db, row: &SessionRow<'_>, now: Timestamp) -> CoreResult<(
     .bind(row.user_agent)
     .execute(db.pool())
     .await?;
-    Ok(())
+    Ok(r.rows_affected() == 1)
+}
+
+/// An existing session's new state. Never creates one: a request that began
+/// before the session was ended (logout, password change, an admin) must
+/// not bring it back when it finishes. False when there was none.
+pub async fn update(db: &Db, row: &SessionRow<'_>, now: Timestamp) -> CoreResult<bool> {
+    let r = sqlx::query(
+        "UPDATE sessions SET user_id = $2, data = $3, expires_at = $4, last_seen_at = $5, \
+         client_ip = COALESCE($6, client_ip), user_agent = COALESCE($7, user_agent) WHERE id_hash = $1",
+    )
+    .bind(row.id_hash)
+    .bind(row.user_id.map(|u| u.as_str().to_owned()))
+    .bind(row.data)
+    .bind(row.expires_at.as_millis())
+    .bind(now.as_millis())
+    .bind(row.client_ip)
+    .bind(row.user_agent)
+    .execute(db.pool())
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// The record's data, if the session exists and has not expired.
@@ -58,14 +75,6 @@ pub async fn load(db: &Db, id_hash: &str, now: Timestamp) -> CoreResult<Option<(
         Some(r) => Ok(Some((r.try_get("data")?, Timestamp::from_millis(r.try_get("expires_at")?)))),
         None => Ok(None),
     }
-}
-
-pub async fn exists(db: &Db, id_hash: &str) -> CoreResult<bool> {
-    Ok(sqlx::query("SELECT 1 FROM sessions WHERE id_hash = $1")
-        .bind(id_hash)
-        .fetch_optional(db.pool())
-        .await?
-        .is_some())
 }
 
 pub async fn delete(conn: &mut AnyConnection, id_hash: &str) -> CoreResult<u64> {
@@ -168,11 +177,32 @@ mod tests {
                 client_ip: None,
                 user_agent: None,
             };
-            save(&t.db, &row, now).await.expect("save");
+            assert!(insert(&t.db, &row, now).await.expect("insert"));
         }
         assert_eq!(sweep_expired(&t.db, now).await.expect("sweep"), 1);
-        assert!(exists(&t.db, &id_hash("live")).await.expect("exists"));
-        assert!(!exists(&t.db, &id_hash("old")).await.expect("exists"));
+        let left: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions").fetch_all(t.db.pool()).await.expect("rows");
+        assert_eq!(left, vec![id_hash("live")]);
         assert!(load(&t.db, &id_hash("live"), now).await.expect("load").is_some());
+    }
+
+    #[tokio::test]
+    async fn an_update_never_creates_a_session_and_an_insert_never_overwrites_one() {
+        let t = TestDb::fresh().await;
+        let now = Timestamp::from_millis(10_000_000);
+        let hash = id_hash("s1");
+        let row = |data: &'static [u8]| SessionRow {
+            id_hash: &hash,
+            user_id: None,
+            data,
+            expires_at: now.plus(std::time::Duration::from_secs(60)),
+            client_ip: None,
+            user_agent: None,
+        };
+        assert!(!update(&t.db, &row(b"{\"late\":1}"), now).await.expect("update"), "nothing to update");
+        assert!(load(&t.db, &hash, now).await.expect("load").is_none(), "an update made no session");
+        assert!(insert(&t.db, &row(b"{}"), now).await.expect("insert"));
+        assert!(!insert(&t.db, &row(b"{\"other\":1}"), now).await.expect("insert"), "the id is taken");
+        assert!(update(&t.db, &row(b"{\"a\":1}"), now).await.expect("update"));
+        assert_eq!(load(&t.db, &hash, now).await.expect("load").map(|(d, _)| d), Some(b"{\"a\":1}".to_vec()));
     }
 }

@@ -101,6 +101,9 @@ pub struct User {
     /// From this instant on the account cannot log in.
     pub expires_at: Option<Timestamp>,
     pub failed_logins: i64,
+    /// Raised by every password change or reset; sessions of an older
+    /// generation are refused.
+    pub credential_generation: i64,
 }
 
 impl User {
@@ -111,7 +114,7 @@ impl User {
 }
 
 const COLUMNS: &str = "id, tenant_id, login, role, status, must_change_password, last_login_at, \
-                       password_changed_at, created_at, expires_at, failed_logins, password_hash";
+                       password_changed_at, created_at, expires_at, failed_logins, credential_generation, password_hash";
 
 fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<(User, PasswordHashString)> {
     let role: String = r.try_get("role")?;
@@ -129,6 +132,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<(User, PasswordHashString)> {
         created_at: Timestamp::from_millis(r.try_get("created_at")?),
         expires_at: r.try_get::<Option<i64>, _>("expires_at")?.map(Timestamp::from_millis),
         failed_logins: r.try_get("failed_logins")?,
+        credential_generation: r.try_get("credential_generation")?,
     };
     Ok((user, PasswordHashString::from_db(r.try_get("password_hash")?)))
 }
@@ -311,23 +315,26 @@ pub(crate) async fn insert(conn: &mut AnyConnection, new: NewUser<'_>, now: Time
     Ok(id)
 }
 
+/// Sets the password and raises the account's credential generation, which
+/// ends every session of the older one. Returns the new generation.
 pub(crate) async fn set_password(
     conn: &mut AnyConnection,
     id: &UserId,
     hash: &PasswordHashString,
     must_change: bool,
     now: Timestamp,
-) -> CoreResult<()> {
-    sqlx::query(
-        "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3 WHERE id = $4",
+) -> CoreResult<i64> {
+    let generation: i64 = sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3, \
+         credential_generation = credential_generation + 1 WHERE id = $4 RETURNING credential_generation",
     )
     .bind(hash.as_str())
     .bind(flag(must_change))
     .bind(now.as_millis())
     .bind(id.as_str())
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(())
+    Ok(generation)
 }
 
 pub(crate) async fn set_status(conn: &mut AnyConnection, id: &UserId, status: UserStatus) -> CoreResult<()> {

@@ -21,6 +21,7 @@ pub mod keys {
     pub const CLIENT_IP: &str = "kura.ip";
     pub const USER_AGENT: &str = "kura.ua";
     pub const VERIFIED_AT: &str = "kura.verified_at";
+    pub const CREDENTIAL_GENERATION: &str = "kura.cred_gen";
 }
 
 /// The actor of this request, resolved by the server before routing.
@@ -81,6 +82,15 @@ impl Ctx {
     pub async fn set_verified_at(&self, at: Timestamp) -> Result<(), ApiError> {
         let session = self.session.as_ref().ok_or(ApiError::Internal)?;
         session.insert(keys::VERIFIED_AT, at.as_millis()).await.map_err(|e| {
+            tracing::error!(error = %e, "could not update session");
+            ApiError::Internal
+        })
+    }
+
+    /// After this session's own password change: it stays, at the new generation.
+    pub async fn set_credential_generation(&self, generation: i64) -> Result<(), ApiError> {
+        let session = self.session.as_ref().ok_or(ApiError::Internal)?;
+        session.insert(keys::CREDENTIAL_GENERATION, generation).await.map_err(|e| {
             tracing::error!(error = %e, "could not update session");
             ApiError::Internal
         })
@@ -188,6 +198,7 @@ pub async fn start_session(
     session.insert(keys::AUTHENTICATED_AT, now.as_millis()).await?;
     session.insert(keys::LAST_SEEN_AT, now.as_millis()).await?;
     session.insert(keys::VERIFIED_AT, now.as_millis()).await?;
+    session.insert(keys::CREDENTIAL_GENERATION, actor.credential_generation).await?;
     if let Some(ip) = client.ip {
         session.insert(keys::CLIENT_IP, ip.to_string()).await?;
     }
@@ -203,11 +214,13 @@ pub async fn read_claims(session: &Session) -> Option<SessionClaims> {
     let auth_at: i64 = session.get(keys::AUTHENTICATED_AT).await.ok()??;
     let seen_at: i64 = session.get(keys::LAST_SEEN_AT).await.ok()??;
     let verified_at: i64 = session.get(keys::VERIFIED_AT).await.ok().flatten().unwrap_or(auth_at);
+    let credential_generation: i64 = session.get(keys::CREDENTIAL_GENERATION).await.ok()??;
     Some(SessionClaims {
         user_id: kura::ids::UserId::parse(&uid)?,
         authenticated_at: Timestamp::from_millis(auth_at),
         last_seen_at: Timestamp::from_millis(seen_at),
         verified_at: Timestamp::from_millis(verified_at),
+        credential_generation,
     })
 }
 

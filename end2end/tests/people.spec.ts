@@ -97,7 +97,7 @@ test('a viewer reads the register but sees no edit buttons, and a direct call to
     const r = await fetch('/api/people/create', { method: 'POST', body });
     return { status: r.status, body: await r.text() };
   });
-  expect(refused).toEqual({ status: 500, body: '"Forbidden"' });
+  expect(refused).toEqual({ status: 403, body: '"Forbidden"' });
   await page.goto(routes.people);
   await hydrated(page);
   await search(page, '侵入');

@@ -126,6 +126,13 @@ pub struct ServeOpts {
     /// Without one, the socket peer is always the client address.
     #[arg(long = "trusted-proxy", env = "KURA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::config::parse_net)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header trusted proxies write the client address into; only this one is read.
+    #[arg(long, env = "KURA_FORWARDED_HEADER", value_enum, default_value = "x-forwarded-for")]
+    pub forwarded_header: crate::web::client::ForwardedHeader,
+    /// Serve the operator console on this loopback address only (plain HTTP, trusting no
+    /// proxy; reach it through an SSH tunnel). The main listener then has no console.
+    #[arg(long, env = "KURA_OPERATOR_BIND")]
+    pub operator_bind: Option<SocketAddr>,
     /// Where the operator console answers from (CIDR or address; repeatable). Default: loopback only.
     #[arg(long = "operator-allow", env = "KURA_OPERATOR_ALLOWLIST", value_delimiter = ',', value_parser = crate::config::parse_net)]
     pub operator_allowlist: Vec<ipnet::IpNet>,
@@ -509,6 +516,8 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, Failure> {
     settings.public_origin = opts.public_origin;
     settings.secure_cookies = opts.secure_cookies;
     settings.trusted_proxies = opts.trusted_proxies;
+    settings.forwarded_header = opts.forwarded_header;
+    settings.operator_bind = opts.operator_bind;
     if !opts.operator_allowlist.is_empty() {
         settings.operator_allowlist = opts.operator_allowlist;
     }
@@ -536,10 +545,15 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, Failure> {
         config: e.is_config(),
     })?;
     let addr = app.local_addr();
+    let scheme = if app.settings.tls.is_some() { "https" } else { "http" };
+    let console = match app.operator_addr() {
+        Some(op) => format!("http://{op}/ops/login"),
+        None => format!("{scheme}://{addr}/ops/login"),
+    };
 
     let password_file = initial_password_file(&data_dir);
     match provisioning::ensure_first_operator(&app.services, &opts.first_operator).await.map_err(core_err)? {
-        Some(created) => announce_first_operator(&opts.first_operator, created.temporary_password, &password_file, addr)?,
+        Some(created) => announce_first_operator(&opts.first_operator, created.temporary_password, &password_file, &console)?,
         None => {
             // The first operator has changed the password (or others exist): the file is no longer needed.
             if password_file.exists() {
@@ -548,8 +562,7 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, Failure> {
         }
     }
     tracing::info!(%addr, "Kura is listening");
-    let scheme = if app.settings.tls.is_some() { "https" } else { "http" };
-    println!("Kura is running at {scheme}://{addr}/  (operator console: {scheme}://{addr}/ops/login)");
+    println!("Kura is running at {scheme}://{addr}/  (operator console: {console})");
     // Signals and the watchdog live on plain threads: a stalled runtime can
     // neither see a signal nor notice that it is stalled.
     let shutdown = crate::runtime::signals(crate::runtime::SHUTDOWN_DEADLINE).map_err(|e| format!("cannot handle signals: {e}"))?;
@@ -564,20 +577,20 @@ fn announce_first_operator(
     login: &str,
     password: Option<Password>,
     file: &std::path::Path,
-    addr: SocketAddr,
+    console: &str,
 ) -> Result<(), String> {
     let Some(password) = password else { return Ok(()) };
     if std::io::stderr().is_terminal() {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(
             err,
-            "\n  First start: an operator account was created.\n  Log in at http://{addr}/ops/login\n    user ID:  {login}\n    password: {}\n  This one-time password is shown only now; you will be asked to change it.\n",
+            "\n  First start: an operator account was created.\n  Log in at {console}\n    user ID:  {login}\n    password: {}\n  This one-time password is shown only now; you will be asked to change it.\n",
             password.expose()
         );
     } else {
         write_owner_only(file, password.expose()).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         eprintln!(
-            "kura: first start: operator '{login}' created; its one-time password is in {} (owner-only). Log in at http://{addr}/ops/login",
+            "kura: first start: operator '{login}' created; its one-time password is in {} (owner-only). Log in at {console}",
             file.display()
         );
     }

@@ -28,11 +28,17 @@ pub struct Settings {
     pub hash_concurrency: usize,
     /// Where the master key comes from.
     pub master_key: MasterKeySource,
-    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed.
-    /// Empty (the default): the socket peer is always the client.
+    /// Proxies whose forwarding header is believed. Empty (the default): the
+    /// socket peer is always the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The one header trusted proxies write the client's address into.
+    pub forwarded_header: crate::web::client::ForwardedHeader,
     /// Where the operator console answers from (loopback by default).
     pub operator_allowlist: Vec<ipnet::IpNet>,
+    /// A separate plain-HTTP listener on loopback for the operator console,
+    /// trusting no proxy (reached through an SSH tunnel). When set, the main
+    /// listener does not serve the console at all.
+    pub operator_bind: Option<SocketAddr>,
     /// Every organisation must keep a non-empty IP allowlist.
     pub require_tenant_allowlist: bool,
     /// Serve HTTPS with this certificate and key (PEM).
@@ -100,7 +106,9 @@ impl Settings {
             hash_concurrency: kura::auth::password::PasswordHasher::default_concurrency(),
             master_key: MasterKeySource::Default,
             trusted_proxies: Vec::new(),
+            forwarded_header: Default::default(),
             operator_allowlist: default_operator_allowlist(),
+            operator_bind: None,
             require_tenant_allowlist: false,
             tls: None,
             http_redirect: None,
@@ -162,12 +170,42 @@ impl Settings {
         if self.http_redirect.is_some() && self.tls.is_none() {
             return Err(String::from("--http-redirect needs --tls-cert and --tls-key"));
         }
+        self.check_operator_access()?;
         if let Some(o) = &self.public_origin {
             if !(o.starts_with("https://") || o.starts_with("http://")) || o.ends_with('/') {
                 return Err(String::from("KURA_PUBLIC_ORIGIN must look like https://host[:port] without a trailing slash"));
             }
         }
         Ok(())
+    }
+}
+
+impl Settings {
+    /// Operators must be told apart from the proxy: on a listener that trusts
+    /// a proxy, no operator-allowlist network may contain one (the proxy's own
+    /// requests, and any chain it cannot vouch for, would look like an
+    /// operator's). The operator listener is plain HTTP, for loopback only.
+    fn check_operator_access(&self) -> Result<(), String> {
+        match self.operator_bind {
+            Some(addr) if !addr.ip().is_loopback() => Err(format!(
+                "--operator-bind {addr}: the operator listener serves plain HTTP and must be on loopback (reach it through an SSH tunnel)"
+            )),
+            Some(addr) if addr.port() != 0 && (addr == self.bind || self.http_redirect == Some(addr)) => {
+                Err(format!("--operator-bind {addr} is already used by another listener"))
+            }
+            Some(_) => Ok(()),
+            None => {
+                for op in &self.operator_allowlist {
+                    if let Some(proxy) = self.trusted_proxies.iter().find(|p| crate::web::client::overlaps(op, p)) {
+                        return Err(format!(
+                            "the operator allowlist entry {op} contains the trusted proxy {proxy}: every request through the proxy could pass as an operator's; \
+                             use --operator-bind 127.0.0.1:PORT (through an SSH tunnel) or list the operators' own addresses with --operator-allow (docs/OPERATIONS.md)"
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 }
 
@@ -180,7 +218,39 @@ pub fn parse_hours(s: &str) -> Result<(u8, u8), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_net;
+    use super::{parse_net, Settings};
+
+    fn settings(trusted: &[&str], operators: &[&str], operator_bind: Option<&str>) -> Settings {
+        let mut s = Settings::for_data_dir("/tmp/unused".into());
+        s.trusted_proxies = trusted.iter().map(|n| parse_net(n).unwrap()).collect();
+        if !operators.is_empty() {
+            s.operator_allowlist = operators.iter().map(|n| parse_net(n).unwrap()).collect();
+        }
+        s.operator_bind = operator_bind.map(|a| a.parse().unwrap());
+        s
+    }
+
+    #[test]
+    fn an_operator_allowlist_that_contains_a_trusted_proxy_is_refused() {
+        // The nginx set-up with the default (loopback) operator allowlist.
+        let e = settings(&["127.0.0.1"], &[], None).validate().unwrap_err();
+        assert!(e.contains("127.0.0.0/8") && e.contains("127.0.0.1/32") && e.contains("--operator-bind"), "{e}");
+        assert!(settings(&["10.0.0.0/8"], &["10.1.2.3"], None).validate().is_err(), "inside the proxies' range");
+        assert!(settings(&["10.1.2.3"], &["10.0.0.0/8"], None).validate().is_err(), "a range around a proxy");
+        // Operators' own addresses behind the proxy, or no proxy at all, are fine.
+        settings(&["127.0.0.1"], &["198.51.100.0/24"], None).validate().unwrap();
+        settings(&[], &[], None).validate().unwrap();
+        // With a separate operator listener the main one serves no console.
+        settings(&["127.0.0.1"], &[], Some("127.0.0.1:3001")).validate().unwrap();
+    }
+
+    #[test]
+    fn the_operator_listener_is_loopback_only_and_its_own_port() {
+        assert!(settings(&[], &[], Some("0.0.0.0:3001")).validate().unwrap_err().contains("loopback"));
+        assert!(settings(&[], &[], Some("192.0.2.1:3001")).validate().is_err());
+        assert!(settings(&[], &[], Some("127.0.0.1:3000")).validate().unwrap_err().contains("already used"));
+        settings(&[], &[], Some("[::1]:3001")).validate().unwrap();
+    }
 
     #[test]
     fn networks_are_cidrs_or_single_addresses() {

@@ -7,16 +7,15 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::{Path as UrlPath, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::handler::HandlerWithoutStateExt;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::middleware::Next;
 use axum::{middleware, Router};
-use http::{header, HeaderValue, StatusCode};
+use http::StatusCode;
 use kura::auth::password::PasswordHasher;
 use kura::{Clock, Db, Services};
-use kura_app::i18n::{Lang, LANG_COOKIE};
 use kura_app::api::SignedIn;
 use kura_app::ssr::CurrentActor;
 use kura_app::{shell, App};
@@ -76,6 +75,8 @@ pub struct Application {
     tls: Option<(Arc<crate::tls::ReloadingCert>, Arc<tokio_rustls::rustls::ServerConfig>)>,
     /// The optional plain-HTTP listener that only redirects to HTTPS.
     redirect: Option<tokio::net::TcpListener>,
+    /// The optional loopback listener of the operator console (`--operator-bind`).
+    operator: Option<(tokio::net::TcpListener, Router)>,
     /// Each runtime thread's last beat (`/healthz`, the watchdog).
     pub heartbeats: Heartbeats,
     pub services: Services,
@@ -92,6 +93,11 @@ impl Application {
         self.redirect.as_ref().and_then(|l| l.local_addr().ok())
     }
 
+    /// The operator listener's address, when there is one.
+    pub fn operator_addr(&self) -> Option<SocketAddr> {
+        self.operator.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
     /// Serves until the process ends (tests, benchmarks).
     pub async fn run_until_stopped(self) -> io::Result<()> {
         self.run_until(std::future::pending()).await
@@ -101,12 +107,30 @@ impl Application {
     /// (`kura serve` bounds that with a deadline kept outside the runtime).
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> io::Result<()> {
         use axum::serve::ListenerExt;
+        use std::future::IntoFuture;
         let beat = self.heartbeats.start_main();
         let sweeper = tokio::spawn(crate::jobs::sweep_forever(self.services.clone()));
         let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let retention = tokio::spawn(crate::jobs::audit_retention_forever(self.services.clone(), self.settings.audit_retention()));
         let alerts = tokio::spawn(crate::jobs::alerts_forever(self.services.clone(), self.settings.alert_rules.clone()));
         let mut helpers = vec![beat, sweeper, retention, alerts];
+        // One shutdown for every listener.
+        let stop = tokio_util::sync::CancellationToken::new();
+        helpers.push(tokio::spawn({
+            let stop = stop.clone();
+            async move {
+                shutdown.await;
+                stop.cancel();
+            }
+        }));
+        let operator = self.operator.map(|(listener, router)| {
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            let app = router.into_make_service_with_connect_info::<SocketAddr>();
+            tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned()).into_future())
+        });
+        let shutdown = stop.clone().cancelled_owned();
         if let Some(redirect) = self.redirect {
             let https_port = self.listener.local_addr().map(|a| a.port()).unwrap_or(443);
             helpers.push(tokio::spawn(crate::tls::serve_redirect(redirect, https_port, self.settings.public_origin.clone())));
@@ -126,6 +150,14 @@ impl Application {
                 axum::serve(listener, app).with_graceful_shutdown(shutdown).await
             }
         };
+        if let Some(operator) = operator {
+            stop.cancel();
+            match operator.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "the operator listener failed"),
+                Err(e) => tracing::error!(error = %e, "the operator listener failed"),
+                Ok(Ok(())) => {}
+            }
+        }
         for h in helpers {
             h.abort();
         }
@@ -185,11 +217,26 @@ pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<Appl
         Some(addr) => Some(bind(addr).await?),
         None => None,
     };
+    let operator_listener = match settings.operator_bind {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
     let settings = Arc::new(settings);
     let heartbeats = Heartbeats::new(settings.worker_threads);
     let pages = RenderPool::new(settings.worker_threads, &heartbeats);
-    let router = router(services.clone(), settings.clone(), pages, heartbeats.clone());
-    Ok(Application { listener, router, tls, redirect, heartbeats, services, settings })
+    let main = router(services.clone(), settings.clone(), pages.clone(), heartbeats.clone(), Listener::Main);
+    let operator = operator_listener.map(|l| {
+        // Plain HTTP on loopback: its own origin, no proxy, no Secure cookies.
+        let own = Arc::new(Settings {
+            public_origin: None,
+            secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            tls: None,
+            ..(*settings).clone()
+        });
+        (l, router(services.clone(), own, pages, heartbeats.clone(), Listener::Operator))
+    });
+    Ok(Application { listener, router: main, tls, redirect, operator, heartbeats, services, settings })
 }
 
 fn leptos_options(settings: &Settings) -> LeptosOptions {
@@ -210,9 +257,29 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
     }
 }
 
-pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, heartbeats: Heartbeats) -> Router {
+/// Which listener a router serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listener {
+    /// `--bind`: everyone, through the trusted proxies if any; the operator
+    /// console too unless there is an operator listener.
+    Main,
+    /// `--operator-bind`: loopback, trusting no proxy.
+    Operator,
+}
+
+pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, heartbeats: Heartbeats, listener: Listener) -> Router {
+    let (trusted, operators) = match listener {
+        Listener::Operator => (web::client::TrustedProxies::default(), settings.operator_allowlist.clone()),
+        Listener::Main => (
+            web::client::TrustedProxies::new(settings.trusted_proxies.clone(), settings.forwarded_header),
+            // With an operator listener the console answers nowhere else.
+            if settings.operator_bind.is_some() { Vec::new() } else { settings.operator_allowlist.clone() },
+        ),
+    };
     let leptos_options = leptos_options(&settings);
+    let routes = generate_route_list(App);
     let state = AppState {
+        known_paths: web::lang::KnownPaths::new(routes.iter().map(|r| r.path())),
         services: services.clone(),
         settings: settings.clone(),
         leptos_options: leptos_options.clone(),
@@ -231,6 +298,12 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
                 }
                 if let Some(visitor) = parts.extensions.get::<SignedIn>() {
                     provide_context(visitor.clone());
+                }
+                // A plain form post that failed was sent back here with its
+                // error in the query (server_fn's form redirect): the page
+                // shows it without JavaScript, as the browser would with it.
+                if let Some(error) = parts.uri.query().and_then(form_error) {
+                    provide_context(error);
                 }
             }
         }
@@ -280,15 +353,17 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
-    let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(move || std::future::ready(heartbeats.health())))
         .route("/readyz", get(readyz))
-        .route("/lang/{code}", get(set_language))
-        .route(kura_app::routes::OPS_AUDIT_EXPORT, get(web::downloads::export_all))
-        .route(kura_app::routes::ADMIN_AUDIT_EXPORT, get(web::downloads::export_tenant))
-        .route(kura_app::routes::PEOPLE_EXPORT, get(web::downloads::export_people))
-        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .route("/lang/{code}", get(web::lang::set_language))
+        .route(kura_app::routes::OPS_AUDIT_EXPORT, post(web::downloads::export_all))
+        .route(kura_app::routes::ADMIN_AUDIT_EXPORT, post(web::downloads::export_tenant))
+        .route(kura_app::routes::PEOPLE_EXPORT, post(web::downloads::export_people))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fns.clone()).post(server_fns).layer(middleware::from_fn(web::api_status::true_status)),
+        )
         .leptos_routes_with_handler(routes, get(render_page))
         .fallback_service(
             ServeDir::new(&settings.site_root)
@@ -300,7 +375,7 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
         )
         .layer(middleware::from_fn(web::guard::page_guard))
         .layer(middleware::from_fn({
-            let allow = web::fence::OperatorAllowlist::new(settings.operator_allowlist.clone());
+            let allow = web::fence::OperatorAllowlist::new(operators);
             let services = services.clone();
             move |req: Request, next: Next| {
                 let (allow, services, not_found) = (allow.clone(), services.clone(), not_found.clone());
@@ -310,10 +385,7 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
         .layer(middleware::from_fn_with_state(state.clone(), web::actor::resolve_actor))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), web::csrf::require_same_origin))
-        .layer(middleware::from_fn_with_state(
-            web::client::TrustedProxies::new(settings.trusted_proxies.clone()),
-            web::client::client_info,
-        ))
+        .layer(middleware::from_fn_with_state(trusted, web::client::client_info))
         .layer(middleware::from_fn_with_state(state.clone(), web::headers::security_headers))
         .layer(crate::assets::compression())
         .layer(middleware::from_fn(crate::assets::keep_secrets_uncompressed))
@@ -343,6 +415,19 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
         .with_state(state)
 }
 
+/// The `__path` and `__err` a failed plain form post was redirected with.
+fn form_error(query: &str) -> Option<leptos::server::ServerActionError> {
+    let (mut path, mut err) = (None, None);
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match &*k {
+            "__path" => path = Some(v),
+            "__err" => err = Some(v),
+            _ => {}
+        }
+    }
+    Some(leptos::server::ServerActionError::new(&path?, &err?))
+}
+
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.services.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
@@ -350,43 +435,5 @@ async fn readyz(State(state): State<AppState>) -> Response {
             tracing::error!(error = ?e, "database not reachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct LangQuery {
-    next: Option<String>,
-}
-
-/// Only paths on this site: no scheme, no `//host`, no back-slashes.
-fn local_path(next: Option<&str>) -> &str {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains(['\r', '\n']) => p,
-        _ => "/",
-    }
-}
-
-async fn set_language(State(state): State<AppState>, UrlPath(code): UrlPath<String>, Query(q): Query<LangQuery>) -> Response {
-    let lang = Lang::parse(&code).unwrap_or_default();
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", lang.code());
-    let mut res = Redirect::to(local_path(q.next.as_deref())).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    res
-}
-
-#[cfg(test)]
-mod tests {
-    use super::local_path;
-
-    #[test]
-    fn the_language_switch_only_returns_to_local_paths() {
-        assert_eq!(local_path(Some("/login")), "/login");
-        assert_eq!(local_path(Some("//evil.example")), "/");
-        assert_eq!(local_path(Some("https://evil.example")), "/");
-        assert_eq!(local_path(Some("/\\evil.example")), "/");
-        assert_eq!(local_path(None), "/");
     }
 }

@@ -44,10 +44,10 @@ async fn ten_failed_logins_open_one_alert_seen_by_the_operator_and_that_organisa
     assert!(theirs.as_array().unwrap().is_empty(), "{theirs}");
     // Admins see; only operators handle.
     let id = account[0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.call(&acme_admin, "/api/ops/alerts/close", &[("alert_id", &id)]).await, (500, json!("Forbidden")));
+    assert_eq!(app.call(&acme_admin, "/api/ops/alerts/close", &[("alert_id", &id)]).await, (403, json!("Forbidden")));
     assert_eq!(
         app.call(&ops, "/api/ops/alerts/acknowledge", &[("alert_id", &id), ("comment", "")]).await,
-        (500, json!({ "Invalid": { "field": "comment", "problem": "required" } }))
+        (422, json!({ "Invalid": { "field": "comment", "problem": "required" } }))
     );
     assert_eq!(app.call(&ops, "/api/ops/alerts/acknowledge", &[("alert_id", &id), ("comment", "本人に確認済み")]).await.0, 200);
     assert_eq!(app.call(&ops, "/api/ops/alerts/close", &[("alert_id", &id)]).await.0, 200);

@@ -68,6 +68,11 @@ fn refused_configurations_exit_78_and_nothing_else_does() {
         &["--bind", "127.0.0.1:0", "--session-idle-minutes", "0"],
         &["--bind", "127.0.0.1:0", "--tls-cert", not_pem.to_str().unwrap(), "--tls-key", not_pem.to_str().unwrap()],
         &["--bind", "192.0.2.1:0"],
+        // The nginx set-up with the default (loopback) operator allowlist: the proxy would pass as an operator.
+        &["--bind", "127.0.0.1:0", "--trusted-proxy", "127.0.0.1"],
+        &["--bind", "127.0.0.1:0", "--trusted-proxy", "10.0.0.0/8", "--operator-allow", "10.1.2.3"],
+        &["--bind", "127.0.0.1:0", "--operator-bind", "0.0.0.0:0"],
+        &["--bind", "127.0.0.1:0", "--forwarded-header", "x-real-ip"],
     ] {
         let out = serve(args);
         assert_eq!(out.status.code(), Some(78), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));

@@ -15,7 +15,7 @@ use kura::ManualClock;
 use serde_json::{json, Value};
 
 fn invalid(field: &str, problem: &str) -> (u16, Value) {
-    (500, json!({ "Invalid": { "field": field, "problem": problem } }))
+    (422, json!({ "Invalid": { "field": field, "problem": problem } }))
 }
 
 async fn tenant_id(app: &TestApp, code: &str) -> String {
@@ -80,7 +80,7 @@ async fn the_journey_is_audited_with_who_which_organisation_what_target_and_addr
     let pw = "yamada chooses a passphrase";
     let (status, _) = app.call(&anon, "/api/setup/complete", &[("token", token), ("new", pw), ("confirm", pw)]).await;
     assert_eq!(status, 200);
-    assert_eq!(app.call(&anon, "/api/setup/complete", &[("token", token), ("new", pw), ("confirm", pw)]).await, (500, json!("NotFound")));
+    assert_eq!(app.call(&anon, "/api/setup/complete", &[("token", token), ("new", pw), ("confirm", pw)]).await, (404, json!("NotFound")));
 
     let admin = app.member_client("acme", "yamada", pw).await;
     let (_, issued) = app.call(&admin, "/api/accounts/create", &[("login", "suzuki"), ("role", "member"), ("method", "temporary")]).await;
@@ -190,7 +190,7 @@ async fn a_role_change_applies_to_the_next_request_without_logging_in_again() {
     let taro_id = user_id(&app, "acme", "taro").await;
     assert_eq!(app.call(&boss, "/api/accounts/role", &[("user_id", &taro_id), ("role", "viewer")]).await.0, 200);
     assert_eq!(app.me(&taro).await["role"], "viewer");
-    assert_eq!(app.call(&taro, "/api/accounts/list", &[("search", ""), ("page", "0")]).await, (500, json!("Forbidden")));
+    assert_eq!(app.call(&taro, "/api/accounts/list", &[("search", ""), ("page", "0")]).await, (403, json!("Forbidden")));
     // The last admin cannot demote themselves.
     let boss_id = user_id(&app, "acme", "boss").await;
     assert_eq!(
@@ -211,7 +211,7 @@ async fn suspending_an_organisation_logs_its_people_out_and_resuming_lets_them_b
     let acme = tenant_id(&app, "acme").await;
     assert_eq!(app.call(&ops, "/api/ops/tenants/suspend", &[("tenant_id", &acme), ("suspended", "true")]).await.0, 200);
     assert!(app.me(&taro).await.is_null());
-    assert_eq!(app.login(&common::browser(&app.base), "acme", "taro", GOOD_PASSWORD).await.status(), 500);
+    assert_eq!(app.login(&common::browser(&app.base), "acme", "taro", GOOD_PASSWORD).await.status(), 401);
     let (_, t) = app.call(&ops, "/api/ops/tenants/get", &[("tenant_id", &acme)]).await;
     assert_eq!(t["status"], "suspended");
     assert_eq!(app.call(&ops, "/api/ops/tenants/suspend", &[("tenant_id", &acme), ("suspended", "false")]).await.0, 200);
@@ -260,9 +260,9 @@ async fn operators_reenter_their_password_after_ten_minutes_before_a_change() {
     };
     assert_eq!(create("one").await.0, 200);
     clock.advance(Duration::from_secs(11 * 60));
-    assert_eq!(create("two").await, (500, json!("ReauthRequired")));
+    assert_eq!(create("two").await, (403, json!("ReauthRequired")));
     assert_eq!(app.call(&ops, "/api/ops/tenants/get", &[("tenant_id", &acme)]).await.0, 200, "reading needs no re-entry");
-    assert_eq!(app.call(&ops, "/api/ops/reauth", &[("password", "not my password")]).await, (500, json!("CurrentPasswordWrong")));
+    assert_eq!(app.call(&ops, "/api/ops/reauth", &[("password", "not my password")]).await, (422, json!("CurrentPasswordWrong")));
     assert_eq!(app.call(&ops, "/api/ops/reauth", &[("password", GOOD_PASSWORD)]).await.0, 200);
     assert_eq!(create("two").await.0, 200);
     let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE 'reauth.%' ORDER BY seq")

@@ -91,7 +91,7 @@ async fn a_member_logs_in_sees_who_they_are_and_the_session_id_is_renewed() {
     app.create_user("acme", "taro", Role::Member).await;
     // An anonymous session exists first (e.g. planted by an attacker).
     let r = app.login(&app.client, "acme", "taro", "not the password").await;
-    assert_eq!(r.status(), 500);
+    assert_eq!(r.status(), 401);
     let r = app.login(&app.client, "acme", "taro", GOOD_PASSWORD).await;
     assert_eq!(r.status(), 200);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();

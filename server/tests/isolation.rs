@@ -384,7 +384,7 @@ async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_
             assert_eq!((status, &body), (status_none, &body_none), "{what}: another organisation's id must look like no id at all");
             let allowed = row.permission.is_some_and(|p| allows(*role, p));
             if allowed {
-                assert_eq!((status, body.as_str()), (500, "\"NotFound\""), "{what}");
+                assert_eq!((status, body.as_str()), (404, "\"NotFound\""), "{what}");
             } else {
                 assert!(body == "\"NotFound\"" || body == "\"Forbidden\"", "{what}: {status} {body}");
             }
@@ -412,7 +412,7 @@ async fn each_role_is_refused_exactly_what_the_policy_table_refuses_and_nothing_
             // Own organisation's ids: the refusal comes from the policy, not from isolation.
             let own = Ids { org: if *role == Role::Operator { w.a.org.clone() } else { String::new() }, ..w.a.clone_ids() };
             let (status, body) = call(&w.app, client, row.path, &(row.args)(&own)).await;
-            assert_eq!((status, body.as_str()), (500, "\"Forbidden\""), "{} as {:?}", row.path, role);
+            assert_eq!((status, body.as_str()), (403, "\"Forbidden\""), "{} as {:?}", row.path, role);
         }
     }
     assert_eq!(w.app.snapshot().await, before);

@@ -21,7 +21,7 @@ async fn only_admins_download_the_register_as_csv_and_the_download_is_audited_an
     assert_eq!(status, 200, "{id}");
 
     let admin = app.member_client("acme", "boss", GOOD_PASSWORD).await;
-    let r = admin.get(app.url("/people/export.csv")).send().await.unwrap();
+    let r = admin.post(app.url("/people/export.csv")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
     assert_eq!(r.headers()["cache-control"], "no-store");
@@ -34,16 +34,16 @@ async fn only_admins_download_the_register_as_csv_and_the_download_is_audited_an
     assert_eq!(app.count("audit_log WHERE action = 'people.exported'").await, 1);
 
     for (who, client) in [("member", &member), ("viewer", &app.member_client("acme", "hana", GOOD_PASSWORD).await)] {
-        let r = client.get(app.url("/people/export.csv")).send().await.unwrap();
+        let r = client.post(app.url("/people/export.csv")).send().await.unwrap();
         assert_eq!(r.status(), 403, "{who}");
     }
     let ops = app.operator_client("ops").await;
-    let r = ops.get(app.url("/people/export.csv")).send().await.unwrap();
+    let r = ops.post(app.url("/people/export.csv")).send().await.unwrap();
     assert_ne!(r.status(), 200, "operators never read people data");
     let (status, body) = app.call(&ops, "/api/people/list", &[("q", ""), ("status", "all"), ("sort", "updated"), ("category", "")]).await;
-    assert_eq!((status, body.as_str()), (500, Some("Forbidden")), "operators never read people data");
+    assert_eq!((status, body.as_str()), (403, Some("Forbidden")), "operators never read people data");
     let anonymous = common::browser(&app.base);
-    let r = anonymous.get(app.url("/people/export.csv")).send().await.unwrap();
+    let r = anonymous.post(app.url("/people/export.csv")).send().await.unwrap();
     assert_ne!(r.status(), 200);
     assert_eq!(app.count("audit_log WHERE action = 'people.exported'").await, 1, "refused downloads export nothing");
 }
@@ -61,11 +61,59 @@ async fn an_admin_imports_through_the_preview_and_a_file_with_a_bad_row_adds_nob
     assert_eq!(preview["invalid"][0]["line"], 3);
     assert_eq!(preview["invalid"][0]["problems"].as_array().unwrap().len(), 2);
     let (status, _) = app.call(&admin, "/api/people/import", &[("content", bad), ("confirmed", "yes")]).await;
-    assert_eq!(status, 500);
+    assert_eq!(status, 422);
     assert_eq!(app.count("people").await, 0);
     let good = "姓,電話番号\n山田,03-1234-5678\n佐藤,090-1111-2222\n";
     let (status, added) = app.call(&admin, "/api/people/import", &[("content", good), ("confirmed", "yes")]).await;
     assert_eq!((status, added.as_u64()), (200, Some(2)));
     assert_eq!(app.count("people").await, 2);
     assert_eq!(app.count("audit_log WHERE action = 'people.imported'").await, 1);
+}
+
+/// The session cookie of a fresh login, for requests that carry it the way a
+/// browser does on a cross-site request (SameSite=Lax: top-level GETs).
+async fn session_cookie(app: &common::TestApp, path: &str, form: &[(&str, &str)]) -> String {
+    let r = app.post_form(&common::browser(&app.base), path, form).await;
+    assert_eq!(r.status(), 200);
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_export_cannot_be_started_from_another_site() {
+    let app = spawn().await;
+    app.create_tenant("acme").await;
+    app.create_user("acme", "boss", Role::Admin).await;
+    app.create_operator("ops").await;
+    let admin = app.member_client("acme", "boss", GOOD_PASSWORD).await;
+    assert_eq!(app.call(&admin, "/api/people/create", &PERSON).await.0, 200);
+    let admin_cookie =
+        session_cookie(&app, "/api/login", &[("org", "acme"), ("login", "boss"), ("password", GOOD_PASSWORD)]).await;
+    let ops_cookie = session_cookie(&app, "/api/ops/login", &[("login", "ops"), ("password", GOOD_PASSWORD)]).await;
+    let bare = reqwest::Client::new();
+    for (cookie, path) in [
+        (&admin_cookie, "/people/export.csv"),
+        (&admin_cookie, "/admin/audit/export.csv"),
+        (&ops_cookie, "/ops/audit/export.csv"),
+    ] {
+        // A top-level link from another site is a GET: not an export.
+        let r = bare.get(app.url(path)).header("cookie", cookie).header("sec-fetch-site", "cross-site").send().await.unwrap();
+        assert_eq!(r.status(), 405, "GET {path}");
+        // A form on another site posts with its own origin, or with none and Sec-Fetch-Site.
+        for (name, value) in [("origin", "https://evil.example"), ("origin", "null"), ("sec-fetch-site", "cross-site"), ("x-none", "")] {
+            let r = bare.post(app.url(path)).header("cookie", cookie).header(name, value).send().await.unwrap();
+            assert_eq!(r.status(), 403, "POST {path} with {name}: {value}");
+        }
+        // The same cookie from the site itself exports (a browser's form post).
+        let r = bare
+            .post(app.url(path))
+            .header("cookie", cookie)
+            .header("origin", &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "POST {path} from the site");
+    }
+    assert_eq!(app.count("audit_log WHERE action = 'people.exported'").await, 1, "only the same-site export ran");
+    assert_eq!(app.count("audit_log WHERE action = 'audit.exported'").await, 2);
 }

@@ -36,6 +36,9 @@ pub struct Actor {
     /// When this person last proved their password (login or re-entry);
     /// operator changes need it to be recent.
     pub verified_at: Timestamp,
+    /// The account's credential generation when this was resolved; a
+    /// session remembers the one it logged in with.
+    pub credential_generation: i64,
 }
 
 impl Actor {
@@ -103,9 +106,8 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
     if req.realm == Realm::Tenant {
         refuse_denied_network(s, &org_raw, req.client, now).await?;
     }
-    let ip_text = req.client.ip.map(|ip| ip.to_string()).unwrap_or_default();
-    let address_key = ThrottleKey::address(&ip_text);
-    let account_key = ThrottleKey::account((req.realm == Realm::Tenant).then_some(org_raw.as_str()), &login_raw);
+    let address_key = ThrottleKey::address(req.client.ip);
+    let account_key = account_throttle_key(req.realm, &org_raw, &login_raw);
 
     // Count the attempt before the password is looked at.
     for (scope, key, policy) in
@@ -181,6 +183,14 @@ async fn refuse_denied_network(s: &Services, org_raw: &str, client: &ClientInfo,
     Err(CoreError::NetworkDenied)
 }
 
+/// The login throttle's key for an account, shared by login and password change.
+fn account_throttle_key(realm: Realm, org_raw: &str, login_raw: &str) -> ThrottleKey {
+    match realm {
+        Realm::Tenant => ThrottleKey::tenant_account(org_raw, login_raw),
+        Realm::Operator => ThrottleKey::operator_account(login_raw),
+    }
+}
+
 fn realm_name(r: Realm) -> &'static str {
     match r {
         Realm::Tenant => "tenant",
@@ -221,6 +231,7 @@ fn actor_of(user: &User, verified_at: Timestamp) -> Actor {
         login: user.login.as_str().to_owned(),
         must_change_password: user.must_change_password,
         verified_at,
+        credential_generation: user.credential_generation,
     }
 }
 
@@ -254,6 +265,8 @@ pub struct SessionClaims {
     pub last_seen_at: Timestamp,
     /// The last time the password was typed in this session (login or re-entry).
     pub verified_at: Timestamp,
+    /// The account's credential generation at login (or at this session's own password change).
+    pub credential_generation: i64,
 }
 
 /// Why a session no longer stands.
@@ -262,6 +275,8 @@ pub enum SessionEnd {
     Idle,
     Absolute,
     AccountUnusable,
+    /// The password was changed or reset since this session began.
+    CredentialsChanged,
     /// The request comes from an address the organisation's allowlist does not
     /// include. The session is refused for this request, not destroyed (a
     /// stolen cookie used elsewhere must not log the owner out).
@@ -289,6 +304,11 @@ pub async fn resolve_session(
     if !user.may_log_in(now) {
         return Ok(Err(SessionEnd::AccountUnusable));
     }
+    // Whatever the session store says (a row restored by a late write, a
+    // copy), a session from before a password change or reset is over.
+    if user.credential_generation != claims.credential_generation {
+        return Ok(Err(SessionEnd::CredentialsChanged));
+    }
     if let Some(tid) = &user.tenant_id {
         match tenants::get(&s.db, tid).await? {
             Some(t) if t.status == TenantStatus::Active => {}
@@ -309,19 +329,36 @@ pub struct PasswordChange {
 
 /// Changes the actor's own password after checking the current one. Every
 /// other session of the user ends; the one identified by `keep_session_hash`
-/// stays.
+/// stays, and must take on the returned credential generation.
 pub async fn change_password(
     s: &Services,
     actor: &Actor,
     change: PasswordChange,
     client: &ClientInfo,
     keep_session_hash: Option<&str>,
-) -> CoreResult<()> {
+) -> CoreResult<i64> {
     let now = s.clock.now();
     let Some((user, hash)) = users::get_with_hash(&s.db, &actor.user_id).await? else {
         return Err(CoreError::NotAuthenticated);
     };
-    if !s.hasher.verify(&change.current, Some(&hash)).await? {
+    let org_code = match &user.tenant_id {
+        Some(t) => tenants::get(&s.db, t).await?.map(|t| t.code.as_str().to_owned()).unwrap_or_default(),
+        None => String::new(),
+    };
+    // Guessing the current password through this form is guessing it at
+    // the login: the same counter and delays.
+    let realm = if user.tenant_id.is_some() { Realm::Tenant } else { Realm::Operator };
+    let account_key = account_throttle_key(realm, &org_code, user.login.as_str());
+    if let Admission::Blocked { retry_after } = throttle::admit(&s.db, &account_key, &s.auth.account_throttle, now).await? {
+        let ev = AuditEvent::new(actor.audit_actor(), Action::PasswordChangeFailed, Outcome::Denied)
+            .tenant(actor.tenant_id.as_ref())
+            .from_client(client)
+            .target(actor.user_id.to_string())
+            .detail(json!({ "reason": "throttled", "retry_after_s": retry_after.as_secs() }));
+        audit::record(&s.db, now, &ev).await?;
+        return Err(CoreError::Throttled { retry_after });
+    }
+    if change.current.expose().len() > 4 * 128 || !s.hasher.verify(&change.current, Some(&hash)).await? {
         let ev = AuditEvent::new(actor.audit_actor(), Action::PasswordChangeFailed, Outcome::Failure)
             .tenant(actor.tenant_id.as_ref())
             .from_client(client)
@@ -336,15 +373,12 @@ pub async fn change_password(
     if change.new.expose() == change.current.expose() {
         return Err(CoreError::WeakPassword(PasswordProblem::SameAsCurrent));
     }
-    let org_code = match &user.tenant_id {
-        Some(t) => tenants::get(&s.db, t).await?.map(|t| t.code.as_str().to_owned()).unwrap_or_default(),
-        None => String::new(),
-    };
+    throttle::clear(&s.db, &account_key).await?;
     check_new_password(change.new.expose(), &[user.login.as_str(), &org_code]).map_err(CoreError::WeakPassword)?;
     let new_hash = s.hasher.hash(&change.new).await?;
 
     let mut tx = s.db.begin_write().await?;
-    users::set_password(&mut tx, &user.id, &new_hash, false, now).await?;
+    let generation = users::set_password(&mut tx, &user.id, &new_hash, false, now).await?;
     let ended = sessions::delete_for_user(&mut tx, &user.id, keep_session_hash).await?;
     let ev = AuditEvent::new(actor.audit_actor(), Action::PasswordChanged, Outcome::Success)
         .tenant(actor.tenant_id.as_ref())
@@ -353,7 +387,7 @@ pub async fn change_password(
         .detail(json!({ "other_sessions_ended": ended }));
     audit::append(&mut tx, now, &ev).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(generation)
 }
 
 /// An operator types their password again before a privileged change
@@ -363,7 +397,7 @@ pub async fn reverify(s: &Services, actor: &Actor, password: Password, client: &
     let Some((user, hash)) = users::get_with_hash(&s.db, &actor.user_id).await? else {
         return Err(CoreError::NotAuthenticated);
     };
-    let key = ThrottleKey::account(None, &format!("reauth\0{}", user.id));
+    let key = ThrottleKey::reauthentication(user.id.as_str());
     if let Admission::Blocked { retry_after } = throttle::admit(&s.db, &key, &s.auth.account_throttle, now).await? {
         return Err(CoreError::Throttled { retry_after });
     }
@@ -412,6 +446,7 @@ pub async fn record_session_end(s: &Services, claims: &SessionClaims, why: Sessi
         SessionEnd::Idle => "idle_timeout",
         SessionEnd::Absolute => "absolute_timeout",
         SessionEnd::AccountUnusable => "account_unusable",
+        SessionEnd::CredentialsChanged => "credentials_changed",
         SessionEnd::NetworkDenied => "network_denied",
     };
     let (action, outcome) = match why {
@@ -463,7 +498,7 @@ mod tests {
     }
 
     async fn try_login(w: &World, org: &str, login_name: &str, pw: &str) -> CoreResult<Actor> {
-        let client = ClientInfo { ip: "192.0.2.1".parse().ok(), user_agent: None };
+        let client = ClientInfo::web("192.0.2.1".parse().ok(), None);
         login(
             &w.s,
             LoginRequest { realm: Realm::Tenant, org_code: org, login: login_name, password: Password::new(pw.into()), client: &client },
@@ -551,7 +586,7 @@ mod tests {
         let w = world().await;
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let now = w.s.clock.now();
-        let claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: now, last_seen_at: now, verified_at: now };
+        let claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: now, last_seen_at: now, verified_at: now, credential_generation: actor.credential_generation };
         assert!(resolve_session(&w.s, &claims, None).await.expect("resolve").is_ok());
         provisioning::set_user_status(&w.s, &AuditActor::cli(), "acme", "taro", UserStatus::Disabled, &ClientInfo::cli())
             .await
@@ -565,7 +600,7 @@ mod tests {
         let w = world().await;
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let start = w.s.clock.now();
-        let mut claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: start, last_seen_at: start, verified_at: start };
+        let mut claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: start, last_seen_at: start, verified_at: start, credential_generation: actor.credential_generation };
         w.clock.advance(Duration::from_secs(31 * 60));
         assert_eq!(resolve_session(&w.s, &claims, None).await.expect("resolve"), Err(SessionEnd::Idle));
         // Active all along, but past the absolute limit.
@@ -632,5 +667,88 @@ mod tests {
             assert!(!detail.contains("wrong password") && !detail.contains(GOOD));
         }
         assert!(crate::audit::verify(&w.s.db).await.expect("verify").is_intact());
+    }
+
+    fn claims_of(actor: &Actor, at: Timestamp) -> SessionClaims {
+        SessionClaims {
+            user_id: actor.user_id.clone(),
+            authenticated_at: at,
+            last_seen_at: at,
+            verified_at: at,
+            credential_generation: actor.credential_generation,
+        }
+    }
+
+    fn change_to(current: &str, new: &str) -> PasswordChange {
+        PasswordChange { current: Password::new(current.into()), new: Password::new(new.into()), confirm: Password::new(new.into()) }
+    }
+
+    #[tokio::test]
+    async fn a_session_from_before_a_password_change_is_refused_whatever_the_store_says() {
+        let w = world().await;
+        let other_device = try_login(&w, "acme", "taro", GOOD).await.expect("login");
+        let this_device = try_login(&w, "acme", "taro", GOOD).await.expect("login");
+        let now = w.s.clock.now();
+        let (old, mine) = (claims_of(&other_device, now), claims_of(&this_device, now));
+        let new_generation = change_password(&w.s, &this_device, change_to(GOOD, "a brand new pass phrase"), &ClientInfo::cli(), None)
+            .await
+            .expect("change");
+        // The older session's claims, even if its row were still (or again) in the store.
+        assert_eq!(resolve_session(&w.s, &old, None).await.expect("resolve"), Err(SessionEnd::CredentialsChanged));
+        // The session that made the change carries on at the new generation.
+        assert_eq!(resolve_session(&w.s, &mine, None).await.expect("resolve"), Err(SessionEnd::CredentialsChanged));
+        let carried_on = SessionClaims { credential_generation: new_generation, ..mine };
+        assert!(resolve_session(&w.s, &carried_on, None).await.expect("resolve").is_ok());
+    }
+
+    #[tokio::test]
+    async fn wrong_current_passwords_are_throttled_like_failed_logins() {
+        let w = world().await;
+        let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
+        let c = ClientInfo::cli();
+        for i in 0..5 {
+            let r = change_password(&w.s, &actor, change_to(&format!("guess number {i}"), "a brand new pass phrase"), &c, None).await;
+            assert!(matches!(r, Err(CoreError::Invalid { field: "current", .. })), "{r:?}");
+        }
+        // The sixth guess waits, even the right one, and so does the login (one counter).
+        assert!(matches!(
+            change_password(&w.s, &actor, change_to(GOOD, "a brand new pass phrase"), &c, None).await,
+            Err(CoreError::Throttled { .. })
+        ));
+        assert!(matches!(try_login(&w, "acme", "taro", GOOD).await, Err(CoreError::Throttled { .. })));
+        let blocked: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'password.change_failed' AND result = 'denied'")
+                .fetch_one(w.s.db.pool())
+                .await
+                .expect("count");
+        assert_eq!(blocked, 1, "the refusal is audited");
+        w.clock.advance(Duration::from_secs(2));
+        change_password(&w.s, &actor, change_to(GOOD, "a brand new pass phrase"), &c, None).await.expect("after the delay");
+    }
+
+    #[tokio::test]
+    async fn failed_tenant_logins_with_an_empty_code_do_not_delay_the_operator_of_that_name() {
+        let w = world().await;
+        provisioning::create_operator(
+            &w.s,
+            &AuditActor::cli(),
+            "operator",
+            InitialPassword::Chosen(Password::new(GOOD.into())),
+            &ClientInfo::cli(),
+        )
+        .await
+        .expect("operator");
+        for _ in 0..20 {
+            // (The attacker's own attempts are delayed after a few, as any account's.)
+            let r = try_login(&w, "", "operator", "a wrong password").await;
+            assert!(matches!(r, Err(CoreError::InvalidCredentials | CoreError::Throttled { .. })), "{r:?}");
+        }
+        let client = ClientInfo::web("198.51.100.1".parse().ok(), None);
+        let operator = login(
+            &w.s,
+            LoginRequest { realm: Realm::Operator, org_code: "", login: "operator", password: Password::new(GOOD.into()), client: &client },
+        )
+        .await;
+        assert!(operator.is_ok(), "{operator:?}");
     }
 }

@@ -53,21 +53,45 @@ impl ThrottlePolicy {
     }
 }
 
-/// What to count attempts against. The key is stored only as a hash.
-#[derive(Clone, Debug)]
+/// What to count attempts against. The key is stored only as a hash of
+/// its tagged, length-prefixed parts, so keys of different kinds or realms
+/// never coincide (a tenant login with an empty organisation code is not the
+/// operator of the same name).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThrottleKey(String);
 
 impl ThrottleKey {
-    pub fn account(org_code: Option<&str>, login: &str) -> Self {
-        Self::hashed(&format!("acct\0{}\0{}", org_code.unwrap_or(""), login))
+    /// Logins (and password checks) of an organisation's account.
+    pub fn tenant_account(org_code: &str, login: &str) -> Self {
+        Self::hashed(&["account", "tenant", org_code, login])
     }
 
-    pub fn address(ip: &str) -> Self {
-        Self::hashed(&format!("addr\0{ip}"))
+    /// Logins (and password checks) of an operator.
+    pub fn operator_account(login: &str) -> Self {
+        Self::hashed(&["account", "operator", login])
     }
 
-    fn hashed(raw: &str) -> Self {
-        Self(hex::encode(Sha256::digest(raw.as_bytes())))
+    /// An operator's re-entry of their password before a privileged change.
+    pub fn reauthentication(user_id: &str) -> Self {
+        Self::hashed(&["reauth", user_id])
+    }
+
+    /// Attempts from one client address; every request whose address is
+    /// unknown shares one bucket.
+    pub fn address(ip: Option<std::net::IpAddr>) -> Self {
+        match ip {
+            Some(ip) => Self::hashed(&["address", &crate::network::canonical(ip).to_string()]),
+            None => Self::hashed(&["address-unknown"]),
+        }
+    }
+
+    fn hashed(parts: &[&str]) -> Self {
+        let mut h = Sha256::new();
+        for part in parts {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        Self(hex::encode(h.finalize()))
     }
 }
 
@@ -184,7 +208,7 @@ mod tests {
     #[tokio::test]
     async fn the_sixth_rapid_attempt_waits_and_then_is_allowed() {
         let t = TestDb::fresh().await;
-        let key = ThrottleKey::account(Some("acme"), "taro");
+        let key = ThrottleKey::tenant_account("acme", "taro");
         let p = ThrottlePolicy::ACCOUNT;
         let now = Timestamp::from_millis(1_000_000);
         for _ in 0..5 {
@@ -201,7 +225,7 @@ mod tests {
     #[tokio::test]
     async fn parallel_attempts_cannot_skip_the_limit() {
         let t = TestDb::fresh().await;
-        let key = ThrottleKey::account(Some("acme"), "hanako");
+        let key = ThrottleKey::tenant_account("acme", "hanako");
         let now = Timestamp::from_millis(5_000_000);
         let mut tasks = Vec::new();
         for _ in 0..20 {
@@ -218,10 +242,20 @@ mod tests {
         assert_eq!(allowed, 5, "exactly the free attempts pass, however parallel");
     }
 
+    #[test]
+    fn keys_of_different_realms_and_kinds_never_coincide() {
+        assert_ne!(ThrottleKey::tenant_account("", "operator"), ThrottleKey::operator_account("operator"));
+        assert_ne!(ThrottleKey::tenant_account("a", "bc"), ThrottleKey::tenant_account("ab", "c"));
+        assert_ne!(ThrottleKey::tenant_account("a\0", "b"), ThrottleKey::tenant_account("a", "\0b"));
+        assert_ne!(ThrottleKey::reauthentication("u1"), ThrottleKey::operator_account("u1"));
+        assert_ne!(ThrottleKey::address(None), ThrottleKey::address("0.0.0.0".parse().ok()));
+        assert_eq!(ThrottleKey::address("::ffff:192.0.2.1".parse().ok()), ThrottleKey::address("192.0.2.1".parse().ok()));
+    }
+
     #[tokio::test]
     async fn a_cleared_account_starts_afresh_and_keys_are_not_stored_in_clear() {
         let t = TestDb::fresh().await;
-        let key = ThrottleKey::account(Some("acme"), "taro");
+        let key = ThrottleKey::tenant_account("acme", "taro");
         let now = Timestamp::from_millis(1_000_000);
         for _ in 0..5 {
             admit(&t.db, &key, &ThrottlePolicy::ACCOUNT, now).await.expect("admit");

@@ -187,7 +187,7 @@ pub async fn unlock(s: &Services, scope: &TenantScope<'_>, user_id: &str, client
     scope.authorize(s, Permission::ManageAccounts)?;
     let user = scope.user(s, user_id).await?;
     let now = s.clock.now();
-    let key = ThrottleKey::account(Some(scope.tenant().code.as_str()), user.login.as_str());
+    let key = ThrottleKey::tenant_account(scope.tenant().code.as_str(), user.login.as_str());
     let mut tx = s.db.begin_write().await?;
     let cleared = throttle::clear_in(&mut tx, &key).await?;
     users::clear_failures(&mut tx, &user.id).await?;

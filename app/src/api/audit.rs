@@ -39,28 +39,6 @@ pub struct AuditQuery {
     pub before: Option<i64>,
 }
 
-impl AuditQuery {
-    /// The query string of the CSV export link.
-    pub fn to_query_string(&self) -> String {
-        let enc = |s: &str| -> String {
-            s.bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                    _ => format!("%{b:02X}"),
-                })
-                .collect()
-        };
-        format!(
-            "from={}&to={}&actor={}&action={}&result={}",
-            enc(&self.from),
-            enc(&self.to),
-            enc(&self.actor),
-            enc(&self.action),
-            enc(&self.result)
-        )
-    }
-}
-
 #[cfg(feature = "ssr")]
 pub mod wire {
     use super::*;

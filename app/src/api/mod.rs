@@ -98,6 +98,36 @@ impl FromServerFnError for ApiError {
 }
 
 impl ApiError {
+    /// The HTTP status this error leaves with (the one mapping; the body is
+    /// the same JSON whatever the status). 500 only for real faults.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ApiError::InvalidCredentials | ApiError::NotAuthenticated => 401,
+            ApiError::Forbidden | ApiError::NetworkDenied | ApiError::ReauthRequired => 403,
+            ApiError::NotFound => 404,
+            ApiError::Stale => 409,
+            ApiError::Invalid { .. }
+            | ApiError::InvalidFields { .. }
+            | ApiError::WeakPassword { .. }
+            | ApiError::CurrentPasswordWrong
+            | ApiError::ConfirmationRequired => 422,
+            ApiError::Throttled { .. } => 429,
+            // Arguments that could not be read: the caller's mistake.
+            ApiError::Request => 400,
+            ApiError::Busy => 503,
+            ApiError::Integrity | ApiError::Internal => 500,
+        }
+    }
+
+    /// Seconds to wait before trying again, for `Retry-After`.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ApiError::Throttled { retry_after_secs } => Some((*retry_after_secs).max(1)),
+            ApiError::Busy => Some(1),
+            _ => None,
+        }
+    }
+
     /// What the person sees, in their language.
     pub fn message(&self, lang: Lang) -> String {
         let msg = match self {
@@ -309,9 +339,10 @@ pub async fn change_password(current: String, new: String, confirm: String) -> R
         new: kura::auth::password::Password::new(new),
         confirm: kura::auth::password::Password::new(confirm),
     };
-    kura::auth::change_password(&ctx.services, actor, change, &ctx.client, ctx.session_hash().as_deref())
+    let generation = kura::auth::change_password(&ctx.services, actor, change, &ctx.client, ctx.session_hash().as_deref())
         .await
         .map_err(crate::ssr::api_error)?;
+    ctx.set_credential_generation(generation).await?;
     // The actor was read before the change; the temporary-password flag is gone now.
     let changed = kura::auth::Actor { must_change_password: false, ..actor.clone() };
     let next = crate::ssr::home_of(&changed);

@@ -77,7 +77,6 @@ fn AuditViewer(operator: bool) -> impl IntoView {
         })
     };
     let export_base = if operator { routes::OPS_AUDIT_EXPORT } else { routes::ADMIN_AUDIT_EXPORT };
-    let export_href = move || format!("{export_base}?{}", applied.get().to_query_string());
     view! {
         <h1>{Msg::AuditLog.text(lang)}</h1>
         <section class="card">
@@ -96,7 +95,15 @@ fn AuditViewer(operator: bool) -> impl IntoView {
                     </select>
                 </div>
                 <button type="submit" class="secondary">{Msg::Search.text(lang)}</button>
-                <a class="button" href=export_href rel="external" download>{Msg::ExportCsv.text(lang)}</a>
+            </form>
+            // A POST behind the origin check, with the filters last applied.
+            <form class="inline" method="post" action=export_base>
+                <input type="hidden" name="from" value=move || applied.get().from/>
+                <input type="hidden" name="to" value=move || applied.get().to/>
+                <input type="hidden" name="actor" value=move || applied.get().actor/>
+                <input type="hidden" name="action" value=move || applied.get().action/>
+                <input type="hidden" name="result" value=move || applied.get().result/>
+                <button type="submit" class="button">{Msg::ExportCsv.text(lang)}</button>
             </form>
             <p class="hint">{Msg::AuditHint.text(lang)}</p>
         </section>

@@ -118,9 +118,12 @@ fn PeopleList() -> impl IntoView {
                                 </A>
                             })}
                             {v.rights.export.then(|| view! {
-                                <a href=routes::PEOPLE_EXPORT class="button" download="" rel="external" data-testid=testid::EXPORT_PEOPLE>
-                                    {Msg::ExportPeople.text(lang)}
-                                </a>
+                                // A POST behind the origin check: no other site can start an export.
+                                <form method="post" action=routes::PEOPLE_EXPORT>
+                                    <button type="submit" class="button" data-testid=testid::EXPORT_PEOPLE>
+                                        {Msg::ExportPeople.text(lang)}
+                                    </button>
+                                </form>
                             })}
                             {v.rights.import.then(|| view! {
                                 <A href=routes::PEOPLE_IMPORT attr:class="button" attr:data-testid=testid::IMPORT_PEOPLE>

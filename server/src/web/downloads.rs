@@ -1,9 +1,12 @@
-//! CSV downloads: `GET /ops/audit/export.csv` and `GET /admin/audit/export.csv`
-//! (the audit viewers' filters), and `GET /people/export.csv` (the people
-//! register). The core authorises and records each export; this only shapes
-//! the HTTP response.
+//! CSV downloads: `POST /ops/audit/export.csv` and `POST /admin/audit/export.csv`
+//! (the audit viewers' filters as a form), and `POST /people/export.csv` (the
+//! people register). POST, so each passes the origin check before it runs: a
+//! link on another site cannot make a signed-in browser export decrypted
+//! personal data or raise the bulk-export alert. The core authorises and
+//! records each export; this only shapes the HTTP response.
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{Form, State};
+use axum::Extension;
 use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 use kura::audit::ClientInfo;
@@ -13,13 +16,15 @@ use kura_app::ssr::CurrentActor;
 
 use super::AppState;
 
-fn status(e: &CoreError) -> StatusCode {
-    match e {
-        CoreError::NotAuthenticated => StatusCode::UNAUTHORIZED,
-        CoreError::Forbidden => StatusCode::FORBIDDEN,
-        CoreError::Invalid { .. } => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+/// A refused or failed export: the status and JSON body every API error has.
+fn error_response(e: CoreError) -> Response {
+    let error = kura_app::ssr::api_error(e);
+    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = (status, axum::Json(&error)).into_response();
+    if let Some(secs) = error.retry_after_secs() {
+        res.headers_mut().insert(header::RETRY_AFTER, http::HeaderValue::from(secs));
     }
+    res
 }
 
 fn csv_response(rows: Result<Vec<kura::audit_view::AuditRow>, CoreError>, time_zone: &str, now: kura::Timestamp) -> Response {
@@ -42,35 +47,36 @@ fn file_response(what: &str, result: Result<Vec<u8>, CoreError>, time_zone: &str
                 .into_response()
         }
         Err(e) => {
-            if status(&e) == StatusCode::INTERNAL_SERVER_ERROR {
-                tracing::error!(error = ?e, what, "export failed");
-            }
-            (status(&e), "The export could not be made.\n").into_response()
+            tracing::info!(what, "export refused or failed");
+            error_response(e)
         }
     }
 }
 
 /// The people register as CSV (admins; members when their organisation allows).
-pub async fn export_people(State(state): State<AppState>, req: Request) -> Response {
+pub async fn export_people(
+    State(state): State<AppState>,
+    Extension(CurrentActor(actor)): Extension<CurrentActor>,
+    Extension(client): Extension<ClientInfo>,
+) -> Response {
     let s = &state.services;
-    let (Some(actor), client) = parts(&req) else { return StatusCode::UNAUTHORIZED.into_response() };
+    let Some(actor) = actor else { return error_response(CoreError::NotAuthenticated) };
     let scope = match kura::scope::TenantScope::own(s, &actor).await {
         Ok(scope) => scope,
-        Err(e) => return (status(&e), "The export could not be made.\n").into_response(),
+        Err(e) => return error_response(e),
     };
     let tz = scope.tenant().time_zone.clone();
     file_response("people", kura::people::csv::export(s, &scope, &client).await, &tz, s.clock.now())
 }
 
-fn parts(req: &Request) -> (Option<kura::auth::Actor>, ClientInfo) {
-    let actor = req.extensions().get::<CurrentActor>().and_then(|a| a.0.clone());
-    let client = req.extensions().get::<ClientInfo>().cloned().unwrap_or_default();
-    (actor, client)
-}
-
-pub async fn export_all(State(state): State<AppState>, Query(q): Query<AuditQuery>, req: Request) -> Response {
+pub async fn export_all(
+    State(state): State<AppState>,
+    Extension(CurrentActor(actor)): Extension<CurrentActor>,
+    Extension(client): Extension<ClientInfo>,
+    Form(q): Form<AuditQuery>,
+) -> Response {
     let s = &state.services;
-    let (Some(actor), client) = parts(&req) else { return StatusCode::UNAUTHORIZED.into_response() };
+    let Some(actor) = actor else { return error_response(CoreError::NotAuthenticated) };
     let tz = kura::clock::DEFAULT_TIME_ZONE;
     let rows = match wire::filter(&q, tz) {
         Ok(f) => kura::audit_view::export_all(s, &actor, &f, &client).await,
@@ -79,12 +85,17 @@ pub async fn export_all(State(state): State<AppState>, Query(q): Query<AuditQuer
     csv_response(rows, tz, s.clock.now())
 }
 
-pub async fn export_tenant(State(state): State<AppState>, Query(q): Query<AuditQuery>, req: Request) -> Response {
+pub async fn export_tenant(
+    State(state): State<AppState>,
+    Extension(CurrentActor(actor)): Extension<CurrentActor>,
+    Extension(client): Extension<ClientInfo>,
+    Form(q): Form<AuditQuery>,
+) -> Response {
     let s = &state.services;
-    let (Some(actor), client) = parts(&req) else { return StatusCode::UNAUTHORIZED.into_response() };
+    let Some(actor) = actor else { return error_response(CoreError::NotAuthenticated) };
     let scope = match kura::scope::TenantScope::own(s, &actor).await {
         Ok(scope) => scope,
-        Err(e) => return (status(&e), "The export could not be made.\n").into_response(),
+        Err(e) => return error_response(e),
     };
     let tz = scope.tenant().time_zone.clone();
     let rows = match wire::filter(&q, &tz) {

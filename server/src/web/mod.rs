@@ -4,12 +4,14 @@
 //! → routes. Each layer is one small module.
 
 pub mod actor;
+pub mod api_status;
 pub mod downloads;
 pub mod client;
 pub mod csrf;
 pub mod fence;
 pub mod guard;
 pub mod headers;
+pub mod lang;
 pub mod session_store;
 pub mod state;
 

@@ -15,6 +15,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The bundle files that may be cached for good (read once at start-up).
     pub immutable: crate::assets::ContentAddressed,
+    /// The pages of the route table (where the language switch may return to).
+    pub known_paths: super::lang::KnownPaths,
 }
 
 impl FromRef<AppState> for LeptosOptions {

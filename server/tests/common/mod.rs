@@ -37,6 +37,8 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     /// `http://…` of the plain-HTTP redirect listener, when configured.
     pub redirect_base: Option<String>,
+    /// `http://…` of the operator listener, when configured.
+    pub operator_base: Option<String>,
     /// A browser-like client: keeps cookies, sends our Origin on every request.
     pub client: reqwest::Client,
 }
@@ -63,9 +65,10 @@ pub async fn spawn_configured(clock: Arc<dyn kura::Clock>, configure: impl FnOnc
     let scheme = if app.settings.tls.is_some() { "https" } else { "http" };
     let base = format!("{scheme}://{}", app.local_addr());
     let redirect_base = app.redirect_addr().map(|a| format!("http://{a}"));
+    let operator_base = app.operator_addr().map(|a| format!("http://{a}"));
     let services = app.services.clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { client: browser(&base), base, services, db, data_dir, redirect_base }
+    TestApp { client: browser(&base), base, services, db, data_dir, redirect_base, operator_base }
 }
 
 pub fn browser(base: &str) -> reqwest::Client {
