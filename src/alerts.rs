@@ -70,19 +70,19 @@ struct Hit {
 }
 
 /// Opens an alert, or counts on the one already open for this rule and subject.
-async fn raise(conn: &mut AnyConnection, hit: &Hit, now: Timestamp) -> CoreResult<bool> {
+async fn raise(conn: &mut crate::db::WriteTx, hit: &Hit, now: Timestamp) -> CoreResult<bool> {
     let existing: Option<String> = sqlx::query_scalar(
         "SELECT id FROM alerts WHERE rule = $1 AND dedupe_key = $2 AND state IN ('open', 'acknowledged')",
     )
     .bind(hit.rule)
     .bind(&hit.key)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(&mut **conn)
     .await?;
     if let Some(id) = existing {
         sqlx::query("UPDATE alerts SET events = events + 1, last_at = $1 WHERE id = $2")
             .bind(hit.at.as_millis())
             .bind(&id)
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .await?;
         return Ok(false);
     }
@@ -97,7 +97,7 @@ async fn raise(conn: &mut AnyConnection, hit: &Hit, now: Timestamp) -> CoreResul
     .bind(hit.tenant.clone())
     .bind(hit.detail.to_string())
     .bind(hit.at.as_millis())
-    .execute(&mut *conn)
+    .execute(&mut **conn)
     .await?;
     let tenant = hit.tenant.as_deref().and_then(TenantId::parse);
     let ev = AuditEvent::new(AuditActor::system(), Action::AlertOpened, Outcome::Success)
@@ -287,9 +287,10 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
     Ok((seen, opened))
 }
 
-/// Verifies the audit chain and raises an alert naming the first bad row.
-pub async fn check_chain(s: &Services) -> CoreResult<bool> {
-    let report = audit::verify(&s.db).await?;
+/// Verifies the audit chain (against heads this server saw, too) and raises
+/// an alert naming the first bad row.
+pub async fn check_chain(s: &Services, witnessed: &[audit::WitnessedHead]) -> CoreResult<bool> {
+    let report = audit::verify_against(&s.db, witnessed).await?;
     let Some(broken) = report.first_break else {
         return Ok(true);
     };
@@ -531,11 +532,11 @@ mod tests {
         login(&w, Realm::Operator, "", "ops", "correct horse battery staple", "127.0.0.1").await.expect("ops");
         evaluate(&w.s, &AlertRules::default()).await.expect("evaluate");
         assert!(alerts(&w).await.iter().any(|a| a.0 == rule::OPERATOR_OFF_HOURS));
-        assert!(check_chain(&w.s).await.expect("check"));
+        assert!(check_chain(&w.s, &[]).await.expect("check"));
         w.t.allow_audit_tampering().await;
         sqlx::query("UPDATE audit_log SET detail = '{}' WHERE seq = 2").execute(w.t.db.pool()).await.expect("tamper");
-        assert!(!check_chain(&w.s).await.expect("check"));
-        assert!(!check_chain(&w.s).await.expect("again"));
+        assert!(!check_chain(&w.s, &[]).await.expect("check"));
+        assert!(!check_chain(&w.s, &[]).await.expect("again"));
         let chain: Vec<_> = alerts(&w).await.into_iter().filter(|a| a.0 == rule::CHAIN_BROKEN).collect();
         assert_eq!(chain.len(), 1, "one alert for one break, however often it is found");
         let detail: String = sqlx::query_scalar("SELECT detail FROM alerts WHERE rule = 'audit_chain_broken'").fetch_one(w.t.db.pool()).await.expect("d");

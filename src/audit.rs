@@ -1,21 +1,24 @@
 //! The audit log: append-only, hash-chained, written in the same transaction
 //! as the change it records (WP-2.5, 2.13).
 //!
-//! Each row's hash is SHA-256 over the previous row's hash and the row's
-//! canonical bytes. `verify` walks the chain and names the first row that does
-//! not match, so an edited, inserted or deleted row is found.
+//! Each row's link (the `hash` column) is an HMAC, under the chain key that
+//! only the master key unwraps (`audit_chain`), over the previous link and the
+//! row's canonical bytes. `verify` walks the chain and names the first row
+//! that does not match, so an edited, inserted or deleted row is found even by
+//! someone who can write the database; checked against the heads the server
+//! wrote to the system log, rows cut off the end are found too.
 
 use std::net::IpAddr;
 use std::sync::Mutex;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
 
 use crate::clock::Timestamp;
-use crate::db::{Backend, Db};
+use crate::audit_chain::ChainKey;
+use crate::db::{Backend, Db, WriteTx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{AuditId, TenantId, UserId};
 
@@ -42,6 +45,8 @@ pub enum Action {
     AuditVerified,
     AuditExported,
     AuditRetentionRemoved,
+    /// A chain written before chains were keyed was re-linked under the key.
+    AuditChainRekeyed,
     AlertOpened,
     AlertAcknowledged,
     AlertClosed,
@@ -77,6 +82,8 @@ pub enum Action {
     PeopleImported,
     /// A sealed field failed its integrity check when read (moved or edited in the database).
     DataIntegrityFailed,
+    /// Values sealed in the first format were re-sealed binding person and version.
+    SealedFieldsUpgraded,
     MasterKeyRotated,
 }
 
@@ -99,6 +106,7 @@ impl Action {
             Action::AuditVerified => "audit.verified",
             Action::AuditExported => "audit.exported",
             Action::AuditRetentionRemoved => "audit.retention_removed",
+            Action::AuditChainRekeyed => "audit.chain_rekeyed",
             Action::AlertOpened => "alert.opened",
             Action::AlertAcknowledged => "alert.acknowledged",
             Action::AlertClosed => "alert.closed",
@@ -133,6 +141,7 @@ impl Action {
             Action::PeopleExported => "people.exported",
             Action::PeopleImported => "people.imported",
             Action::DataIntegrityFailed => "data.integrity_failed",
+            Action::SealedFieldsUpgraded => "people.sealed_upgraded",
             Action::MasterKeyRotated => "keys.master_rotated",
         }
     }
@@ -260,8 +269,8 @@ impl AuditEvent {
 }
 
 /// The row as stored, in the order its canonical bytes are built.
-struct StoredRow {
-    seq: i64,
+pub(crate) struct StoredRow {
+    pub(crate) seq: i64,
     id: String,
     at: i64,
     actor_user_id: Option<String>,
@@ -314,7 +323,7 @@ impl StoredRow {
     }
 
     /// Length-prefixed fields, so no two different rows share an encoding.
-    fn canonical_bytes(&self) -> Vec<u8> {
+    pub(crate) fn canonical_bytes(&self) -> Vec<u8> {
         fn field(out: &mut Vec<u8>, v: Option<&str>) {
             match v {
                 Some(s) => {
@@ -341,11 +350,8 @@ impl StoredRow {
         out
     }
 
-    fn chain_hash(&self, prev_hash: &[u8]) -> Vec<u8> {
-        let mut h = Sha256::new();
-        h.update(prev_hash);
-        h.update(self.canonical_bytes());
-        h.finalize().to_vec()
+    fn link(&self, key: &ChainKey, prev_hash: &[u8]) -> CoreResult<Vec<u8>> {
+        key.link(prev_hash, &self.canonical_bytes())
     }
 }
 
@@ -360,6 +366,13 @@ fn remembered_head() -> Option<(i64, Vec<u8>)> {
     LAST_HEAD.lock().ok().and_then(|h| h.clone())
 }
 
+/// After the chain was re-linked: the hint names a link that no longer exists.
+pub(crate) fn forget_head() {
+    if let Ok(mut h) = LAST_HEAD.lock() {
+        *h = None;
+    }
+}
+
 fn remember_head(seq: i64, hash: &[u8]) {
     if let Ok(mut h) = LAST_HEAD.lock() {
         *h = Some((seq, hash.to_vec()));
@@ -370,10 +383,16 @@ fn remember_head(seq: i64, hash: &[u8]) {
 /// number. The head row is locked before the row is written (by the
 /// compare-and-set or by the locking read), so concurrent appends serialise and
 /// the chain has a single order.
-pub async fn append(conn: &mut AnyConnection, now: Timestamp, event: &AuditEvent) -> CoreResult<i64> {
+pub async fn append(tx: &mut WriteTx, now: Timestamp, event: &AuditEvent) -> CoreResult<i64> {
+    let key = crate::audit_chain::for_append(tx, now).await?;
+    append_with_key(tx, now, event, &key).await
+}
+
+pub(crate) async fn append_with_key(tx: &mut WriteTx, now: Timestamp, event: &AuditEvent, key: &ChainKey) -> CoreResult<i64> {
+    let conn: &mut AnyConnection = tx;
     if let Some((head_seq, head_hash)) = remembered_head() {
         let row = StoredRow::new(head_seq + 1, now, event);
-        let hash = row.chain_hash(&head_hash);
+        let hash = row.link(key, &head_hash)?;
         match append_after_expected_head(conn, &row, &head_hash, &hash).await? {
             FastAppend::Written => {
                 remember_head(row.seq, &hash);
@@ -383,14 +402,14 @@ pub async fn append(conn: &mut AnyConnection, now: Timestamp, event: &AuditEvent
             FastAppend::HeadMoved => {}
             // The head was ours but its next number is taken by a row written
             // by hand; the head is locked and still names head_seq.
-            FastAppend::SeqTaken => return append_locked(conn, now, event, head_seq, head_hash).await,
+            FastAppend::SeqTaken => return append_locked(conn, key, now, event, head_seq, head_hash).await,
         }
     }
     // Locks the head row and reads it in one statement.
     let head = sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash")
         .fetch_one(&mut *conn)
         .await?;
-    append_locked(conn, now, event, head.try_get("last_seq")?, head.try_get("last_hash")?).await
+    append_locked(conn, key, now, event, head.try_get("last_seq")?, head.try_get("last_hash")?).await
 }
 
 enum FastAppend {
@@ -445,6 +464,7 @@ async fn append_after_expected_head(
 /// transaction holds, and moves the head to it.
 async fn append_locked(
     conn: &mut AnyConnection,
+    key: &ChainKey,
     now: Timestamp,
     event: &AuditEvent,
     head_seq: i64,
@@ -453,7 +473,7 @@ async fn append_locked(
     let prev_hash = head_hash;
     let mut last_seq = head_seq;
     let mut row = StoredRow::new(last_seq + 1, now, event);
-    let mut hash = row.chain_hash(&prev_hash);
+    let mut hash = row.link(key, &prev_hash)?;
     // Normally one insert. A row slipped in by hand past the head takes the
     // next number: then write after it (verify still names the forged row
     // as the first break), rather than stop the log.
@@ -479,7 +499,7 @@ async fn append_locked(
         let max_seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(&mut *conn).await?;
         last_seq = max_seq.unwrap_or(last_seq).max(last_seq);
         row.seq = last_seq + 1;
-        hash = row.chain_hash(&prev_hash);
+        hash = row.link(key, &prev_hash)?;
     }
     if !written {
         return Err(CoreError::Conflict("audit sequence taken twice"));
@@ -507,13 +527,25 @@ pub async fn record(db: &Db, now: Timestamp, event: &AuditEvent) -> CoreResult<i
 pub enum BreakKind {
     /// A sequence number is missing (a row was deleted) or repeated.
     Gap { expected: i64 },
-    /// The row's stored previous hash is not the hash of the row before it.
+    /// The row's stored previous link is not the link of the row before it.
     PrevHashMismatch,
-    /// The row's content does not hash to its stored hash (it was edited).
+    /// The row's content does not produce its stored link under the chain
+    /// key (it was edited, or its link was recomputed without the key).
     ContentMismatch,
     /// The head does not point at the last row (rows removed from the end, or
     /// a row appended outside Kura).
     HeadMismatch,
+    /// There are rows but no chain key to check them with.
+    NotKeyed,
+    /// The system log saw the chain reach `witnessed_seq`; the database now
+    /// ends before it: rows were cut off the end and the head moved back.
+    Rewound { witnessed_seq: i64 },
+    /// The row at a sequence the system log recorded has another link than
+    /// the one recorded.
+    WitnessMismatch,
+    /// The retention anchor is not where the last `audit.retention_removed`
+    /// event put it (old rows removed, or the anchor moved, by hand).
+    AnchorMismatch,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -534,50 +566,92 @@ impl VerifyReport {
     }
 }
 
+/// A head the server wrote to the system log: the chain reached `seq` with `link`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WitnessedHead {
+    pub seq: i64,
+    pub link: Vec<u8>,
+}
+
+/// The current head (sequence and link), as written to the system log.
+pub async fn head(db: &Db) -> CoreResult<WitnessedHead> {
+    let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1").fetch_one(db.pool()).await?;
+    Ok(WitnessedHead { seq: head.try_get("last_seq")?, link: head.try_get("last_hash")? })
+}
+
+pub(crate) const ROW_COLUMNS: &str =
+    "seq, id, at, actor_user_id, actor_label, tenant_id, client_ip, action, target, result, detail, prev_hash, hash";
+
+/// A stored row with its previous and own link.
+pub(crate) fn stored_row_of(r: &AnyRow) -> CoreResult<(StoredRow, Vec<u8>, Vec<u8>)> {
+    let row = StoredRow {
+        seq: r.try_get("seq")?,
+        id: r.try_get("id")?,
+        at: r.try_get("at")?,
+        actor_user_id: r.try_get("actor_user_id")?,
+        actor_label: r.try_get("actor_label")?,
+        tenant_id: r.try_get("tenant_id")?,
+        client_ip: r.try_get("client_ip")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        result: r.try_get("result")?,
+        detail: r.try_get("detail")?,
+    };
+    Ok((row, r.try_get("prev_hash")?, r.try_get("hash")?))
+}
+
 /// Walks the whole chain in batches and reports the first broken row.
 pub async fn verify(db: &Db) -> CoreResult<VerifyReport> {
+    verify_against(db, &[]).await
+}
+
+/// As `verify`, and also against heads the system log recorded: the chain
+/// must still reach each of them with the same link.
+pub async fn verify_against(db: &Db, witnessed: &[WitnessedHead]) -> CoreResult<VerifyReport> {
     const BATCH: i64 = 1000;
     // The chain starts after the last row removed by retention (or at the very beginning).
     let anchor = sqlx::query("SELECT seq, hash FROM audit_anchor WHERE id = 1").fetch_one(db.pool()).await?;
-    let mut expected_seq: i64 = anchor.try_get::<i64, _>("seq")? + 1;
-    let mut running: Vec<u8> = anchor.try_get("hash")?;
+    let anchor_seq: i64 = anchor.try_get("seq")?;
+    let anchor_link: Vec<u8> = anchor.try_get("hash")?;
+    let mut expected_seq: i64 = anchor_seq + 1;
+    let mut running = anchor_link.clone();
     let mut checked: u64 = 0;
+    let key = crate::audit_chain::for_verify(db).await?;
+    let mut last_retention: Option<Value> = None;
+    let mut witnessed: Vec<&WitnessedHead> = witnessed.iter().filter(|w| w.seq > anchor_seq).collect();
+    witnessed.sort_by_key(|w| w.seq);
+    let mut next_witness = witnessed.iter().peekable();
+    let broken = |checked, seq, kind| Ok(VerifyReport { rows_checked: checked, first_break: Some(ChainBreak { seq, kind }) });
     loop {
-        let rows = sqlx::query(
-            "SELECT seq, id, at, actor_user_id, actor_label, tenant_id, client_ip, action, \
-             target, result, detail, prev_hash, hash FROM audit_log \
-             WHERE seq >= $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(expected_seq)
-        .bind(BATCH)
-        .fetch_all(db.pool())
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {ROW_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"))
+            .bind(expected_seq)
+            .bind(BATCH)
+            .fetch_all(db.pool())
+            .await?;
         let fetched = rows.len();
         for r in rows {
-            let row = StoredRow {
-                seq: r.try_get("seq")?,
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor_user_id: r.try_get("actor_user_id")?,
-                actor_label: r.try_get("actor_label")?,
-                tenant_id: r.try_get("tenant_id")?,
-                client_ip: r.try_get("client_ip")?,
-                action: r.try_get("action")?,
-                target: r.try_get("target")?,
-                result: r.try_get("result")?,
-                detail: r.try_get("detail")?,
-            };
-            let prev_hash: Vec<u8> = r.try_get("prev_hash")?;
-            let hash: Vec<u8> = r.try_get("hash")?;
-            let broken = |kind| Ok(VerifyReport { rows_checked: checked, first_break: Some(ChainBreak { seq: row.seq, kind }) });
+            let (row, prev_hash, hash) = stored_row_of(&r)?;
+            let Some(key) = &key else { return broken(checked, row.seq, BreakKind::NotKeyed) };
             if row.seq != expected_seq {
-                return broken(BreakKind::Gap { expected: expected_seq });
+                return broken(checked, row.seq, BreakKind::Gap { expected: expected_seq });
             }
             if prev_hash != running {
-                return broken(BreakKind::PrevHashMismatch);
+                return broken(checked, row.seq, BreakKind::PrevHashMismatch);
             }
-            if row.chain_hash(&prev_hash) != hash {
-                return broken(BreakKind::ContentMismatch);
+            if row.link(key, &prev_hash)? != hash {
+                return broken(checked, row.seq, BreakKind::ContentMismatch);
+            }
+            while let Some(w) = next_witness.peek() {
+                if w.seq > row.seq {
+                    break;
+                }
+                if w.seq == row.seq && w.link != hash {
+                    return broken(checked, row.seq, BreakKind::WitnessMismatch);
+                }
+                next_witness.next();
+            }
+            if row.action == Action::AuditRetentionRemoved.as_str() {
+                last_retention = serde_json::from_str(&row.detail).ok();
             }
             running = hash;
             expected_seq += 1;
@@ -587,18 +661,31 @@ pub async fn verify(db: &Db) -> CoreResult<VerifyReport> {
             break;
         }
     }
-    let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
-        .fetch_one(db.pool())
-        .await?;
-    let last_seq: i64 = head.try_get("last_seq")?;
-    let last_hash: Vec<u8> = head.try_get("last_hash")?;
-    if last_seq != expected_seq - 1 || last_hash != running {
-        return Ok(VerifyReport {
-            rows_checked: checked,
-            first_break: Some(ChainBreak { seq: (expected_seq).min(last_seq + 1).max(1), kind: BreakKind::HeadMismatch }),
-        });
+    let head = head(db).await?;
+    if head.seq != expected_seq - 1 || head.link != running {
+        return broken(checked, expected_seq.min(head.seq + 1).max(1), BreakKind::HeadMismatch);
+    }
+    if let Some(w) = next_witness.next() {
+        return broken(checked, w.seq, BreakKind::Rewound { witnessed_seq: w.seq });
+    }
+    if !anchor_matches(last_retention.as_ref(), anchor_seq, &anchor_link) {
+        return broken(checked, anchor_seq, BreakKind::AnchorMismatch);
     }
     Ok(VerifyReport { rows_checked: checked, first_break: None })
+}
+
+/// The anchor is where the last retention run put it, or at the start when
+/// no run is on the chain.
+fn anchor_matches(last_retention: Option<&Value>, anchor_seq: i64, anchor_link: &[u8]) -> bool {
+    match last_retention {
+        None => anchor_seq == 0,
+        Some(detail) => {
+            let seq_ok = detail.get("through_seq").and_then(Value::as_i64) == Some(anchor_seq);
+            // Runs recorded before the link was noted name the sequence only.
+            let link_ok = detail.get("anchor_link").and_then(Value::as_str).is_none_or(|l| l == hex::encode(anchor_link));
+            seq_ok && link_ok
+        }
+    }
 }
 
 #[cfg(test)]
@@ -729,5 +816,129 @@ mod tests {
             assert!(report.is_intact(), "{report:?}");
             assert_eq!(report.rows_checked, 6);
         }
+    }
+
+    /// Every row from `from_seq` on, re-linked with plain SHA-256 (the chain
+    /// as it was before keys), and the head moved to the last: what a script
+    /// with write access to the database does after editing a row.
+    async fn relink_unkeyed(db: &Db, from_seq: i64) {
+        let rows = sqlx::query(&format!("SELECT {ROW_COLUMNS} FROM audit_log ORDER BY seq")).fetch_all(db.pool()).await.expect("rows");
+        let mut prev = vec![0u8; 32];
+        for r in rows {
+            let (row, stored_prev, stored) = stored_row_of(&r).expect("row");
+            if row.seq < from_seq {
+                prev = stored;
+                continue;
+            }
+            let _ = stored_prev;
+            let link = crate::audit_chain::legacy_link(&prev, &row.canonical_bytes());
+            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+                .bind(&prev)
+                .bind(&link)
+                .bind(row.seq)
+                .execute(db.pool())
+                .await
+                .expect("relink");
+            sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
+                .bind(row.seq)
+                .bind(&link)
+                .execute(db.pool())
+                .await
+                .expect("head");
+            prev = link;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_edit_with_every_later_link_recomputed_without_the_key_does_not_verify() {
+        let t = TestDb::fresh().await;
+        write_events(&t.db, 5).await;
+        t.allow_audit_tampering().await;
+        sqlx::query("UPDATE audit_log SET detail = '{\"i\":99}' WHERE seq = 3").execute(t.db.pool()).await.expect("tamper");
+        relink_unkeyed(&t.db, 3).await;
+        let report = verify(&t.db).await.expect("verify");
+        assert_eq!(report.first_break, Some(ChainBreak { seq: 3, kind: BreakKind::ContentMismatch }));
+    }
+
+    #[tokio::test]
+    async fn rows_cut_off_the_end_with_the_head_moved_back_are_found_against_the_logged_head() {
+        let t = TestDb::fresh().await;
+        write_events(&t.db, 5).await;
+        let logged = head(&t.db).await.expect("head");
+        assert_eq!(logged.seq, 5);
+        assert!(verify_against(&t.db, std::slice::from_ref(&logged)).await.expect("verify").is_intact());
+        t.allow_audit_tampering().await;
+        sqlx::query("DELETE FROM audit_log WHERE seq > 3").execute(t.db.pool()).await.expect("cut");
+        let third: Vec<u8> = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = 3").fetch_one(t.db.pool()).await.expect("row");
+        sqlx::query("UPDATE audit_head SET last_seq = 3, last_hash = $1 WHERE id = 1").bind(&third).execute(t.db.pool()).await.expect("head");
+        // Inside the database alone the shorter chain is whole; that is what the log is for.
+        assert!(verify(&t.db).await.expect("verify").is_intact());
+        let report = verify_against(&t.db, &[logged]).await.expect("verify");
+        assert_eq!(report.first_break, Some(ChainBreak { seq: 5, kind: BreakKind::Rewound { witnessed_seq: 5 } }));
+        // A logged link the row no longer has.
+        let wrong = WitnessedHead { seq: 2, link: vec![7; 32] };
+        let report = verify_against(&t.db, &[wrong]).await.expect("verify");
+        assert_eq!(report.first_break, Some(ChainBreak { seq: 2, kind: BreakKind::WitnessMismatch }));
+    }
+
+    #[tokio::test]
+    async fn old_rows_removed_by_hand_with_the_anchor_moved_are_reported() {
+        let t = TestDb::fresh().await;
+        write_events(&t.db, 5).await;
+        t.allow_audit_tampering().await;
+        let second: Vec<u8> = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = 2").fetch_one(t.db.pool()).await.expect("row");
+        sqlx::query("DELETE FROM audit_log WHERE seq <= 2").execute(t.db.pool()).await.expect("delete");
+        sqlx::query("UPDATE audit_anchor SET seq = 2, hash = $1 WHERE id = 1").bind(&second).execute(t.db.pool()).await.expect("anchor");
+        let report = verify(&t.db).await.expect("verify");
+        assert_eq!(report.first_break, Some(ChainBreak { seq: 2, kind: BreakKind::AnchorMismatch }), "no retention run put it there");
+    }
+
+    #[tokio::test]
+    async fn a_chain_from_before_keys_is_rekeyed_once_and_the_rekeying_is_recorded() {
+        let t = TestDb::fresh().await;
+        write_events(&t.db, 3).await;
+        // Turn it into a chain as an older Kura wrote it: unkeyed links, no key.
+        // The append-only trigger lets links (and nothing else) change while the gate is open.
+        sqlx::query("UPDATE audit_rekey_gate SET open = 1 WHERE id = 1").execute(t.db.pool()).await.expect("gate");
+        assert!(
+            sqlx::query("UPDATE audit_log SET detail = '{}' WHERE seq = 1").execute(t.db.pool()).await.is_err(),
+            "content stays append-only even with the gate open"
+        );
+        relink_unkeyed(&t.db, 1).await;
+        sqlx::query("UPDATE audit_rekey_gate SET open = 0 WHERE id = 1").execute(t.db.pool()).await.expect("gate");
+        sqlx::query("DELETE FROM audit_chain_key").execute(t.db.pool()).await.expect("no key");
+        // A fresh handle (no cached key), as after an upgrade.
+        let db = Db::connect(&t.url).await.expect("connect");
+        db.attach_master_key(std::sync::Arc::new(t.master_key()));
+        forget_head();
+        write_events(&db, 1).await;
+        let report = verify(&db).await.expect("verify");
+        assert!(report.is_intact(), "{report:?}");
+        assert_eq!(report.rows_checked, 5, "3 old, the re-keying, the new one");
+        let rekeyed: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'audit.chain_rekeyed'")
+            .fetch_all(db.pool())
+            .await
+            .expect("rows");
+        assert_eq!(rekeyed.len(), 1);
+        let detail: Value = serde_json::from_str(&rekeyed[0]).expect("json");
+        assert_eq!(detail["rows"], 3);
+        assert_eq!(detail["unkeyed_chain_intact"], true);
+        write_events(&db, 1).await;
+        assert_eq!(
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.chain_rekeyed'").fetch_one(db.pool()).await.expect("n"),
+            1,
+            "once"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_chain_under_another_master_key_cannot_be_checked_or_extended() {
+        let t = TestDb::fresh().await;
+        write_events(&t.db, 2).await;
+        let db = Db::connect(&t.url).await.expect("connect");
+        db.attach_master_key(std::sync::Arc::new(crate::keys::MasterKey::generate()));
+        assert!(matches!(verify(&db).await, Err(CoreError::Crypto(_))));
+        let ev = AuditEvent::new(AuditActor::system(), Action::AuditVerified, Outcome::Success);
+        assert!(matches!(record(&db, Timestamp::from_millis(9_000), &ev).await, Err(CoreError::Crypto(_))));
     }
 }

@@ -82,6 +82,8 @@ async fn remove_batch(s: &Services, cutoff: crate::Timestamp) -> CoreResult<u64>
     let ev = AuditEvent::new(AuditActor::system(), Action::AuditRetentionRemoved, Outcome::Success).detail(json!({
         "rows": removed,
         "through_seq": up_to,
+        // Where the anchor now is, for verify to hold it against.
+        "anchor_link": hex::encode(&hash),
         "oldest_at": oldest_at,
         "cutoff": cutoff.as_millis(),
     }));

@@ -7,6 +7,7 @@
 //! on PostgreSQL, see `audit::append`).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -55,6 +56,9 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The master key (once known) and the audit chain's key, shared by
+    /// every clone of this handle.
+    chain: Arc<crate::audit_chain::ChainKeys>,
 }
 
 impl Db {
@@ -90,7 +94,7 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(DbOpenError::Connect)?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, chain: Arc::default() })
     }
 
     /// The embedded default: `<data_dir>/kura.db`.
@@ -116,15 +120,25 @@ impl Db {
         Ok(())
     }
 
+    /// Gives the audit chain the master key its key is wrapped under
+    /// (`Services::new` does; the command line and tests through it).
+    pub fn attach_master_key(&self, master: Arc<crate::keys::MasterKey>) {
+        self.chain.attach(master);
+    }
+
+    pub(crate) fn chain_keys(&self) -> &Arc<crate::audit_chain::ChainKeys> {
+        &self.chain
+    }
+
     /// Begins a transaction that will write. On SQLite it takes the write lock
     /// up front (`BEGIN IMMEDIATE`), so a read-then-write transaction cannot
     /// fail half-way with a busy snapshot when another writer commits first.
-    pub async fn begin_write(&self) -> CoreResult<Transaction<'static, Any>> {
+    pub async fn begin_write(&self) -> CoreResult<WriteTx> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(tx)
+        Ok(WriteTx { tx, chain: self.chain.clone() })
     }
 
     /// Readiness: the database answers a trivial query.
@@ -141,4 +155,39 @@ impl Db {
 /// Booleans are stored as 0/1 integers on both backends, so one decoding works.
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
+}
+
+/// A write transaction. It is a connection (`&mut *tx`) for queries, and it
+/// carries what appending to the audit log needs (the chain's key), so the
+/// audit row of a change is written in the change's own transaction.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    chain: Arc<crate::audit_chain::ChainKeys>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+
+    pub(crate) fn chain_keys(&self) -> Arc<crate::audit_chain::ChainKeys> {
+        self.chain.clone()
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
 }

@@ -23,7 +23,7 @@ use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::TenantId;
 
-const KEY_LEN: usize = 32;
+pub(crate) const KEY_LEN: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -205,29 +205,47 @@ async fn unwrap_row(conn: &mut AnyConnection, master: &MasterKey, tenant: &Tenan
     }
     let nonce: Vec<u8> = row.try_get("nonce")?;
     let wrapped: Vec<u8> = row.try_get("wrapped")?;
-    if nonce.len() != 24 {
-        return Err(CoreError::Crypto("bad nonce"));
-    }
     let aad = wrap_aad(tenant, &key_id, &master_id);
-    let plain = Zeroizing::new(
-        master
-            .cipher()
-            .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: &aad })
-            .map_err(|_| CoreError::Crypto("tenant key does not unwrap"))?,
-    );
-    let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| CoreError::Crypto("bad key length"))?;
-    Ok(TenantKey { key_id, key: Zeroizing::new(bytes) })
+    let key = unwrap_secret(master, &nonce, &wrapped, &aad).map_err(|_| CoreError::Crypto("tenant key does not unwrap"))?;
+    Ok(TenantKey { key_id, key })
 }
 
 fn wrap(master: &MasterKey, tenant: &TenantId, key: &TenantKey) -> CoreResult<([u8; 24], Vec<u8>)> {
+    wrap_secret(master, &key.key, &wrap_aad(tenant, &key.key_id, master.id()))
+}
+
+/// A fresh random 256-bit secret.
+pub(crate) fn random_secret() -> Zeroizing<[u8; KEY_LEN]> {
+    let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+    rand::rngs::OsRng.fill_bytes(&mut bytes[..]);
+    bytes
+}
+
+/// Wraps a 256-bit secret under the master key (random nonce; `aad` binds
+/// what the secret is for and the key ids).
+pub(crate) fn wrap_secret(master: &MasterKey, secret: &[u8; KEY_LEN], aad: &[u8]) -> CoreResult<([u8; 24], Vec<u8>)> {
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let aad = wrap_aad(tenant, &key.key_id, master.id());
     let wrapped = master
         .cipher()
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &key.key[..], aad: &aad })
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &secret[..], aad })
         .map_err(|_| CoreError::Crypto("wrap"))?;
     Ok((nonce, wrapped))
+}
+
+/// The secret `wrap_secret` wrapped, if the master key and `aad` match.
+pub(crate) fn unwrap_secret(master: &MasterKey, nonce: &[u8], wrapped: &[u8], aad: &[u8]) -> CoreResult<Zeroizing<[u8; KEY_LEN]>> {
+    if nonce.len() != 24 {
+        return Err(CoreError::Crypto("bad nonce"));
+    }
+    let plain = Zeroizing::new(
+        master
+            .cipher()
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: wrapped, aad })
+            .map_err(|_| CoreError::Crypto("a wrapped key does not unwrap"))?,
+    );
+    let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| CoreError::Crypto("bad key length"))?;
+    Ok(Zeroizing::new(bytes))
 }
 
 /// Re-wraps every organisation's data key under `new`, in one transaction
@@ -272,9 +290,10 @@ pub async fn rotate_master(
             .execute(&mut *tx)
             .await?;
     }
+    let chain_key = crate::audit_chain::rewrap(&mut tx, old, new).await?;
     let ev = crate::audit::AuditEvent::new(by.clone(), crate::audit::Action::MasterKeyRotated, crate::audit::Outcome::Success)
         .from_client(&crate::audit::ClientInfo::cli())
-        .detail(serde_json::json!({ "from": old.id(), "to": new.id(), "keys": tenants.len() }));
+        .detail(serde_json::json!({ "from": old.id(), "to": new.id(), "keys": tenants.len(), "audit_chain_key": chain_key }));
     crate::audit::append(&mut tx, now, &ev).await?;
     tx.commit().await?;
     Ok(tenants.len())
@@ -388,5 +407,12 @@ mod tests {
             .expect("audit");
         assert_eq!(audited, 2);
         assert!(crate::audit::verify(&t.db).await.expect("verify").is_intact());
+        // The audit chain's key moved with them: the new master key checks the old rows.
+        let with_new = Db::connect(&t.url).await.expect("connect");
+        with_new.attach_master_key(std::sync::Arc::new(new));
+        assert!(crate::audit::verify(&with_new).await.expect("verify").is_intact());
+        let with_old = Db::connect(&t.url).await.expect("connect");
+        with_old.attach_master_key(std::sync::Arc::new(t.master_key()));
+        assert!(matches!(crate::audit::verify(&with_old).await, Err(CoreError::Crypto(_))));
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod audit_chain;
 pub mod audit_retention;
 pub mod audit_view;
 pub mod auth;

@@ -29,12 +29,14 @@ pub struct Services {
 
 impl Services {
     pub fn new(db: Db, clock: Arc<dyn Clock>, hasher: PasswordHasher, auth: AuthPolicy, keys: MasterKey) -> Self {
+        let keys = Arc::new(keys);
+        db.attach_master_key(keys.clone());
         Self {
             db,
             clock,
             hasher,
             auth: Arc::new(auth),
-            keys: Arc::new(keys),
+            keys,
             network: NetworkPolicy::default(),
             allowlists: Arc::new(AllowlistCache::default()),
             data_keys: Arc::new(KeyCache::default()),

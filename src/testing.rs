@@ -25,6 +25,8 @@ pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
+    /// This database's master key (its audit chain key is wrapped under it).
+    master: [u8; 32],
 }
 
 impl TestDb {
@@ -40,7 +42,7 @@ impl TestDb {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = Db::sqlite_url_for(dir.path());
                 let db = Db::connect(&url).await.expect("open sqlite");
-                TestDb { db, url, _dir: Some(dir), pg_name: None }
+                TestDb::with_master_key(db, url, Some(dir), None)
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -53,20 +55,32 @@ impl TestDb {
                 admin.close().await;
                 let url = replace_db_name(&admin_url, &name);
                 let db = Db::connect(&url).await.expect("open test database");
-                TestDb { db, url, _dir: None, pg_name: Some(name) }
+                TestDb::with_master_key(db, url, None, Some(name))
             }
         }
     }
 
+    fn with_master_key(db: Db, url: String, dir: Option<tempfile::TempDir>, pg_name: Option<String>) -> TestDb {
+        let mut master = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut master);
+        db.attach_master_key(std::sync::Arc::new(crate::keys::MasterKey::from_bytes(master)));
+        TestDb { db, url, _dir: dir, pg_name, master }
+    }
+
+    /// This database's master key.
+    pub fn master_key(&self) -> crate::keys::MasterKey {
+        crate::keys::MasterKey::from_bytes(self.master)
+    }
+
     /// The core's services over this database on `clock`, with test defaults
-    /// (a small hashing pool, the default auth policy, a fresh master key).
+    /// (a small hashing pool, the default auth policy, this database's master key).
     pub fn services(&self, clock: std::sync::Arc<dyn crate::Clock>) -> crate::Services {
         crate::Services::new(
             self.db.clone(),
             clock,
             crate::auth::password::PasswordHasher::new(2).expect("hasher"),
             crate::auth::AuthPolicy::default(),
-            crate::keys::MasterKey::generate(),
+            self.master_key(),
         )
     }
 

@@ -4,9 +4,11 @@
 //! Two keys are derived (HKDF-SHA256) from the organisation's data key: one
 //! encrypts fields, one computes blind indexes, so neither use can leak the
 //! other. A field is sealed with XChaCha20-Poly1305 under a random 192-bit
-//! nonce; the associated data names the organisation, table, column, row and
-//! data key, so a ciphertext copied to another row, column or organisation
-//! fails its integrity check instead of decrypting to someone else's data.
+//! nonce; the associated data names the organisation, table, column, row, the
+//! person the row belongs to, the row's fields version and the data key, so a
+//! ciphertext copied to another row, column, person or organisation, or an
+//! older ciphertext of the same place put back, fails its integrity check
+//! instead of decrypting to someone else's (or yesterday's) data.
 //!
 //! Unwrapped keys are cached for a short time (`KEY_TTL`) so a list page does
 //! not unwrap per row; they are zeroised when dropped.
@@ -37,7 +39,10 @@ pub const KEY_TTL: Duration = Duration::from_secs(60);
 /// while halving index size; candidates are re-checked after decryption).
 pub const BLIND_INDEX_LEN: usize = 8;
 
+/// Values sealed before the person and the version were bound (read only by
+/// the one-time upgrade, `people::upgrade`).
 const FORMAT_V1: u8 = 1;
+const FORMAT_V2: u8 = 2;
 const NONCE_LEN: usize = 24;
 
 /// Where a sealed value lives: it is bound to exactly this place.
@@ -46,6 +51,11 @@ pub struct FieldRef<'a> {
     pub table: &'static str,
     pub column: &'static str,
     pub row_id: &'a str,
+    /// The person the row is about (their own id for a `people` row).
+    pub person_id: &'a str,
+    /// The row's fields version: raised each time its sealed fields are
+    /// written (immutable rows: 0).
+    pub version: i64,
 }
 
 /// What a blind index is over; each kind is a separate HMAC domain, so equal
@@ -101,7 +111,20 @@ impl DataKeys {
     }
 
     fn aad(&self, at: FieldRef<'_>) -> Vec<u8> {
+        format!(
+            "kura-field-v2\0{}\0{}\0{}\0{}\0{}\0{}\0{}",
+            self.tenant, at.table, at.column, at.row_id, at.person_id, at.version, self.key_id
+        )
+        .into_bytes()
+    }
+
+    fn legacy_aad(&self, at: FieldRef<'_>) -> Vec<u8> {
         format!("kura-field-v1\0{}\0{}\0{}\0{}\0{}", self.tenant, at.table, at.column, at.row_id, self.key_id).into_bytes()
+    }
+
+    /// Whether a stored value predates the binding of person and version.
+    pub(crate) fn is_legacy(sealed: &[u8]) -> bool {
+        sealed.first() == Some(&FORMAT_V1)
     }
 
     /// Encrypts `plain` for exactly the place `at`.
@@ -114,7 +137,7 @@ impl DataKeys {
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: &aad })
             .map_err(|_| CoreError::Crypto("field does not encrypt"))?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
-        out.push(FORMAT_V1);
+        out.push(FORMAT_V2);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
         Ok(out)
@@ -124,15 +147,36 @@ impl DataKeys {
     /// value moved from another row, column or organisation, or edited — is
     /// an integrity error, never garbage.
     pub fn open(&self, at: FieldRef<'_>, sealed: &[u8]) -> CoreResult<String> {
+        self.open_as(FORMAT_V2, &self.aad(at), sealed)
+    }
+
+    /// A value in the first format, as an older Kura sealed it (tests of the upgrade).
+    #[cfg(test)]
+    pub(crate) fn seal_legacy(&self, at: FieldRef<'_>, plain: &str) -> CoreResult<Vec<u8>> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let cipher = XChaCha20Poly1305::new((&*self.field).into());
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: &self.legacy_aad(at) })
+            .map_err(|_| CoreError::Crypto("field does not encrypt"))?;
+        Ok([&[FORMAT_V1][..], &nonce, &sealed].concat())
+    }
+
+    /// Opens a value sealed in the first format (bound to its row only), for
+    /// the one-time upgrade that re-seals it.
+    pub(crate) fn open_legacy(&self, at: FieldRef<'_>, sealed: &[u8]) -> CoreResult<String> {
+        self.open_as(FORMAT_V1, &self.legacy_aad(at), sealed)
+    }
+
+    fn open_as(&self, format: u8, aad: &[u8], sealed: &[u8]) -> CoreResult<String> {
         let (version, rest) = sealed.split_first().ok_or(CoreError::Crypto("field is empty"))?;
-        if *version != FORMAT_V1 || rest.len() < NONCE_LEN + 16 {
+        if *version != format || rest.len() < NONCE_LEN + 16 {
             return Err(CoreError::Crypto("field has an unknown format"));
         }
         let (nonce, body) = rest.split_at(NONCE_LEN);
-        let aad = self.aad(at);
         let cipher = XChaCha20Poly1305::new((&*self.field).into());
         let plain = cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: &aad })
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad })
             .map_err(|_| CoreError::Crypto("field does not decrypt in its place"))?;
         String::from_utf8(plain).map_err(|_| CoreError::Crypto("field is not text"))
     }
@@ -202,7 +246,7 @@ mod tests {
     }
 
     fn at(row: &str) -> FieldRef<'_> {
-        FieldRef { table: "people", column: "phone", row_id: row }
+        FieldRef { table: "people", column: "phone", row_id: row, person_id: row, version: 1 }
     }
 
     const T1: &str = "0190f0a0-0000-7000-8000-000000000001";
@@ -223,6 +267,15 @@ mod tests {
         let last = edited.len() - 1;
         edited[last] ^= 1;
         assert!(matches!(k.open(at("row-a"), &edited), Err(CoreError::Crypto(_))));
+        // Another person's row (a record moved to another person), another version (an older value put back).
+        let other_person = FieldRef { person_id: "someone-else", ..at("row-a") };
+        assert!(matches!(k.open(other_person, &sealed), Err(CoreError::Crypto(_))));
+        let other_version = FieldRef { version: 2, ..at("row-a") };
+        assert!(matches!(k.open(other_version, &sealed), Err(CoreError::Crypto(_))));
+        // The first format is not accepted as the current one (no downgrade).
+        let mut legacy = sealed.clone();
+        legacy[0] = FORMAT_V1;
+        assert!(matches!(k.open(at("row-a"), &legacy), Err(CoreError::Crypto(_))));
     }
 
     #[test]

@@ -441,16 +441,23 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Audit(AuditCmd::Verify) => {
             let s = services(g).await?;
-            let report = audit::verify(&s.db).await.map_err(core_err)?;
+            // The heads the server wrote to the system log: rows cut off the end show against them.
+            let witnessed = crate::telemetry::witnessed_heads(&settings_from(g).data_dir.join("logs"));
+            let report = audit::verify_against(&s.db, &witnessed).await.map_err(core_err)?;
             let outcome = if report.is_intact() { Outcome::Success } else { Outcome::Failure };
             let ev = AuditEvent::new(by, Action::AuditVerified, outcome).from_client(&client).detail(serde_json::json!({
                 "rows_checked": report.rows_checked,
                 "first_break_seq": report.first_break.as_ref().map(|b| b.seq),
+                "logged_heads_checked": witnessed.len(),
             }));
             match &report.first_break {
                 None => {
                     audit::record(&s.db, s.clock.now(), &ev).await.map_err(core_err)?;
-                    println!("audit log intact: {} rows verified", report.rows_checked);
+                    println!(
+                        "audit log intact: {} rows verified (and {} heads recorded in the system log)",
+                        report.rows_checked,
+                        witnessed.len()
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(b) => {
@@ -459,7 +466,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     println!("audit log BROKEN at row {} ({:?}); {} rows before it verified", b.seq, b.kind, report.rows_checked);
                     let _ = audit::record(&s.db, s.clock.now(), &ev).await;
                     // The operators see it on their dashboard, not only here.
-                    if let Err(e) = kura::alerts::check_chain(&s).await {
+                    if let Err(e) = kura::alerts::check_chain(&s, &witnessed).await {
                         eprintln!("kura: could not raise the alert: {}", one_line(&e));
                     }
                     Ok(ExitCode::FAILURE)

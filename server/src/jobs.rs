@@ -40,13 +40,32 @@ pub async fn sweep_forever(services: Services) {
 const ALERTS_EVERY: Duration = Duration::from_secs(60);
 const VERIFY_EVERY: Duration = Duration::from_secs(60 * 60);
 
+/// The target of the system-log records of the audit chain's head, which
+/// `kura audit verify` reads back (`telemetry::witnessed_heads`).
+pub const AUDIT_HEAD_TARGET: &str = "kura::audit_head";
+
 /// Evaluates the alert rules every minute and verifies the audit chain every
-/// hour (and once at start-up); a broken chain raises an alert naming the first bad row.
+/// hour (and once at start-up); a broken chain raises an alert naming the
+/// first bad row. Every minute the chain's head, when it moved, is written to
+/// the system log, a record the database cannot change: a later cut of rows
+/// off the end is found against it, by this job and by `kura audit verify`.
 pub async fn alerts_forever(services: Services, rules: kura::alerts::AlertRules) {
     let mut evaluate = tokio::time::interval(ALERTS_EVERY);
     let mut verify = tokio::time::interval(VERIFY_EVERY);
+    let mut witness = tokio::time::interval(ALERTS_EVERY);
+    let mut witnessed: Option<kura::audit::WitnessedHead> = None;
     loop {
         tokio::select! {
+            _ = witness.tick() => {
+                match kura::audit::head(&services.db).await {
+                    Ok(head) if witnessed.as_ref() != Some(&head) => {
+                        tracing::info!(target: AUDIT_HEAD_TARGET, seq = head.seq, link = %hex_of(&head.link), "audit chain head");
+                        witnessed = Some(head);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = ?e, "could not read the audit chain head; will retry"),
+                }
+            }
             _ = evaluate.tick() => {
                 match kura::alerts::evaluate(&services, &rules).await {
                     Ok(0) => {}
@@ -55,10 +74,14 @@ pub async fn alerts_forever(services: Services, rules: kura::alerts::AlertRules)
                 }
             }
             _ = verify.tick() => {
-                if let Err(e) = kura::alerts::check_chain(&services).await {
+                if let Err(e) = kura::alerts::check_chain(&services, witnessed.as_slice()).await {
                     tracing::warn!(error = ?e, "audit chain check failed; will retry");
                 }
             }
         }
     }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -191,6 +191,18 @@ pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result
     db.migrate().await.map_err(|e| StartupError::Migrate(format!("{e}")))?;
     let hasher = PasswordHasher::new(settings.hash_concurrency).map_err(|e| StartupError::Core(e.to_string()))?;
     let mut services = Services::new(db, clock, hasher, settings.auth.clone(), keys);
+    // The audit chain's key (a chain from before keys is re-keyed here, once).
+    match kura::audit_chain::ensure(&services.db, services.clock.now()).await {
+        Ok(()) => {}
+        Err(kura::CoreError::Crypto(_)) => {
+            return Err(StartupError::Config(String::from(
+                "the master key does not open this database's audit chain key: is it the right master key?",
+            )))
+        }
+        Err(e) => return Err(StartupError::Core(e.to_string())),
+    }
+    // Values sealed before person and version were bound: re-sealed, once.
+    kura::people::upgrade::upgrade_sealed_fields(&services).await.map_err(|e| StartupError::Core(e.to_string()))?;
     services.network = kura::network::NetworkPolicy { require_tenant_allowlist: settings.require_tenant_allowlist };
     Ok(services)
 }
@@ -362,7 +374,10 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
         .route(kura_app::routes::PEOPLE_EXPORT, post(web::downloads::export_people))
         .route(
             "/api/{*fn_name}",
-            get(server_fns.clone()).post(server_fns).layer(middleware::from_fn(web::api_status::true_status)),
+            get(server_fns.clone())
+                .post(server_fns)
+                .layer(middleware::from_fn(web::api_status::uploads_are_multipart))
+                .layer(middleware::from_fn(web::api_status::true_status)),
         )
         .leptos_routes_with_handler(routes, get(render_page))
         .fallback_service(

@@ -50,3 +50,52 @@ pub fn init(json: bool, files: Option<(&Path, usize)>) -> Result<LogGuard, Strin
     let _ = tracing_subscriber::registry().with(filter()).with(terminal).with(file_layer).try_init();
     Ok(LogGuard(guard))
 }
+
+/// The audit chain heads recorded in the system log files of `dir` (written
+/// by the server's alert job), for `kura audit verify`. Lines that are not
+/// such records, or files that cannot be read, are skipped.
+pub fn witnessed_heads(dir: &Path) -> Vec<kura::audit::WitnessedHead> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut heads = Vec::new();
+    for entry in entries.flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+        heads.extend(text.lines().filter_map(witnessed_head));
+    }
+    heads.sort_by_key(|h| h.seq);
+    heads.dedup();
+    heads
+}
+
+fn witnessed_head(line: &str) -> Option<kura::audit::WitnessedHead> {
+    if !line.contains(crate::jobs::AUDIT_HEAD_TARGET) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    if v.get("target")?.as_str()? != crate::jobs::AUDIT_HEAD_TARGET {
+        return None;
+    }
+    let fields = v.get("fields")?;
+    let link = fields.get("link")?.as_str()?;
+    if link.len() % 2 != 0 {
+        return None;
+    }
+    let link = (0..link.len()).step_by(2).map(|i| u8::from_str_radix(link.get(i..i + 2)?, 16).ok()).collect::<Option<Vec<u8>>>()?;
+    Some(kura::audit::WitnessedHead { seq: fields.get("seq")?.as_i64()?, link })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn head_records_are_read_back_from_the_json_log_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = [
+            r#"{"timestamp":"2026-12-01T00:00:00Z","level":"INFO","fields":{"message":"audit chain head","seq":5,"link":"00ff"},"target":"kura::audit_head"}"#,
+            r#"{"timestamp":"2026-12-01T00:01:00Z","level":"INFO","fields":{"message":"request","seq":9,"link":"11"},"target":"kura_server::web"}"#,
+            r#"{"fields":{"message":"kura::audit_head","seq":7,"link":"zz"},"target":"kura::audit_head"}"#,
+            "not json kura::audit_head",
+        ];
+        std::fs::write(dir.path().join("kura.2026-12-01.log"), lines.join("\n")).unwrap();
+        let heads = super::witnessed_heads(dir.path());
+        assert_eq!(heads, vec![kura::audit::WitnessedHead { seq: 5, link: vec![0, 255] }]);
+    }
+}

@@ -76,14 +76,14 @@ async fn an_audit_row_edited_inserted_or_deleted_by_hand_raises_an_alert_naming_
         app.create_tenant("acme").await;
         app.create_user("acme", "taro", Role::Member).await;
         let ops = app.operator_client("ops").await;
-        assert!(kura::alerts::check_chain(&app.services).await.unwrap());
+        assert!(kura::alerts::check_chain(&app.services, &[]).await.unwrap());
         app.db.allow_audit_tampering().await;
         let (last, hash): (i64, Vec<u8>) =
             sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_one(app.db.db.pool()).await.unwrap();
         let q = sqlx::query(tamper);
         let q = if tamper.contains("$1") { q.bind(last + 1).bind(hash) } else { q };
         q.execute(app.db.db.pool()).await.unwrap();
-        assert!(!kura::alerts::check_chain(&app.services).await.unwrap());
+        assert!(!kura::alerts::check_chain(&app.services, &[]).await.unwrap());
         let (_, list) = app.call(&ops, "/api/ops/alerts/list", &[]).await;
         let chain: Vec<_> = list.as_array().unwrap().iter().filter(|a| a["rule"] == "audit_chain_broken").cloned().collect();
         assert_eq!(chain.len(), 1, "{tamper}");

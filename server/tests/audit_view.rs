@@ -89,14 +89,14 @@ async fn keyset_paging_stays_stable_while_new_events_arrive() {
         let ev = AuditEvent::new(AuditActor::system(), Action::SessionEnded, Outcome::Success)
             .tenant(Some(&acme))
             .target(format!("t{i}"));
-        audit::record(&app.db.db, app.services.clock.now(), &ev).await.unwrap();
+        audit::record(&app.services.db, app.services.clock.now(), &ev).await.unwrap();
     }
     let first = list(&app, &admin, "/api/audit/list", &[]).await;
     assert_eq!(entries(&first).len(), 50);
     let before = first["next_before"].as_i64().unwrap();
     // New events arrive between the pages.
     let ev = AuditEvent::new(AuditActor::system(), Action::SessionEnded, Outcome::Success).tenant(Some(&acme)).target("new");
-    audit::record(&app.db.db, app.services.clock.now(), &ev).await.unwrap();
+    audit::record(&app.services.db, app.services.clock.now(), &ev).await.unwrap();
     let before_text = before.to_string();
     let second = list(&app, &admin, "/api/audit/list", &[("before", &before_text)]).await;
     let second_seqs: Vec<i64> = entries(&second).iter().map(|e| e["seq"].as_i64().unwrap()).collect();

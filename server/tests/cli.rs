@@ -148,6 +148,42 @@ async fn audit_verify_passes_and_then_names_the_row_edited_by_hand() {
 }
 
 #[tokio::test]
+async fn audit_verify_finds_rows_cut_off_the_end_against_the_heads_in_the_system_log() {
+    let db = TestDb::fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    for code in ["acme", "beta", "gamma"] {
+        assert!(kura(dir.path(), &db).args(["tenant", "create", code, code]).status().unwrap().success());
+    }
+    // The head as the server's job writes it to the system log.
+    let (seq, link): (i64, Vec<u8>) =
+        sqlx::query_as("SELECT last_seq, last_hash FROM audit_head WHERE id = 1").fetch_one(db.db.pool()).await.unwrap();
+    let hex: String = link.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+    std::fs::write(
+        dir.path().join("logs").join("kura.2026-12-01.log"),
+        format!(
+            "{{\"timestamp\":\"2026-12-01T00:00:00Z\",\"level\":\"INFO\",\"fields\":{{\"message\":\"audit chain head\",\"seq\":{seq},\"link\":\"{hex}\"}},\"target\":\"kura::audit_head\"}}\n"
+        ),
+    )
+    .unwrap();
+    let out = kura(dir.path(), &db).args(["audit", "verify"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 heads recorded in the system log"));
+
+    // Someone with the database cuts the newest rows (the last organisation's
+    // creation and the verify record) and moves the head back to a real row.
+    drop_audit_triggers(&db.db).await;
+    let keep = seq - 2;
+    let (keep_link,): (Vec<u8>,) = sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1").bind(keep).fetch_one(db.db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq > $1").bind(keep).execute(db.db.pool()).await.unwrap();
+    sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1").bind(keep).bind(&keep_link).execute(db.db.pool()).await.unwrap();
+    let out = kura(dir.path(), &db).args(["audit", "verify"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains(&format!("BROKEN at row {seq}")) && text.contains("Rewound"), "{text}");
+}
+
+#[tokio::test]
 async fn user_create_reads_the_password_from_stdin_and_refuses_a_weak_one() {
     let db = TestDb::fresh().await;
     let dir = tempfile::tempdir().unwrap();

@@ -119,7 +119,7 @@ async fn the_journey_is_audited_with_who_which_organisation_what_target_and_addr
     for d in &details {
         assert!(!d.contains(token) && !d.contains(&temporary) && !d.contains(pw), "{d}");
     }
-    assert!(kura::audit::verify(&app.db.db).await.unwrap().is_intact());
+    assert!(kura::audit::verify(&app.services.db).await.unwrap().is_intact());
 }
 
 #[tokio::test]

@@ -117,3 +117,95 @@ async fn an_export_cannot_be_started_from_another_site() {
     assert_eq!(app.count("audit_log WHERE action = 'people.exported'").await, 1, "only the same-site export ran");
     assert_eq!(app.count("audit_log WHERE action = 'audit.exported'").await, 2);
 }
+
+async fn importer() -> (common::TestApp, reqwest::Client) {
+    let app = spawn().await;
+    app.create_tenant("acme").await;
+    app.create_user("acme", "boss", Role::Admin).await;
+    let admin = app.member_client("acme", "boss", GOOD_PASSWORD).await;
+    (app, admin)
+}
+
+async fn upload(app: &common::TestApp, admin: &reqwest::Client, path: &str, file: &[u8], confirmed: bool) -> (u16, serde_json::Value) {
+    let mut fields: Vec<(&str, &[u8])> = vec![("content", file)];
+    if confirmed {
+        fields.push(("confirmed", b"yes"));
+    }
+    let r = app.upload(admin, path, &fields).await;
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn the_import_reads_shift_jis_as_excel_saves_it_and_utf8_without_a_bom() {
+    let (app, admin) = importer().await;
+    let text = "姓,名,フリガナ（セイ）,電話番号\n渡邊,花子,ワタナベ,03-1234-5678\n髙橋,一郎,ﾀｶﾊｼ,090-1111-2222\n";
+    let (cp932, _, unmappable) = encoding_rs::SHIFT_JIS.encode(text);
+    assert!(!unmappable);
+    let (status, preview) = upload(&app, &admin, "/api/people/import/preview", &cp932, false).await;
+    assert_eq!((status, preview["rows"].as_u64(), preview["invalid"].as_array().map(Vec::len)), (200, Some(2), Some(0)), "{preview}");
+    assert_eq!(upload(&app, &admin, "/api/people/import", &cp932, true).await, (200, serde_json::json!(2)));
+    let (_, list) = app.call(&admin, "/api/people/list", &[("q", "03-1234-5678"), ("status", "all"), ("sort", "updated"), ("category", "")]).await;
+    assert!(list.to_string().contains("渡邊") && list.to_string().contains("花子"), "the names read back as typed: {list}");
+    let utf8 = "姓,名\n佐藤,一郎\n";
+    assert_eq!(upload(&app, &admin, "/api/people/import", utf8.as_bytes(), true).await, (200, serde_json::json!(1)));
+    assert_eq!(app.count("people").await, 3);
+}
+
+#[tokio::test]
+async fn a_file_in_another_encoding_is_refused_naming_its_line_and_adds_nobody() {
+    let (app, admin) = importer().await;
+    let mut bytes = encoding_rs::SHIFT_JIS.encode("姓,名\n山田,太郎\n").0.into_owned();
+    bytes.extend_from_slice(b"\x81\x20,x\n");
+    let (status, preview) = upload(&app, &admin, "/api/people/import/preview", &bytes, false).await;
+    assert_eq!(status, 200);
+    assert_eq!(preview["invalid"], serde_json::json!([{ "line": 3, "problems": [{ "field": "file", "problem": "encoding" }] }]));
+    let (status, _) = upload(&app, &admin, "/api/people/import", &bytes, true).await;
+    assert_eq!(status, 422);
+    assert_eq!(app.count("people").await, 0);
+}
+
+/// `n` rows of about `row_bytes` bytes each, after the export's header.
+fn register_file(n: usize, notes_chars: usize) -> Vec<u8> {
+    let notes = "記".repeat(notes_chars);
+    let mut out = String::from("姓,名,フリガナ（セイ）,フリガナ（メイ）,電話番号,メールアドレス,郵便番号,住所,備考\n");
+    for i in 0..n {
+        out.push_str(&format!("山田{i},太郎,ヤマダ,タロウ,03-{:04}-{:04},,100-0001,東京都千代田区千代田1-1,{notes}\n", i / 10_000, i % 10_000));
+    }
+    out.into_bytes()
+}
+
+#[tokio::test]
+async fn the_documented_limits_are_the_real_ones_10000_rows_in_5_mb_in_one_transaction_and_not_one_more() {
+    let (app, admin) = importer().await;
+    let full = register_file(10_000, 140);
+    assert!(full.len() > 4_900_000 && full.len() <= 5 * 1024 * 1024, "{} bytes", full.len());
+    let (status, preview) = upload(&app, &admin, "/api/people/import/preview", &full, false).await;
+    assert_eq!((status, preview["rows"].as_u64(), preview["invalid"].as_array().map(Vec::len)), (200, Some(10_000), Some(0)));
+    assert_eq!(upload(&app, &admin, "/api/people/import", &full, true).await, (200, serde_json::json!(10_000)));
+    assert_eq!(app.count("people").await, 10_000);
+    assert_eq!(app.count("audit_log WHERE action = 'people.imported'").await, 1, "one transaction, one record");
+
+    let over = register_file(10_001, 1);
+    let (status, body) = upload(&app, &admin, "/api/people/import", &over, true).await;
+    assert_eq!((status, body), (422, serde_json::json!({ "Invalid": { "field": "file", "problem": "file_too_many_rows" } })));
+    let mut too_large = full.clone();
+    too_large.extend(std::iter::repeat_n(b'x', 5 * 1024 * 1024 + 1 - full.len()));
+    let (status, body) = upload(&app, &admin, "/api/people/import/preview", &too_large, false).await;
+    assert_eq!((status, body), (422, serde_json::json!({ "Invalid": { "field": "file", "problem": "file_too_large" } })));
+    assert_eq!(app.count("people").await, 10_000, "nothing more was saved");
+}
+
+#[tokio::test]
+async fn anything_but_an_upload_sent_to_the_import_is_refused_as_such() {
+    let (app, admin) = importer().await;
+    for path in ["/api/people/import/preview", "/api/people/import"] {
+        let r = admin.post(app.url(path)).form(&[("content", "姓\n佐藤\n"), ("confirmed", "yes")]).send().await.unwrap();
+        assert_eq!(r.status(), 415, "{path}");
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap(), serde_json::json!("Request"));
+        let r = admin.post(app.url(path)).header("content-type", "multipart/form-data").body("x").send().await.unwrap();
+        assert_eq!(r.status(), 415, "{path}: no boundary");
+    }
+    assert_eq!(app.count("people").await, 0);
+    assert_eq!(admin.get(app.url("/healthz")).send().await.unwrap().status(), 200, "and the server is fine");
+}

@@ -20,6 +20,9 @@ use crate::spreadsheet;
 /// Largest import accepted in one file.
 pub const IMPORT_MAX_ROWS: usize = 10_000;
 pub const IMPORT_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// The problems the limits are named by.
+pub const FILE_TOO_LARGE: &str = "file_too_large";
+pub const FILE_TOO_MANY_ROWS: &str = "file_too_many_rows";
 
 /// The exported columns: the personal fields (importable) then facts.
 pub const HEADER_JA: [&str; 12] = [
@@ -44,7 +47,7 @@ pub async fn export(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo) 
     authorize_export(s, scope)?;
     let keys = data_keys(s, scope).await?;
     let rows = sqlx::query(&format!(
-        "SELECT id, {}, status, created_at, updated_at FROM people WHERE tenant_id = $1 ORDER BY created_at, id",
+        "SELECT id, {}, fields_version, status, created_at, updated_at FROM people WHERE tenant_id = $1 ORDER BY created_at, id",
         FIELD_COLUMNS.join(", ")
     ))
     .bind(scope.tenant_id().as_str())
@@ -58,7 +61,8 @@ pub async fn export(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo) 
         for c in FIELD_COLUMNS {
             cols.push((c, r.try_get::<Option<Vec<u8>>, _>(c)?));
         }
-        let mut values = match sealed::open_columns(&keys, PEOPLE, &id, &cols) {
+        let row = sealed::SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version: r.try_get("fields_version")? };
+        let mut values = match sealed::open_columns(&keys, row, &cols) {
             Ok(v) => v,
             Err(failure) => return Err(failure.report(s, scope).await),
         };
@@ -104,9 +108,18 @@ fn column_of(header: &str) -> Option<usize> {
 /// Parses and checks the whole file: every row's fields, validated.
 fn parse(bytes: &[u8]) -> CoreResult<(Vec<PersonFields>, ImportPreview)> {
     if bytes.len() > IMPORT_MAX_BYTES {
-        return Err(CoreError::Invalid { field: "file", problem: "too_long" });
+        return Err(CoreError::Invalid { field: "file", problem: FILE_TOO_LARGE });
     }
-    let (header, rows) = spreadsheet::read(bytes)?;
+    let text = match spreadsheet::decode(bytes) {
+        Ok((text, _)) => text,
+        // Shown like a row's problem: the line where the text stops making sense.
+        Err(at) => {
+            let problem = FieldProblem { field: "file", problem: "encoding" };
+            let preview = ImportPreview { rows: 0, invalid: vec![RowProblems { line: at.line, problems: vec![problem] }], ignored_columns: Vec::new() };
+            return Ok((Vec::new(), preview));
+        }
+    };
+    let (header, rows) = spreadsheet::read(&text)?;
     let map: Vec<Option<usize>> = header.iter().map(|h| column_of(h)).collect();
     if !map.contains(&Some(0)) {
         // Without the family name column no row can be valid: say so once.
@@ -116,7 +129,7 @@ fn parse(bytes: &[u8]) -> CoreResult<(Vec<PersonFields>, ImportPreview)> {
         return Err(CoreError::Invalid { field: "file", problem: "required" });
     }
     if rows.len() > IMPORT_MAX_ROWS {
-        return Err(CoreError::Invalid { field: "file", problem: "too_many" });
+        return Err(CoreError::Invalid { field: "file", problem: FILE_TOO_MANY_ROWS });
     }
     let ignored_columns =
         header.iter().zip(&map).filter(|(h, m)| m.is_none() && !h.is_empty() && !HEADER_JA.contains(&h.as_str())).map(|(h, _)| h.clone()).collect();

@@ -104,7 +104,8 @@ pub async fn seed(
             for _ in 0..*count {
                 let rid = RecordId::generate();
                 let body = RECORD_TEXT.choose(&mut rng).copied().unwrap_or("記録");
-                let sealed = keys.seal(FieldRef { table: RECORDS, column: "body", row_id: rid.as_str() }, body)?;
+                let at = FieldRef { table: RECORDS, column: "body", row_id: rid.as_str(), person_id: id.as_str(), version: 0 };
+                let sealed = keys.seal(at, body)?;
                 let at = now.as_millis() - rng.gen_range(0..365) * day_ms;
                 let category = categories.choose(&mut rng).map(|c| c.id.to_string());
                 records.push((rid, id.clone(), at, category, sealed));

@@ -11,6 +11,7 @@ pub mod normalize;
 pub mod records;
 pub mod register;
 mod sealed;
+pub mod upgrade;
 
 use crate::error::{CoreError, CoreResult, FieldProblem};
 use crate::input;

@@ -140,7 +140,7 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &str) -> Cor
     let person_id = existing_id(s, scope, person_id).await?;
     let keys = data_keys(s, scope).await?;
     let rows = sqlx::query(
-        "SELECT r.id, r.occurred_at, c.name AS category, r.body, r.created_at, u.login AS created_by \
+        "SELECT r.id, r.person_id, r.occurred_at, c.name AS category, r.body, r.created_at, u.login AS created_by \
          FROM person_records r LEFT JOIN record_categories c ON c.id = r.category_id AND c.tenant_id = r.tenant_id \
          LEFT JOIN users u ON u.id = r.created_by \
          WHERE r.tenant_id = $1 AND r.person_id = $2 ORDER BY r.occurred_at DESC, r.id DESC LIMIT 500",
@@ -152,7 +152,9 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &str) -> Cor
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: String = r.try_get("id")?;
-        let body = match sealed::open_columns(&keys, RECORDS, &id, &[("body", Some(r.try_get::<Vec<u8>, _>("body")?))]) {
+        let owner: String = r.try_get("person_id")?;
+        let at = sealed::SealedRow { table: RECORDS, row_id: &id, person_id: &owner, version: 0 };
+        let body = match sealed::open_columns(&keys, at, &[("body", r.try_get::<Option<Vec<u8>>, _>("body")?)]) {
             Ok(mut v) => v.pop().unwrap_or_default(),
             Err(failure) => return Err(failure.report(s, scope).await),
         };
@@ -218,7 +220,10 @@ pub async fn add(
     };
     let keys = data_keys(s, scope).await?;
     let id = RecordId::generate();
-    let sealed = keys.seal(FieldRef { table: RECORDS, column: "body", row_id: id.as_str() }, &body)?;
+    let sealed = keys.seal(
+        FieldRef { table: RECORDS, column: "body", row_id: id.as_str(), person_id: person_id.as_str(), version: 0 },
+        &body,
+    )?;
     let now = s.clock.now();
     let mut tx = s.db.begin_write().await?;
     // The person must be in this organisation: the insert reads it through the scope.
@@ -285,7 +290,9 @@ async fn stored_by(s: &Services, scope: &TenantScope<'_>, keys: &crate::vault::D
         return Err(CoreError::NotFound);
     };
     let id: String = r.try_get("id")?;
-    let body = match sealed::open_columns(keys, RECORDS, &id, &[("body", Some(r.try_get::<Vec<u8>, _>("body")?))]) {
+    let owner: String = r.try_get("person_id")?;
+    let at = sealed::SealedRow { table: RECORDS, row_id: &id, person_id: &owner, version: 0 };
+    let body = match sealed::open_columns(keys, at, &[("body", r.try_get::<Option<Vec<u8>>, _>("body")?)]) {
         Ok(mut v) => v.pop().unwrap_or_default(),
         Err(failure) => return Err(failure.report(s, scope).await),
     };

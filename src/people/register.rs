@@ -92,6 +92,8 @@ pub struct Person {
     pub updated_at: Timestamp,
     pub updated_by: Option<String>,
     pub version: i64,
+    /// The version its sealed fields were written at (bound into each).
+    pub(crate) fields_version: i64,
 }
 
 /// The keyset cursor: `<millis>.<id>` of the last row shown.
@@ -151,7 +153,7 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
             list.join(", ")
         )
     };
-    let mut sql = format!("SELECT id, {}, status, created_at, updated_at FROM {from}", SUMMARY_COLUMNS.join(", "));
+    let mut sql = format!("SELECT id, {}, fields_version, status, created_at, updated_at FROM {from}", SUMMARY_COLUMNS.join(", "));
     match q.status {
         StatusFilter::Active => sql.push_str(" AND status = 'active'"),
         StatusFilter::Archived => sql.push_str(" AND status = 'archived'"),
@@ -220,7 +222,8 @@ fn summary_from_row(keys: &DataKeys, r: &AnyRow, opened: &[&'static str]) -> Cor
     for c in opened {
         sealed_cols.push((*c, r.try_get::<Option<Vec<u8>>, _>(*c)?));
     }
-    let (values, failure) = match sealed::open_columns(keys, PEOPLE, &id, &sealed_cols) {
+    let row = sealed::SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version: r.try_get("fields_version")? };
+    let (values, failure) = match sealed::open_columns(keys, row, &sealed_cols) {
         Ok(v) => (v, None),
         Err(f) => (vec![String::new(); opened.len()], Some(f)),
     };
@@ -259,7 +262,7 @@ fn matches_search(p: &PersonSummary, email: String, terms: &[(crate::vault::Inde
 }
 
 const ALL_COLUMNS: &str = "p.id, p.family_name, p.given_name, p.family_kana, p.given_kana, p.phone, p.email, \
-     p.postal_code, p.address, p.notes, p.status, p.created_at, p.updated_at, p.version, \
+     p.postal_code, p.address, p.notes, p.status, p.created_at, p.updated_at, p.version, p.fields_version, \
      cu.login AS created_by_login, uu.login AS updated_by_login";
 
 /// A person of the scope's organisation, or where their row failed its
@@ -289,7 +292,9 @@ fn person_from_row(keys: &DataKeys, r: &AnyRow) -> CoreResult<Result<Person, Int
     for c in FIELD_COLUMNS {
         sealed_cols.push((c, r.try_get::<Option<Vec<u8>>, _>(c)?));
     }
-    let values = match sealed::open_columns(keys, PEOPLE, &id, &sealed_cols) {
+    let fields_version: i64 = r.try_get("fields_version")?;
+    let row = sealed::SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version: fields_version };
+    let values = match sealed::open_columns(keys, row, &sealed_cols) {
         Ok(v) => v,
         Err(f) => return Ok(Err(f)),
     };
@@ -303,6 +308,7 @@ fn person_from_row(keys: &DataKeys, r: &AnyRow) -> CoreResult<Result<Person, Int
         updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
         updated_by: r.try_get("updated_by_login")?,
         version: r.try_get("version")?,
+        fields_version,
     }))
 }
 
@@ -372,7 +378,7 @@ pub(crate) async fn insert_sealed_many(
     let mut sealed = Vec::with_capacity(people.len());
     let mut tokens = Vec::new();
     for (id, fields) in people {
-        sealed.push(sealed::seal_person(keys, id.as_str(), fields)?);
+        sealed.push(sealed::seal_person(keys, id.as_str(), 1, fields)?);
         for (kind, value) in fields.search_terms() {
             tokens.push((id.as_str(), keys.blind_index(kind, &value)));
         }
@@ -381,20 +387,20 @@ pub(crate) async fn insert_sealed_many(
         let rows: Vec<String> = (0..chunk_people.len())
             .map(|r| {
                 let p: Vec<String> = (1..=PER_ROW).map(|c| format!("${}", r * PER_ROW + c)).collect();
-                // id, tenant, key, 9 sealed fields, 'active', created_at, created_by, updated_at, updated_by, version
-                format!("({}, 'active', {}, {}, {}, {}, 1)", p[..12].join(", "), p[12], p[13], p[12], p[13])
+                // id, tenant, key, 9 sealed fields, 'active', created_at, created_by, updated_at, updated_by, version, fields_version
+                format!("({}, 'active', {}, {}, {}, {}, 1, 1)", p[..12].join(", "), p[12], p[13], p[12], p[13])
             })
             .collect();
         let sql = format!(
             "INSERT INTO people (id, tenant_id, key_id, family_name, given_name, family_kana, given_kana, phone, email, \
-             postal_code, address, notes, status, created_at, created_by, updated_at, updated_by, version) VALUES {}",
+             postal_code, address, notes, status, created_at, created_by, updated_at, updated_by, version, fields_version) VALUES {}",
             rows.join(", ")
         );
         let mut q = sqlx::query(&sql);
         for ((id, _), values) in chunk_people.iter().zip(chunk_sealed) {
             q = q.bind(id.as_str()).bind(scope_tenant).bind(keys.key_id());
             for v in values {
-                q = q.bind(v.as_deref());
+                q = q.bind(v.as_slice());
             }
             q = q.bind(now.as_millis()).bind(by);
         }
@@ -468,16 +474,17 @@ pub async fn update(
         .filter(|(_, (a, b))| *a != b)
         .map(|(c, _)| *c)
         .collect();
-    let sealed = sealed::seal_person(&keys, id.as_str(), &fields)?;
+    let sealed = sealed::seal_person(&keys, id.as_str(), before.fields_version + 1, &fields)?;
     let now = s.clock.now();
     let mut tx = s.db.begin_write().await?;
     let mut q = sqlx::query(
         "UPDATE people SET family_name = $1, given_name = $2, family_kana = $3, given_kana = $4, phone = $5, \
          email = $6, postal_code = $7, address = $8, notes = $9, key_id = $10, updated_at = $11, updated_by = $12, \
-         version = version + 1 WHERE tenant_id = $13 AND id = $14 AND version = $15",
+         version = version + 1, fields_version = fields_version + 1 \
+         WHERE tenant_id = $13 AND id = $14 AND version = $15 AND fields_version = $16",
     );
     for v in &sealed {
-        q = q.bind(v.as_deref());
+        q = q.bind(v.as_slice());
     }
     let done = q
         .bind(keys.key_id())
@@ -486,6 +493,7 @@ pub async fn update(
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())
         .bind(expected_version)
+        .bind(before.fields_version)
         .execute(&mut *tx)
         .await?
         .rows_affected();

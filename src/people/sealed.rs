@@ -13,36 +13,42 @@ use crate::vault::{DataKeys, FieldRef};
 pub(crate) const PEOPLE: &str = "people";
 pub(crate) const RECORDS: &str = "person_records";
 
-/// The sealed form of each field; `None` for an empty one.
-pub(crate) fn seal_person(keys: &DataKeys, person_id: &str, f: &PersonFields) -> CoreResult<Vec<Option<Vec<u8>>>> {
+/// The sealed form of each field, empty ones too (so nobody can tell an
+/// empty field from a filled one, and a NULL is never a valid value).
+pub(crate) fn seal_person(keys: &DataKeys, person_id: &str, fields_version: i64, f: &PersonFields) -> CoreResult<Vec<Vec<u8>>> {
     FIELD_COLUMNS
         .iter()
         .zip(f.values())
         .map(|(column, value)| {
-            if value.is_empty() {
-                Ok(None)
-            } else {
-                keys.seal(FieldRef { table: PEOPLE, column, row_id: person_id }, value).map(Some)
-            }
+            keys.seal(FieldRef { table: PEOPLE, column, row_id: person_id, person_id, version: fields_version }, value)
         })
         .collect()
 }
 
-/// Opens the given sealed columns of one row. The first that fails is
-/// reported as an integrity error naming the column.
+/// Where the sealed columns of one row live.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SealedRow<'a> {
+    pub table: &'static str,
+    pub row_id: &'a str,
+    pub person_id: &'a str,
+    pub version: i64,
+}
+
+/// Opens the given sealed columns of one row. The first that fails — or is
+/// NULL, which no sealed column ever is — is reported as an integrity error
+/// naming the column.
 pub(crate) fn open_columns(
     keys: &DataKeys,
-    table: &'static str,
-    row_id: &str,
+    row: SealedRow<'_>,
     columns: &[(&'static str, Option<Vec<u8>>)],
 ) -> Result<Vec<String>, IntegrityFailure> {
     columns
         .iter()
-        .map(|(column, sealed)| match sealed {
-            None => Ok(String::new()),
-            Some(bytes) => keys
-                .open(FieldRef { table, column, row_id }, bytes)
-                .map_err(|_| IntegrityFailure { table, column, row_id: row_id.to_owned() }),
+        .map(|(column, sealed)| {
+            let failure = || IntegrityFailure { table: row.table, column, row_id: row.row_id.to_owned() };
+            let bytes = sealed.as_ref().ok_or_else(failure)?;
+            let at = FieldRef { table: row.table, column, row_id: row.row_id, person_id: row.person_id, version: row.version };
+            keys.open(at, bytes).map_err(|_| failure())
         })
         .collect()
 }

@@ -411,3 +411,109 @@ async fn an_import_with_a_bad_row_lists_every_problem_and_writes_nothing() {
         Err(CoreError::Invalid { problem: "no_name_column", .. })
     ));
 }
+
+/// The sealed bytes of one column of one row.
+async fn stored(w: &World, table: &str, column: &str, id: &str) -> Option<Vec<u8>> {
+    sqlx::query_scalar(&format!("SELECT {column} FROM {table} WHERE id = $1")).bind(id).fetch_one(w.t.db.pool()).await.expect("stored")
+}
+
+async fn put(w: &World, table: &str, column: &str, id: &str, value: Option<&[u8]>) {
+    sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE id = $2")).bind(value).bind(id).execute(w.t.db.pool()).await.expect("put");
+}
+
+fn input(body: &str) -> RecordInput {
+    RecordInput { occurred_at: "2026-11-30T10:00".into(), category_id: String::new(), body: body.into(), submission: None }
+}
+
+#[tokio::test]
+async fn a_record_moved_to_another_person_fails_its_integrity_check() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let a = register::create(&w.s, &scope, &c, &yamada()).await.expect("a");
+    let b = register::create(&w.s, &scope, &c, &PersonFields { family_name: "佐藤".into(), ..PersonFields::default() }).await.expect("b");
+    let note = records::add(&w.s, &scope, &c, a.as_str(), &input("服薬の記録")).await.expect("record");
+    sqlx::query("UPDATE person_records SET person_id = $1 WHERE id = $2")
+        .bind(b.as_str())
+        .bind(note.as_str())
+        .execute(w.t.db.pool())
+        .await
+        .expect("move");
+    assert!(matches!(records::list(&w.s, &scope, b.as_str()).await, Err(CoreError::Crypto(_))), "it is not b's note");
+    assert!(records::list(&w.s, &scope, a.as_str()).await.expect("a").is_empty());
+}
+
+#[tokio::test]
+async fn a_sealed_column_set_to_null_is_an_integrity_failure_even_an_empty_one() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let only_name = PersonFields { family_name: "佐藤".into(), ..PersonFields::default() };
+    let id = register::create(&w.s, &scope, &c, &only_name).await.expect("person");
+    // Empty fields are sealed like any other: nothing says which are empty.
+    assert!(stored(&w, "people", "notes", id.as_str()).await.is_some());
+    for column in ["notes", "given_name", "phone"] {
+        let before = stored(&w, "people", column, id.as_str()).await;
+        put(&w, "people", column, id.as_str(), None).await;
+        assert!(matches!(register::get(&w.s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "{column} NULL");
+        put(&w, "people", column, id.as_str(), before.as_deref()).await;
+        assert_eq!(register::get(&w.s, &scope, id.as_str()).await.expect("back").fields, only_name);
+    }
+}
+
+#[tokio::test]
+async fn an_older_value_of_the_same_field_put_back_is_an_integrity_failure() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
+    let old_phone = stored(&w, "people", "phone", id.as_str()).await;
+    let moved = PersonFields { phone: "090-9999-0000".into(), ..yamada() };
+    register::update(&w.s, &scope, &c, id.as_str(), 1, &moved).await.expect("update");
+    put(&w, "people", "phone", id.as_str(), old_phone.as_deref()).await;
+    assert!(matches!(register::get(&w.s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "yesterday's phone");
+    // Archiving changes no sealed field: the person still reads.
+    let fresh = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
+    register::set_archived(&w.s, &scope, &c, fresh.as_str(), true).await.expect("archive");
+    assert_eq!(register::get(&w.s, &scope, fresh.as_str()).await.expect("reads").fields, yamada());
+}
+
+#[tokio::test]
+async fn values_sealed_by_an_older_kura_are_resealed_once_at_start_up() {
+    use crate::vault::FieldRef;
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
+    let note = records::add(&w.s, &scope, &c, id.as_str(), &input("訪問メモ")).await.expect("record");
+    // Turn them into what the first format stored: bound to the row only, NULL when empty.
+    let keys = w.s.data_keys.data_keys(&w.s.db, &w.s.keys, scope.tenant_id()).await.expect("keys");
+    for (column, value) in super::FIELD_COLUMNS.iter().zip(yamada().values()) {
+        let at = FieldRef { table: "people", column, row_id: id.as_str(), person_id: "", version: 0 };
+        put(&w, "people", column, id.as_str(), Some(&keys.seal_legacy(at, value).expect("seal"))).await;
+    }
+    put(&w, "people", "given_kana", id.as_str(), None).await;
+    sqlx::query("UPDATE people SET fields_version = 0 WHERE id = $1").bind(id.as_str()).execute(w.t.db.pool()).await.expect("v0");
+    let at = FieldRef { table: "person_records", column: "body", row_id: note.as_str(), person_id: "", version: 0 };
+    put(&w, "person_records", "body", note.as_str(), Some(&keys.seal_legacy(at, "訪問メモ").expect("seal"))).await;
+    sqlx::query("UPDATE sealed_fields_upgrade SET done = 0").execute(w.t.db.pool()).await.expect("pending");
+    assert!(matches!(register::get(&w.s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "the old format is not read as the new");
+
+    let done = super::upgrade::upgrade_sealed_fields(&w.s).await.expect("upgrade");
+    assert_eq!((done.people, done.records, done.failed), (1, 1, 0));
+    let person = register::get(&w.s, &scope, id.as_str()).await.expect("reads");
+    assert_eq!(person.fields, PersonFields { given_kana: String::new(), ..yamada() });
+    assert_eq!(records::list(&w.s, &scope, id.as_str()).await.expect("records")[0].body, "訪問メモ");
+    assert!(stored(&w, "people", "given_kana", id.as_str()).await.is_some(), "the empty field is sealed now");
+    // Once: a second start-up does nothing.
+    assert_eq!(super::upgrade::upgrade_sealed_fields(&w.s).await.expect("again"), super::upgrade::Upgraded::default());
+    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'people.sealed_upgraded'")
+        .fetch_one(w.t.db.pool())
+        .await
+        .expect("audit");
+    assert_eq!(audited, 1);
+}

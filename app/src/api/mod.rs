@@ -189,6 +189,8 @@ pub fn problem_msg(problem: &str) -> Msg {
         "required_by_platform" => Msg::ProblemRequiredByPlatform,
         "katakana" => Msg::ProblemKatakana,
         "encoding" => Msg::ProblemEncoding,
+        "file_too_large" => Msg::ProblemFileTooLarge,
+        "file_too_many_rows" => Msg::ProblemFileTooManyRows,
         "no_name_column" => Msg::ProblemNoNameColumn,
         "rows_invalid" => Msg::ImportHasProblems,
         _ => Msg::ProblemFormat,

@@ -3,6 +3,7 @@
 //! people permission, WP-2.7).
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
@@ -339,12 +340,54 @@ pub struct ImportPreviewView {
     pub ignored_columns: Vec<String>,
 }
 
-/// Checks a CSV file's text without writing anything.
-#[server(prefix = "/api", endpoint = "people/import/preview")]
-pub async fn preview_import(content: String) -> Result<ImportPreviewView, ApiError> {
+/// The server functions that take a multipart upload (the server refuses
+/// anything else sent to them before server_fn, which cannot parse it, runs).
+pub const UPLOAD_ENDPOINTS: [&str; 2] = ["/api/people/import/preview", "/api/people/import"];
+
+/// The fields of the import form: the file's bytes, uploaded as they are
+/// (multipart, so Shift_JIS survives and nothing is inflated by URL
+/// encoding), and the confirmation. The file is read up to the import's own
+/// limit and no further; other fields are skipped.
+#[cfg(feature = "ssr")]
+async fn read_import_form(data: MultipartData) -> Result<(Vec<u8>, Option<String>), ApiError> {
+    const MAX_FIELDS: usize = 4;
+    let limit = kura::people::csv::IMPORT_MAX_BYTES;
+    let mut form = data.into_inner().ok_or(ApiError::Request)?;
+    let (mut file, mut confirmed) = (None, None);
+    for _ in 0..MAX_FIELDS {
+        let Some(mut field) = form.next_field().await.map_err(|_| ApiError::Request)? else { break };
+        let name = field.name().map(str::to_owned);
+        let cap = if name.as_deref() == Some("file") { limit } else { 64 };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| ApiError::Request)? {
+            if bytes.len() + chunk.len() > cap {
+                return Err(match name.as_deref() {
+                    Some("file") => ApiError::Invalid {
+                        field: String::from("file"),
+                        problem: kura::people::csv::FILE_TOO_LARGE.to_owned(),
+                    },
+                    _ => ApiError::Request,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_deref() {
+            Some("file") => file = Some(bytes),
+            Some("confirmed") => confirmed = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            _ => {}
+        }
+    }
+    let file = file.ok_or_else(|| ApiError::Invalid { field: String::from("file"), problem: String::from("required") })?;
+    Ok((file, confirmed))
+}
+
+/// Checks a CSV file without writing anything (multipart: `file`).
+#[server(prefix = "/api", endpoint = "people/import/preview", input = MultipartFormData)]
+pub async fn preview_import(data: MultipartData) -> Result<ImportPreviewView, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    let p = kura::people::csv::preview(&ctx.services, &scope, content.as_bytes()).await.map_err(crate::ssr::api_error)?;
+    let (file, _) = read_import_form(data).await?;
+    let p = kura::people::csv::preview(&ctx.services, &scope, &file).await.map_err(crate::ssr::api_error)?;
     Ok(ImportPreviewView {
         rows: p.rows,
         invalid: p
@@ -363,13 +406,15 @@ pub async fn preview_import(content: String) -> Result<ImportPreviewView, ApiErr
     })
 }
 
-/// Adds every row in one transaction (or none); returns how many. Only with `confirmed=yes`.
-#[server(prefix = "/api", endpoint = "people/import")]
-pub async fn import_people(content: String, confirmed: Option<String>) -> Result<usize, ApiError> {
-    crate::ssr::require_confirmation(confirmed.as_deref())?;
+/// Adds every row in one transaction (or none); returns how many. Multipart:
+/// `file`, and `confirmed=yes` (without it nothing is done).
+#[server(prefix = "/api", endpoint = "people/import", input = MultipartFormData)]
+pub async fn import_people(data: MultipartData) -> Result<usize, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    kura::people::csv::import(&ctx.services, &scope, &ctx.client, content.as_bytes()).await.map_err(crate::ssr::api_error)
+    let (file, confirmed) = read_import_form(data).await?;
+    crate::ssr::require_confirmation(confirmed.as_deref())?;
+    kura::people::csv::import(&ctx.services, &scope, &ctx.client, &file).await.map_err(crate::ssr::api_error)
 }
 
 /// The organisation's record categories, in order.

@@ -12,7 +12,7 @@ use crate::api::people::{
     AddRecord, ArchivePerson, CreatePerson, DeletePerson, PersonForm, PersonView, UpdatePerson,
 };
 use crate::api::ApiError;
-use crate::components::{ask, ActionError, ConfirmButton, Frame, InputField, SubmitButton, CONFIRMED};
+use crate::components::{ask, ActionError, ConfirmButton, Frame, InputField, SubmitButton};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::{last_error, signed_in};
 use crate::routes::{self, testid};
@@ -477,31 +477,45 @@ pub fn PeopleImportPage() -> impl IntoView {
 #[component]
 fn ImportPeople() -> impl IntoView {
     let lang = use_lang();
-    let content = RwSignal::new(None::<String>);
-    let preview = Action::new(|text: &String| crate::api::people::preview_import(text.clone()));
-    let import = Action::new(|text: &String| crate::api::people::import_people(text.clone(), Some(CONFIRMED.to_owned())));
+    // The file is sent as it is (multipart); the server decodes it.
+    let chosen = RwSignal::new(false);
+    let preview = Action::new_local(|form: &leptos::web_sys::FormData| crate::api::people::preview_import(form.clone().into()));
+    let import = Action::new_local(|form: &leptos::web_sys::FormData| crate::api::people::import_people(form.clone().into()));
     let file_input = NodeRef::<leptos::html::Input>::new();
-    let on_change = move |_| {
-        content.set(None);
+    // The chosen file in a form, with the confirmation when asked for.
+    let form_with = move |confirmed: bool| -> Option<leptos::web_sys::FormData> {
         #[cfg(feature = "hydrate")]
-        if let Some(file) = file_input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) {
-            leptos::task::spawn_local(async move {
-                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string());
-                content.set(text);
-            });
+        {
+            let file = file_input.get()?.files()?.get(0)?;
+            let form = leptos::web_sys::FormData::new().ok()?;
+            if confirmed {
+                form.append_with_str("confirmed", crate::components::CONFIRMED).ok()?;
+            }
+            form.append_with_blob_and_filename("file", &file, &file.name()).ok()?;
+            Some(form)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (confirmed, file_input);
+            None
         }
     };
+    let on_change = move |_| {
+        // Another file: check it before anything can be added.
+        preview.value().set(None);
+        chosen.set(form_with(false).is_some());
+    };
     let check = move |_| {
-        if let Some(text) = content.get_untracked() {
-            preview.dispatch(text);
+        if let Some(form) = form_with(false) {
+            preview.dispatch(form);
         }
     };
     // Adding many people at once is asked first; declining sends nothing.
     let confirm = move |_| {
         let rows = preview.value().get_untracked().and_then(|r| r.ok()).map(|p| p.rows).unwrap_or(0);
-        if let Some(text) = content.get_untracked() {
-            if ask(&Msg::ConfirmImportPeople.text(lang).replace("{n}", &rows.to_string())) {
-                import.dispatch(text);
+        if ask(&Msg::ConfirmImportPeople.text(lang).replace("{n}", &rows.to_string())) {
+            if let Some(form) = form_with(true) {
+                import.dispatch(form);
             }
         }
     };
@@ -516,7 +530,7 @@ fn ImportPeople() -> impl IntoView {
                 <label for="import-file">{Msg::ImportFile.text(lang)}</label>
                 <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input on:change=on_change/>
             </div>
-            <button type="button" class="primary" disabled=move || content.get().is_none() || preview.pending().get() on:click=check>
+            <button type="button" class="primary" disabled=move || !chosen.get() || preview.pending().get() on:click=check>
                 {Msg::CheckFile.text(lang)}
             </button>
             <ActionError error=preview_error/>

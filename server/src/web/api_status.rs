@@ -12,6 +12,31 @@ use axum::response::Response;
 use http::{header, HeaderValue, StatusCode};
 use kura_app::api::ApiError;
 
+/// Uploads (`multipart/form-data` with a boundary) are all an upload
+/// endpoint takes; anything else is refused with 415 and the JSON every API
+/// error has, before server_fn (which would panic on it) runs.
+pub async fn uploads_are_multipart(req: Request, next: Next) -> Response {
+    if kura_app::api::people::UPLOAD_ENDPOINTS.contains(&req.uri().path()) && !is_multipart(req.headers()) {
+        let mut res = Response::new(Body::from(serde_json::to_vec(&ApiError::Request).unwrap_or_default()));
+        *res.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        return res;
+    }
+    next.run(req).await
+}
+
+fn is_multipart(headers: &http::HeaderMap) -> bool {
+    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let mut parts = ct.split(';');
+    let essence_ok = parts.next().is_some_and(|e| e.trim().eq_ignore_ascii_case("multipart/form-data"));
+    essence_ok
+        && parts.any(|p| {
+            p.trim()
+                .split_once('=')
+                .is_some_and(|(k, v)| k.trim().eq_ignore_ascii_case("boundary") && !v.trim().trim_matches('"').is_empty())
+        })
+}
+
 /// server_fn marks its error responses with this header.
 const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
 /// Errors are a few hundred bytes; nothing larger is one.
@@ -45,6 +70,21 @@ pub async fn true_status(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use kura_app::api::ApiError;
+
+    #[test]
+    fn only_multipart_with_a_boundary_is_an_upload() {
+        let h = |v: &str| {
+            let mut m = http::HeaderMap::new();
+            m.insert(http::header::CONTENT_TYPE, v.parse().unwrap());
+            m
+        };
+        assert!(super::is_multipart(&h("multipart/form-data; boundary=abc")));
+        assert!(super::is_multipart(&h("Multipart/Form-Data;boundary=\"x y\"")));
+        for bad in ["application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=", "text/csv; boundary=a"] {
+            assert!(!super::is_multipart(&h(bad)), "{bad}");
+        }
+        assert!(!super::is_multipart(&http::HeaderMap::new()));
+    }
 
     #[test]
     fn only_real_faults_are_500() {

@@ -97,8 +97,28 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// Posts as the browser does: a form, or for the CSV import a multipart
+    /// upload whose `content` is the chosen file (sent as the `file` part).
     pub async fn post_form(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        client.post(self.url(path)).form(form).send().await.expect("request")
+        if !path.starts_with("/api/people/import") {
+            return client.post(self.url(path)).form(form).send().await.expect("request");
+        }
+        let fields: Vec<(&str, &[u8])> = form.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+        self.upload(client, path, &fields).await
+    }
+
+    /// A multipart post; a field named `content` is the file (`file`, people.csv).
+    pub async fn upload(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &[u8])]) -> reqwest::Response {
+        let mut body = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            body = if *k == "content" {
+                let part = reqwest::multipart::Part::bytes(v.to_vec()).file_name("people.csv").mime_str("text/csv").expect("mime");
+                body.part("file", part)
+            } else {
+                body.text(k.to_string(), String::from_utf8_lossy(v).into_owned())
+            };
+        }
+        client.post(self.url(path)).multipart(body).send().await.expect("request")
     }
 
     pub async fn login(&self, client: &reqwest::Client, org: &str, login: &str, password: &str) -> reqwest::Response {
