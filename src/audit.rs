@@ -84,6 +84,8 @@ pub enum Action {
     DataIntegrityFailed,
     /// Values sealed in the first format were re-sealed binding person and version.
     SealedFieldsUpgraded,
+    /// Every organisation's values were re-sealed: the upgrade never runs again.
+    SealedFieldsUpgradeFinished,
     MasterKeyRotated,
 }
 
@@ -142,6 +144,7 @@ impl Action {
             Action::PeopleImported => "people.imported",
             Action::DataIntegrityFailed => "data.integrity_failed",
             Action::SealedFieldsUpgraded => "people.sealed_upgraded",
+            Action::SealedFieldsUpgradeFinished => "people.sealed_upgrade_finished",
             Action::MasterKeyRotated => "keys.master_rotated",
         }
     }
@@ -546,6 +549,9 @@ pub enum BreakKind {
     /// The retention anchor is not where the last `audit.retention_removed`
     /// event put it (old rows removed, or the anchor moved, by hand).
     AnchorMismatch,
+    /// A second `audit.chain_rekeyed`: a chain is re-keyed once, when it had
+    /// no key; again means its key was removed and the chain re-linked.
+    RekeyedAgain,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -618,6 +624,7 @@ pub async fn verify_against(db: &Db, witnessed: &[WitnessedHead]) -> CoreResult<
     let mut checked: u64 = 0;
     let key = crate::audit_chain::for_verify(db).await?;
     let mut last_retention: Option<Value> = None;
+    let mut rekeyed = false;
     let mut witnessed: Vec<&WitnessedHead> = witnessed.iter().filter(|w| w.seq > anchor_seq).collect();
     witnessed.sort_by_key(|w| w.seq);
     let mut next_witness = witnessed.iter().peekable();
@@ -649,6 +656,12 @@ pub async fn verify_against(db: &Db, witnessed: &[WitnessedHead]) -> CoreResult<
                     return broken(checked, row.seq, BreakKind::WitnessMismatch);
                 }
                 next_witness.next();
+            }
+            if row.action == Action::AuditChainRekeyed.as_str() {
+                if rekeyed {
+                    return broken(checked, row.seq, BreakKind::RekeyedAgain);
+                }
+                rekeyed = true;
             }
             if row.action == Action::AuditRetentionRemoved.as_str() {
                 last_retention = serde_json::from_str(&row.detail).ok();
@@ -818,44 +831,13 @@ mod tests {
         }
     }
 
-    /// Every row from `from_seq` on, re-linked with plain SHA-256 (the chain
-    /// as it was before keys), and the head moved to the last: what a script
-    /// with write access to the database does after editing a row.
-    async fn relink_unkeyed(db: &Db, from_seq: i64) {
-        let rows = sqlx::query(&format!("SELECT {ROW_COLUMNS} FROM audit_log ORDER BY seq")).fetch_all(db.pool()).await.expect("rows");
-        let mut prev = vec![0u8; 32];
-        for r in rows {
-            let (row, stored_prev, stored) = stored_row_of(&r).expect("row");
-            if row.seq < from_seq {
-                prev = stored;
-                continue;
-            }
-            let _ = stored_prev;
-            let link = crate::audit_chain::legacy_link(&prev, &row.canonical_bytes());
-            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
-                .bind(&prev)
-                .bind(&link)
-                .bind(row.seq)
-                .execute(db.pool())
-                .await
-                .expect("relink");
-            sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
-                .bind(row.seq)
-                .bind(&link)
-                .execute(db.pool())
-                .await
-                .expect("head");
-            prev = link;
-        }
-    }
-
     #[tokio::test]
     async fn an_edit_with_every_later_link_recomputed_without_the_key_does_not_verify() {
         let t = TestDb::fresh().await;
         write_events(&t.db, 5).await;
         t.allow_audit_tampering().await;
         sqlx::query("UPDATE audit_log SET detail = '{\"i\":99}' WHERE seq = 3").execute(t.db.pool()).await.expect("tamper");
-        relink_unkeyed(&t.db, 3).await;
+        crate::testing::relink_audit_unkeyed(&t.db, 3).await;
         let report = verify(&t.db).await.expect("verify");
         assert_eq!(report.first_break, Some(ChainBreak { seq: 3, kind: BreakKind::ContentMismatch }));
     }
@@ -894,23 +876,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_chain_from_before_keys_is_rekeyed_once_and_the_rekeying_is_recorded() {
+    async fn a_chain_from_before_keys_is_extended_by_nobody_and_rekeyed_once_by_migrate() {
+        use crate::audit_chain::{rekey_unkeyed, state, ChainState};
         let t = TestDb::fresh().await;
         write_events(&t.db, 3).await;
-        // Turn it into a chain as an older Kura wrote it: unkeyed links, no key.
-        // The append-only trigger lets links (and nothing else) change while the gate is open.
-        sqlx::query("UPDATE audit_rekey_gate SET open = 1 WHERE id = 1").execute(t.db.pool()).await.expect("gate");
-        assert!(
-            sqlx::query("UPDATE audit_log SET detail = '{}' WHERE seq = 1").execute(t.db.pool()).await.is_err(),
-            "content stays append-only even with the gate open"
-        );
-        relink_unkeyed(&t.db, 1).await;
-        sqlx::query("UPDATE audit_rekey_gate SET open = 0 WHERE id = 1").execute(t.db.pool()).await.expect("gate");
-        sqlx::query("DELETE FROM audit_chain_key").execute(t.db.pool()).await.expect("no key");
-        // A fresh handle (no cached key), as after an upgrade.
-        let db = Db::connect(&t.url).await.expect("connect");
-        db.attach_master_key(std::sync::Arc::new(t.master_key()));
-        forget_head();
+        let db = t.unkey_audit_chain().await;
+        assert_eq!(state(&db).await.expect("state"), ChainState::Unkeyed);
+        let ev = AuditEvent::new(AuditActor::system(), Action::AuditVerified, Outcome::Success);
+        assert!(matches!(record(&db, Timestamp::from_millis(9_000), &ev).await, Err(CoreError::Crypto(_))), "not extended unkeyed");
+        // Heads in the system log mean it was keyed before: no re-keying.
+        assert!(matches!(rekey_unkeyed(&db, Timestamp::from_millis(9_000), 1).await, Err(CoreError::Crypto(_))));
+        let done = rekey_unkeyed(&db, Timestamp::from_millis(9_000), 0).await.expect("rekey").expect("re-keyed");
+        assert_eq!(done, crate::audit_chain::Rekeyed { rows: 3, unkeyed_first_break: None });
+        assert_eq!(rekey_unkeyed(&db, Timestamp::from_millis(9_000), 0).await.expect("again"), None, "once");
         write_events(&db, 1).await;
         let report = verify(&db).await.expect("verify");
         assert!(report.is_intact(), "{report:?}");
@@ -921,14 +899,30 @@ mod tests {
             .expect("rows");
         assert_eq!(rekeyed.len(), 1);
         let detail: Value = serde_json::from_str(&rekeyed[0]).expect("json");
-        assert_eq!(detail["rows"], 3);
-        assert_eq!(detail["unkeyed_chain_intact"], true);
-        write_events(&db, 1).await;
-        assert_eq!(
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.chain_rekeyed'").fetch_one(db.pool()).await.expect("n"),
-            1,
-            "once"
-        );
+        assert_eq!((detail["rows"].as_i64(), detail["unkeyed_chain_intact"].as_bool()), (Some(3), Some(true)));
+    }
+
+    #[tokio::test]
+    async fn an_edited_chain_whose_key_was_removed_and_then_rekeyed_is_still_reported() {
+        use crate::audit_chain::rekey_unkeyed;
+        let t = TestDb::fresh().await;
+        write_events(&t.db, 3).await;
+        // Upgraded once, properly.
+        let db = t.unkey_audit_chain().await;
+        rekey_unkeyed(&db, Timestamp::from_millis(9_000), 0).await.expect("rekey");
+        write_events(&db, 2).await;
+        // Then someone edits a row, re-links everything unkeyed and removes the key; an
+        // operator who does not know runs `kura migrate` with no system log at hand.
+        t.allow_audit_tampering().await;
+        sqlx::query("UPDATE audit_log SET detail = '{\"i\":99}' WHERE seq = 2").execute(t.db.pool()).await.expect("edit");
+        crate::testing::relink_audit_unkeyed(&t.db, 1).await;
+        sqlx::query("DELETE FROM audit_chain_key").execute(t.db.pool()).await.expect("no key");
+        let again = Db::connect(&t.url).await.expect("connect");
+        again.attach_master_key(std::sync::Arc::new(t.master_key()));
+        forget_head();
+        rekey_unkeyed(&again, Timestamp::from_millis(10_000), 0).await.expect("rekey").expect("re-keyed");
+        let report = verify(&again).await.expect("verify");
+        assert!(matches!(report.first_break, Some(ChainBreak { kind: BreakKind::RekeyedAgain, .. })), "{report:?}");
     }
 
     #[tokio::test]

@@ -13,7 +13,10 @@
 //!
 //! Chains written before the key existed are re-keyed once, from their first
 //! row, in one transaction recorded as one audited event (`audit.chain_rekeyed`,
-//! saying whether the old chain verified).
+//! saying whether the old chain verified) — only by `kura migrate`, never on
+//! their own, and never when the system log shows the chain was keyed before
+//! (its key row removed): that would launder an edit. A second re-keying on
+//! one chain is reported by verify.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -142,17 +145,87 @@ pub(crate) async fn for_verify(db: &Db) -> CoreResult<Option<Arc<ChainKey>>> {
     Ok(Some(key))
 }
 
-/// Makes sure the chain has its key (re-keying a chain from before keys),
-/// at start-up, before anything verifies it.
-pub async fn ensure(db: &Db, now: Timestamp) -> CoreResult<()> {
-    let mut tx = db.begin_write().await?;
-    for_append(&mut tx, now).await?;
-    tx.commit().await?;
-    Ok(())
+/// Where a database's chain stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChainState {
+    /// It has its key.
+    Keyed,
+    /// No key and no events yet: the key comes with the first event.
+    Empty,
+    /// Events but no key: written before chains were keyed (or its key row
+    /// was removed). Only `kura migrate` re-keys it, never on its own.
+    Unkeyed,
 }
 
-/// The chain key for appending inside `tx`: created with the first event,
-/// and on a database whose chain predates keys, after re-keying it.
+pub async fn state(db: &Db) -> CoreResult<ChainState> {
+    let has_key = sqlx::query("SELECT 1 FROM audit_chain_key WHERE id = 1").fetch_optional(db.pool()).await?.is_some();
+    if has_key {
+        return Ok(ChainState::Keyed);
+    }
+    let has_rows = sqlx::query("SELECT 1 FROM audit_log LIMIT 1").fetch_optional(db.pool()).await?.is_some();
+    Ok(if has_rows { ChainState::Unkeyed } else { ChainState::Empty })
+}
+
+/// At start-up: a keyed chain's key must open with this master key, an
+/// empty chain gets its key now, and an unkeyed one is `Err(Unkeyed)`.
+pub async fn ensure(db: &Db, now: Timestamp) -> Result<(), EnsureError> {
+    match state(db).await? {
+        ChainState::Unkeyed => Err(EnsureError::Unkeyed),
+        ChainState::Keyed => {
+            for_verify(db).await?;
+            Ok(())
+        }
+        ChainState::Empty => {
+            let mut tx = db.begin_write().await?;
+            for_append(&mut tx, now).await?;
+            tx.commit().await.map_err(CoreError::from)?;
+            Ok(())
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnsureError {
+    #[error("the audit log has events but no chain key: run `kura migrate` once (it re-keys the chain)")]
+    Unkeyed,
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+/// What re-keying found and did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rekeyed {
+    pub rows: i64,
+    /// The first row where the unkeyed chain was already broken, if any.
+    pub unkeyed_first_break: Option<i64>,
+}
+
+/// Re-keys a chain written before keys (`kura migrate`, with every server
+/// stopped). Refused when the system log holds heads of this chain: then it
+/// was keyed before and its key row has gone, and re-keying would launder
+/// whatever was done to it. `Ok(None)` when there is nothing to re-key.
+pub async fn rekey_unkeyed(db: &Db, now: Timestamp, logged_heads: usize) -> CoreResult<Option<Rekeyed>> {
+    if state(db).await? != ChainState::Unkeyed {
+        return Ok(None);
+    }
+    if logged_heads > 0 {
+        return Err(CoreError::Crypto(
+            "the system log shows this audit chain was keyed, but its key is gone: not re-keying (restore the key or investigate)",
+        ));
+    }
+    let mut tx = db.begin_write().await?;
+    let (key, created) = create_key(&mut tx, now).await?;
+    if !created {
+        return Ok(None);
+    }
+    let found = rekey_legacy_rows(&mut tx, &key, now).await?;
+    tx.commit().await?;
+    Ok(Some(found))
+}
+
+/// The chain key for appending inside `tx`: created with the very first
+/// event. A chain with events but no key is never extended (nor re-keyed)
+/// here: see `rekey_unkeyed`.
 pub(crate) async fn for_append(tx: &mut WriteTx, now: Timestamp) -> CoreResult<Arc<ChainKey>> {
     let chain = tx.chain_keys();
     if let Some(k) = chain.cached() {
@@ -164,6 +237,18 @@ pub(crate) async fn for_append(tx: &mut WriteTx, now: Timestamp) -> CoreResult<A
         chain.remember(key.clone());
         return Ok(key);
     }
+    let has_rows = sqlx::query("SELECT 1 FROM audit_log LIMIT 1").fetch_optional(&mut **tx).await?.is_some();
+    if has_rows {
+        return Err(CoreError::Crypto("the audit log has events but no chain key"));
+    }
+    // Not remembered until it is read back committed: this transaction may roll back.
+    Ok(create_key(tx, now).await?.0)
+}
+
+/// A new chain key, stored wrapped inside `tx`; `false` when another
+/// instance stored one first (then that one is returned).
+async fn create_key(tx: &mut WriteTx, now: Timestamp) -> CoreResult<(Arc<ChainKey>, bool)> {
+    let master = tx.chain_keys().master()?;
     let key = ChainKey { key_id: uuid::Uuid::new_v4().simple().to_string(), key: keys::random_secret() };
     let (nonce, wrapped) = keys::wrap_secret(&master, &key.key, &wrap_aad(&key.key_id, master.id()))?;
     let inserted = sqlx::query(
@@ -180,14 +265,10 @@ pub(crate) async fn for_append(tx: &mut WriteTx, now: Timestamp) -> CoreResult<A
     .rows_affected();
     if inserted == 0 {
         // Another instance created it meanwhile (its commit released our insert).
-        let key = Arc::new(load(tx, &master).await?.ok_or(CoreError::Conflict("audit chain key"))?);
-        chain.remember(key.clone());
-        return Ok(key);
+        let theirs = load(tx, &master).await?.ok_or(CoreError::Conflict("audit chain key"))?;
+        return Ok((Arc::new(theirs), false));
     }
-    let key = Arc::new(key);
-    rekey_legacy_rows(tx, &key, now).await?;
-    chain.remember(key.clone());
-    Ok(key)
+    Ok((Arc::new(key), true))
 }
 
 /// Re-wraps the chain key under `new` (inside the master key rotation's
@@ -218,8 +299,10 @@ pub(crate) async fn rewrap(tx: &mut WriteTx, old: &MasterKey, new: &MasterKey) -
 /// Re-links every row from the chain's anchor under `key` and records it.
 /// The old (unkeyed) chain is verified first; its result goes into the
 /// event, so re-keying never hides an earlier break.
-async fn rekey_legacy_rows(tx: &mut WriteTx, key: &ChainKey, now: Timestamp) -> CoreResult<()> {
+async fn rekey_legacy_rows(tx: &mut WriteTx, key: &ChainKey, now: Timestamp) -> CoreResult<Rekeyed> {
     const BATCH: i64 = 1000;
+    // The head first: its lock keeps any other writer out until we commit.
+    sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1").execute(&mut **tx).await?;
     let anchor = sqlx::query("SELECT seq, hash FROM audit_anchor WHERE id = 1").fetch_one(&mut **tx).await?;
     let mut expected: i64 = anchor.try_get::<i64, _>("seq")? + 1;
     let mut old_running: Vec<u8> = anchor.try_get("hash")?;
@@ -263,7 +346,7 @@ async fn rekey_legacy_rows(tx: &mut WriteTx, key: &ChainKey, now: Timestamp) -> 
     }
     sqlx::query("UPDATE audit_rekey_gate SET open = 0 WHERE id = 1").execute(&mut **tx).await?;
     if rows_rekeyed == 0 {
-        return Ok(());
+        return Ok(Rekeyed { rows: 0, unkeyed_first_break: None });
     }
     let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1").fetch_one(&mut **tx).await?;
     let (head_seq, head_hash): (i64, Vec<u8>) = (head.try_get("last_seq")?, head.try_get("last_hash")?);
@@ -291,5 +374,5 @@ async fn rekey_legacy_rows(tx: &mut WriteTx, key: &ChainKey, now: Timestamp) -> 
         "unkeyed_chain_first_break": legacy_break,
     }));
     crate::audit::append_with_key(tx, now, &ev, key).await?;
-    Ok(())
+    Ok(Rekeyed { rows: rows_rekeyed, unkeyed_first_break: legacy_break })
 }

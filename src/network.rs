@@ -81,8 +81,21 @@ pub fn parse_cidr(raw: &str) -> CoreResult<IpNet> {
     }
     s.parse::<IpNet>()
         .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-        .map(|n| n.trunc())
+        .map(|n| canonical_net(n.trunc()))
         .map_err(|_| CoreError::Invalid { field: "cidr", problem: "format" })
+}
+
+/// IPv4-mapped IPv6 networks (`::ffff:192.0.2.0/120`) as the IPv4 networks
+/// they are, since addresses are compared as IPv4 (`canonical`): otherwise
+/// such an entry would never match anything.
+fn canonical_net(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.network().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map(IpNet::V4).unwrap_or(net),
+            None => net,
+        },
+        other => other,
+    }
 }
 
 fn parse_note(raw: &str) -> CoreResult<String> {
@@ -249,6 +262,13 @@ pub async fn remove(s: &Services, scope: &TenantScope<'_>, entry_id: &str, clien
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ipv4_mapped_networks_are_read_as_the_ipv4_networks_they_are() {
+        assert_eq!(parse_cidr("::ffff:127.0.0.1").expect("mapped"), "127.0.0.1/32".parse::<IpNet>().expect("net"));
+        assert_eq!(parse_cidr("::ffff:192.0.2.0/120").expect("mapped"), "192.0.2.0/24".parse::<IpNet>().expect("net"));
+        assert_eq!(parse_cidr("2001:db8::/32").expect("v6"), "2001:db8::/32".parse::<IpNet>().expect("net"));
+    }
     use super::*;
 
     fn nets(list: &[&str]) -> Vec<IpNet> {

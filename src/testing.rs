@@ -91,6 +91,63 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Turns this database's audit chain into one an older Kura wrote
+    /// (unkeyed links, no key) and returns a fresh handle on it, as after an
+    /// upgrade. The append-only trigger lets links (and nothing else) change
+    /// while the re-keying gate is open.
+    pub async fn unkey_audit_chain(&self) -> Db {
+        sqlx::query("UPDATE audit_rekey_gate SET open = 1 WHERE id = 1").execute(self.db.pool()).await.expect("gate");
+        assert!(
+            sqlx::query("UPDATE audit_log SET detail = '{}' WHERE seq = 1").execute(self.db.pool()).await.is_err(),
+            "content stays append-only even with the gate open"
+        );
+        relink_audit_unkeyed(&self.db, 1).await;
+        sqlx::query("UPDATE audit_rekey_gate SET open = 0 WHERE id = 1").execute(self.db.pool()).await.expect("gate");
+        sqlx::query("DELETE FROM audit_chain_key").execute(self.db.pool()).await.expect("no key");
+        self.reopen().await
+    }
+
+    /// A fresh handle on this database (nothing cached), with its master key.
+    pub async fn reopen(&self) -> Db {
+        let db = Db::connect(&self.url).await.expect("connect");
+        db.attach_master_key(std::sync::Arc::new(self.master_key()));
+        crate::audit::forget_head();
+        db
+    }
+}
+
+/// Every audit row from `from_seq` on re-linked with plain SHA-256 (the chain
+/// as it was before keys), and the head moved to the last: what a script with
+/// write access to the database does after editing a row.
+pub async fn relink_audit_unkeyed(db: &Db, from_seq: i64) {
+    use crate::audit::{stored_row_of, ROW_COLUMNS};
+    let rows = sqlx::query(&format!("SELECT {ROW_COLUMNS} FROM audit_log ORDER BY seq")).fetch_all(db.pool()).await.expect("rows");
+    let mut prev = vec![0u8; 32];
+    for r in rows {
+        let (row, _, stored) = stored_row_of(&r).expect("row");
+        if row.seq < from_seq {
+            prev = stored;
+            continue;
+        }
+        let link = crate::audit_chain::legacy_link(&prev, &row.canonical_bytes());
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+            .bind(&prev)
+            .bind(&link)
+            .bind(row.seq)
+            .execute(db.pool())
+            .await
+            .expect("relink");
+        sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
+            .bind(row.seq)
+            .bind(&link)
+            .execute(db.pool())
+            .await
+            .expect("head");
+        prev = link;
+    }
+}
+
 pub async fn drop_audit_triggers(db: &Db) {
     let stmts: &[&str] = match db.backend() {
         Backend::Sqlite => &["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"],

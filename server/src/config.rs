@@ -237,6 +237,7 @@ mod tests {
         assert!(e.contains("127.0.0.0/8") && e.contains("127.0.0.1/32") && e.contains("--operator-bind"), "{e}");
         assert!(settings(&["10.0.0.0/8"], &["10.1.2.3"], None).validate().is_err(), "inside the proxies' range");
         assert!(settings(&["10.1.2.3"], &["10.0.0.0/8"], None).validate().is_err(), "a range around a proxy");
+        assert!(settings(&["::ffff:127.0.0.1"], &[], None).validate().is_err(), "a proxy written IPv4-mapped");
         // Operators' own addresses behind the proxy, or no proxy at all, are fine.
         settings(&["127.0.0.1"], &["198.51.100.0/24"], None).validate().unwrap();
         settings(&[], &[], None).validate().unwrap();

@@ -182,6 +182,30 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), StartupError> {
 
 /// Opens the database and applies migrations.
 pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Services, StartupError> {
+    let services = open_services_for_migration(settings, clock).await?;
+    // The audit chain's key must open with this master key (an empty chain gets one now).
+    match kura::audit_chain::ensure(&services.db, services.clock.now()).await {
+        Ok(()) => {}
+        Err(kura::audit_chain::EnsureError::Core(kura::CoreError::Crypto(_))) => {
+            return Err(StartupError::Config(String::from(
+                "the master key does not open this database's audit chain key: is it the right master key?",
+            )))
+        }
+        Err(e @ kura::audit_chain::EnsureError::Unkeyed) => return Err(StartupError::Config(e.to_string())),
+        Err(kura::audit_chain::EnsureError::Core(e)) => return Err(StartupError::Core(e.to_string())),
+    }
+    // One-time data upgrades are an operator's explicit step, never a side effect of starting.
+    if kura::people::upgrade::pending(&services).await.map_err(|e| StartupError::Core(e.to_string()))? {
+        return Err(StartupError::Config(String::from(
+            "people data sealed by an older Kura waits to be re-sealed: run `kura migrate` once",
+        )));
+    }
+    Ok(services)
+}
+
+/// Opens the database and applies the schema migrations, without the checks
+/// of `open_services`: for `kura migrate`, which then runs the one-time steps.
+pub async fn open_services_for_migration(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Services, StartupError> {
     settings.validate().map_err(StartupError::Config)?;
     if settings.database_url.is_none() || matches!(settings.master_key, crate::config::MasterKeySource::Default) {
         prepare_data_dir(&settings.data_dir)?;
@@ -191,18 +215,6 @@ pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result
     db.migrate().await.map_err(|e| StartupError::Migrate(format!("{e}")))?;
     let hasher = PasswordHasher::new(settings.hash_concurrency).map_err(|e| StartupError::Core(e.to_string()))?;
     let mut services = Services::new(db, clock, hasher, settings.auth.clone(), keys);
-    // The audit chain's key (a chain from before keys is re-keyed here, once).
-    match kura::audit_chain::ensure(&services.db, services.clock.now()).await {
-        Ok(()) => {}
-        Err(kura::CoreError::Crypto(_)) => {
-            return Err(StartupError::Config(String::from(
-                "the master key does not open this database's audit chain key: is it the right master key?",
-            )))
-        }
-        Err(e) => return Err(StartupError::Core(e.to_string())),
-    }
-    // Values sealed before person and version were bound: re-sealed, once.
-    kura::people::upgrade::upgrade_sealed_fields(&services).await.map_err(|e| StartupError::Core(e.to_string()))?;
     services.network = kura::network::NetworkPolicy { require_tenant_allowlist: settings.require_tenant_allowlist };
     Ok(services)
 }
@@ -365,7 +377,7 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(move || std::future::ready(heartbeats.health())))
         .route("/readyz", get(readyz))
         .route("/lang/{code}", get(web::lang::set_language))
@@ -427,7 +439,12 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
                         .latency_unit(tower_http::LatencyUnit::Millis),
                 ),
         )
-        .with_state(state)
+        .with_state(state);
+    match listener {
+        // Outermost: a misdirected name is refused before anything else runs.
+        Listener::Operator => router.layer(middleware::from_fn(web::fence::loopback_host_only)),
+        Listener::Main => router,
+    }
 }
 
 /// The `__path` and `__err` a failed plain form post was redirected with.

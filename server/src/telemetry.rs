@@ -55,11 +55,13 @@ pub fn init(json: bool, files: Option<(&Path, usize)>) -> Result<LogGuard, Strin
 /// by the server's alert job), for `kura audit verify`. Lines that are not
 /// such records, or files that cannot be read, are skipped.
 pub fn witnessed_heads(dir: &Path) -> Vec<kura::audit::WitnessedHead> {
+    use std::io::BufRead;
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut heads = Vec::new();
     for entry in entries.flatten() {
-        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
-        heads.extend(text.lines().filter_map(witnessed_head));
+        let Ok(file) = std::fs::File::open(entry.path()) else { continue };
+        // Line by line: a year of logs is not read into memory at once.
+        heads.extend(std::io::BufReader::new(file).lines().map_while(Result::ok).filter_map(|l| witnessed_head(&l)));
     }
     heads.sort_by_key(|h| h.seq);
     heads.dedup();

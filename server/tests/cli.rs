@@ -184,6 +184,35 @@ async fn audit_verify_finds_rows_cut_off_the_end_against_the_heads_in_the_system
 }
 
 #[tokio::test]
+async fn an_audit_chain_from_before_keys_is_rekeyed_by_migrate_only_and_never_over_logged_heads() {
+    let db = TestDb::fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    for code in ["acme", "beta"] {
+        assert!(kura(dir.path(), &db).args(["tenant", "create", code, code]).status().unwrap().success());
+    }
+    let _ = db.unkey_audit_chain().await;
+    // Neither the server nor any other command extends or re-keys it on its own.
+    let out = kura(dir.path(), &db).args(["serve", "--bind", "127.0.0.1:0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(78), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kura migrate"));
+    // With heads of this chain in the system log, it was keyed before: refused.
+    std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+    let head = dir.path().join("logs").join("kura.2026-12-01.log");
+    std::fs::write(&head, "{\"fields\":{\"message\":\"audit chain head\",\"seq\":1,\"link\":\"00\"},\"target\":\"kura::audit_head\"}\n").unwrap();
+    let out = kura(dir.path(), &db).args(["migrate"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not re-keying"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_file(&head).unwrap();
+    let out = kura(dir.path(), &db).args(["migrate"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit chain re-keyed"));
+    let out = kura(dir.path(), &db).args(["audit", "verify"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = kura(dir.path(), &db).args(["migrate"]).output().unwrap();
+    assert!(out.status.success() && !String::from_utf8_lossy(&out.stdout).contains("re-keyed"), "once");
+}
+
+#[tokio::test]
 async fn user_create_reads_the_password_from_stdin_and_refuses_a_weak_one() {
     let db = TestDb::fresh().await;
     let dir = tempfile::tempdir().unwrap();

@@ -192,7 +192,8 @@ fn forging(app: &TestApp, headers: &[(&str, &[u8])]) -> reqwest::Client {
 
 /// What the review tried behind the nginx set-up (a loopback proxy).
 fn forgeries() -> Vec<Vec<(&'static str, Vec<u8>)>> {
-    let hops33 = vec!["203.0.113.7"; 33].join(", ");
+    // 33 hops of (trusted) loopback: longer than any chain of our proxies.
+    let hops33 = vec!["127.0.0.1"; 33].join(", ");
     vec![
         vec![("forwarded", b"for=unknown".to_vec())],
         vec![("forwarded", b"for=127.0.0.1".to_vec())],
@@ -279,6 +280,16 @@ async fn with_an_operator_listener_the_console_answers_there_only() {
     assert_eq!(r.status(), 200);
     assert_eq!(operator.get(format!("{tunnel}/ops")).send().await.unwrap().status(), 200);
     assert_eq!(audit_ips(&app, "login.succeeded").await, vec![Some("127.0.0.1".to_owned())], "the peer, headers ignored");
+    // A page that rebinds its own name to 127.0.0.1 does not get through.
+    let rebound = reqwest::Client::new()
+        .post(format!("{tunnel}/api/ops/login"))
+        .header("host", "evil.example:80")
+        .header("origin", "http://evil.example:80")
+        .form(&[("login", "ops"), ("password", GOOD_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421);
 }
 
 /// Status and body, with the response's random CSP nonce taken out.

@@ -481,39 +481,53 @@ async fn an_older_value_of_the_same_field_put_back_is_an_integrity_failure() {
     assert_eq!(register::get(&w.s, &scope, fresh.as_str()).await.expect("reads").fields, yamada());
 }
 
-#[tokio::test]
-async fn values_sealed_by_an_older_kura_are_resealed_once_at_start_up() {
+/// People data as an older Kura wrote it: first-format values (NULL when
+/// empty), fields version 0, an unkeyed audit chain and the upgrade pending.
+/// Returns services on a fresh handle, as after the upgrade of the binary.
+async fn as_legacy(w: &World, person: &str, record: &str) -> Services {
     use crate::vault::FieldRef;
+    let tenant: String = sqlx::query_scalar("SELECT tenant_id FROM people WHERE id = $1").bind(person).fetch_one(w.t.db.pool()).await.expect("t");
+    let keys = w.s.data_keys.data_keys(&w.s.db, &w.s.keys, &crate::ids::TenantId::from_db(tenant)).await.expect("keys");
+    for (column, value) in super::FIELD_COLUMNS.iter().zip(yamada().values()) {
+        let at = FieldRef { table: "people", column, row_id: person, person_id: "", version: 0 };
+        put(w, "people", column, person, Some(&keys.seal_legacy(at, value).expect("seal"))).await;
+    }
+    put(w, "people", "given_kana", person, None).await;
+    sqlx::query("UPDATE people SET fields_version = 0 WHERE id = $1").bind(person).execute(w.t.db.pool()).await.expect("v0");
+    let at = FieldRef { table: "person_records", column: "body", row_id: record, person_id: "", version: 0 };
+    put(w, "person_records", "body", record, Some(&keys.seal_legacy(at, "訪問メモ").expect("seal"))).await;
+    sqlx::query("UPDATE sealed_fields_upgrade SET done = 0").execute(w.t.db.pool()).await.expect("pending");
+    let db = w.t.unkey_audit_chain().await;
+    Services::new(db, w.clock.clone(), crate::auth::password::PasswordHasher::new(2).expect("hasher"), Default::default(), w.t.master_key())
+}
+
+#[tokio::test]
+async fn values_sealed_by_an_older_kura_are_resealed_once_by_migrate() {
     let w = world().await;
     let c = ClientInfo::cli();
     let taro = actor(&w, "acme", "taro").await;
     let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
     let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
     let note = records::add(&w.s, &scope, &c, id.as_str(), &input("訪問メモ")).await.expect("record");
-    // Turn them into what the first format stored: bound to the row only, NULL when empty.
-    let keys = w.s.data_keys.data_keys(&w.s.db, &w.s.keys, scope.tenant_id()).await.expect("keys");
-    for (column, value) in super::FIELD_COLUMNS.iter().zip(yamada().values()) {
-        let at = FieldRef { table: "people", column, row_id: id.as_str(), person_id: "", version: 0 };
-        put(&w, "people", column, id.as_str(), Some(&keys.seal_legacy(at, value).expect("seal"))).await;
-    }
-    put(&w, "people", "given_kana", id.as_str(), None).await;
-    sqlx::query("UPDATE people SET fields_version = 0 WHERE id = $1").bind(id.as_str()).execute(w.t.db.pool()).await.expect("v0");
-    let at = FieldRef { table: "person_records", column: "body", row_id: note.as_str(), person_id: "", version: 0 };
-    put(&w, "person_records", "body", note.as_str(), Some(&keys.seal_legacy(at, "訪問メモ").expect("seal"))).await;
-    sqlx::query("UPDATE sealed_fields_upgrade SET done = 0").execute(w.t.db.pool()).await.expect("pending");
-    assert!(matches!(register::get(&w.s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "the old format is not read as the new");
-
-    let done = super::upgrade::upgrade_sealed_fields(&w.s).await.expect("upgrade");
+    let s = as_legacy(&w, id.as_str(), note.as_str()).await;
+    assert!(matches!(register::get(&s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "the old format is not read as the new");
+    assert!(super::upgrade::pending(&s).await.expect("pending"));
+    // As `kura migrate` does it: the chain first, then the values.
+    crate::audit_chain::rekey_unkeyed(&s.db, s.clock.now(), 0).await.expect("rekey").expect("re-keyed");
+    let done = super::upgrade::upgrade_sealed_fields(&s).await.expect("upgrade");
     assert_eq!((done.people, done.records, done.failed), (1, 1, 0));
-    let person = register::get(&w.s, &scope, id.as_str()).await.expect("reads");
+    let person = register::get(&s, &scope, id.as_str()).await.expect("reads");
     assert_eq!(person.fields, PersonFields { given_kana: String::new(), ..yamada() });
-    assert_eq!(records::list(&w.s, &scope, id.as_str()).await.expect("records")[0].body, "訪問メモ");
+    assert_eq!(records::list(&s, &scope, id.as_str()).await.expect("records")[0].body, "訪問メモ");
     assert!(stored(&w, "people", "given_kana", id.as_str()).await.is_some(), "the empty field is sealed now");
-    // Once: a second start-up does nothing.
-    assert_eq!(super::upgrade::upgrade_sealed_fields(&w.s).await.expect("again"), super::upgrade::Upgraded::default());
-    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'people.sealed_upgraded'")
-        .fetch_one(w.t.db.pool())
-        .await
-        .expect("audit");
-    assert_eq!(audited, 1);
+    assert!(!super::upgrade::pending(&s).await.expect("pending"));
+    assert!(crate::audit::verify(&s.db).await.expect("verify").is_intact());
+
+    // Setting the marker back, with an old value put back, re-seals nothing: the chain says it was done.
+    let keys = s.data_keys.data_keys(&s.db, &s.keys, scope.tenant_id()).await.expect("keys");
+    let at = crate::vault::FieldRef { table: "people", column: "phone", row_id: id.as_str(), person_id: "", version: 0 };
+    put(&w, "people", "phone", id.as_str(), Some(&keys.seal_legacy(at, "090-0000-0000").expect("seal"))).await;
+    sqlx::query("UPDATE sealed_fields_upgrade SET done = 0").execute(w.t.db.pool()).await.expect("pending");
+    assert!(matches!(super::upgrade::upgrade_sealed_fields(&s).await, Err(CoreError::Crypto(_))));
+    assert!(matches!(register::get(&s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "the old value stays refused");
 }

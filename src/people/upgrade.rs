@@ -1,10 +1,17 @@
 //! The one-time upgrade of values sealed before each value was bound to its
 //! person and to its row's fields version, and before empty fields were
 //! sealed too (review finding: a record could be moved to another person, an
-//! older value put back, a field set to NULL, all unnoticed). Run at start-up
-//! until it has finished once; each batch commits on its own, so an
-//! interrupted run resumes where it stopped. A value that does not open in
-//! its place is left as it is (it stays an integrity failure) and counted.
+//! older value put back, a field set to NULL, all unnoticed). Run by `kura
+//! migrate`, with the audit chain's re-keying (`kura serve` refuses to start
+//! while it is pending). Each batch commits on its own, so an interrupted run
+//! resumes where it stopped. A value that does not open in its place is left
+//! as it is (it stays an integrity failure) and counted.
+//!
+//! It runs on a database that was legacy only: one whose keyed audit chain
+//! records its re-keying (`audit.chain_rekeyed`) and not yet the end of this
+//! upgrade (`people.sealed_upgrade_finished`). Setting the `done` marker back
+//! is not enough to have old (first-format) values put back and re-sealed as
+//! current: both events are on the chain, which a database writer cannot forge.
 
 use serde_json::json;
 use sqlx::Row;
@@ -28,12 +35,27 @@ pub struct Upgraded {
     pub failed: u64,
 }
 
-/// Re-seals every value of the first format, once per database.
-pub async fn upgrade_sealed_fields(s: &Services) -> CoreResult<Upgraded> {
+/// Whether values sealed in the first format wait to be re-sealed.
+pub async fn pending(s: &Services) -> CoreResult<bool> {
     let done: i64 = sqlx::query_scalar("SELECT done FROM sealed_fields_upgrade WHERE id = 1").fetch_one(s.db.pool()).await?;
+    Ok(done == 0)
+}
+
+async fn on_chain(s: &Services, action: Action) -> CoreResult<bool> {
+    Ok(sqlx::query("SELECT 1 FROM audit_log WHERE action = $1 LIMIT 1").bind(action.as_str()).fetch_optional(s.db.pool()).await?.is_some())
+}
+
+/// Re-seals every value of the first format, once per database (the caller
+/// has verified the audit chain).
+pub async fn upgrade_sealed_fields(s: &Services) -> CoreResult<Upgraded> {
     let mut total = Upgraded::default();
-    if done == 1 {
+    if !pending(s).await? {
         return Ok(total);
+    }
+    if !on_chain(s, Action::AuditChainRekeyed).await? || on_chain(s, Action::SealedFieldsUpgradeFinished).await? {
+        return Err(crate::CoreError::Crypto(
+            "the sealed-fields upgrade was marked pending on a database that is not a legacy one: not re-sealing",
+        ));
     }
     let tenants: Vec<String> = sqlx::query_scalar("SELECT id FROM tenants ORDER BY id").fetch_all(s.db.pool()).await?;
     for t in tenants {
@@ -53,7 +75,12 @@ pub async fn upgrade_sealed_fields(s: &Services) -> CoreResult<Upgraded> {
         total.records += this.records;
         total.failed += this.failed;
     }
-    sqlx::query("UPDATE sealed_fields_upgrade SET done = 1 WHERE id = 1").execute(s.db.pool()).await?;
+    let mut tx = s.db.begin_write().await?;
+    sqlx::query("UPDATE sealed_fields_upgrade SET done = 1 WHERE id = 1").execute(&mut *tx).await?;
+    let ev = AuditEvent::new(AuditActor::system(), Action::SealedFieldsUpgradeFinished, Outcome::Success)
+        .detail(json!({ "people": total.people, "records": total.records, "failed": total.failed }));
+    audit::append(&mut tx, s.clock.now(), &ev).await?;
+    tx.commit().await?;
     Ok(total)
 }
 
@@ -72,7 +99,7 @@ fn needs_upgrade(stored: &[Option<Vec<u8>>]) -> bool {
 
 async fn upgrade_people(s: &Services, tenant: &TenantId, keys: &DataKeys, n: &mut Upgraded) -> CoreResult<()> {
     let update_sql = format!(
-        "UPDATE people SET {} WHERE tenant_id = $10 AND id = $11",
+        "UPDATE people SET {} WHERE tenant_id = $10 AND id = $11 AND fields_version = $12",
         FIELD_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect::<Vec<_>>().join(", ")
     );
     let mut after = String::new();
@@ -113,7 +140,7 @@ async fn upgrade_people(s: &Services, tenant: &TenantId, keys: &DataKeys, n: &mu
             for v in &resealed {
                 q = q.bind(v.as_slice());
             }
-            q.bind(tenant.as_str()).bind(&id).execute(&mut *tx).await?;
+            q.bind(tenant.as_str()).bind(&id).bind(version).execute(&mut *tx).await?;
             n.people += 1;
         }
         tx.commit().await?;

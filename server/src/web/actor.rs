@@ -50,7 +50,11 @@ pub async fn resolve_actor(State(state): State<AppState>, mut req: Request, next
                         tracing::error!(error = ?e, "could not audit session end");
                     }
                     // Refused for its address, the session itself stays for its owner.
-                    if end != kura::auth::SessionEnd::NetworkDenied {
+                    // Refused for an older credential generation, it is left alone too:
+                    // the change already ended the other sessions, and this may be the
+                    // very session that made the change, whose new generation is being
+                    // saved by that request right now (flushing would log its owner out).
+                    if !matches!(end, kura::auth::SessionEnd::NetworkDenied | kura::auth::SessionEnd::CredentialsChanged) {
                         if let Err(e) = session.flush().await {
                             tracing::warn!(error = %e, "could not end session");
                         }

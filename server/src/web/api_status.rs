@@ -12,29 +12,33 @@ use axum::response::Response;
 use http::{header, HeaderValue, StatusCode};
 use kura_app::api::ApiError;
 
-/// Uploads (`multipart/form-data` with a boundary) are all an upload
-/// endpoint takes; anything else is refused with 415 and the JSON every API
-/// error has, before server_fn (which would panic on it) runs.
+/// Uploads (`multipart/form-data` with a boundary multer can read) are all
+/// an upload endpoint takes; anything else is refused with 415 and the JSON
+/// every API error has, before server_fn (which would panic on it) runs. The
+/// body is bounded too: server_fn streams uploads without a limit.
 pub async fn uploads_are_multipart(req: Request, next: Next) -> Response {
-    if kura_app::api::people::UPLOAD_ENDPOINTS.contains(&req.uri().path()) && !is_multipart(req.headers()) {
+    if !kura_app::api::people::UPLOAD_ENDPOINTS.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
+    if !is_multipart(req.headers()) {
         let mut res = Response::new(Body::from(serde_json::to_vec(&ApiError::Request).unwrap_or_default()));
         *res.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         return res;
     }
+    let req = req.map(|body| Body::new(http_body_util::Limited::new(body, MAX_UPLOAD_BYTES)));
     next.run(req).await
 }
 
+/// The largest import file and the form around it.
+const MAX_UPLOAD_BYTES: usize = kura::people::csv::IMPORT_MAX_BYTES + 64 * 1024;
+
 fn is_multipart(headers: &http::HeaderMap) -> bool {
-    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
-    let mut parts = ct.split(';');
-    let essence_ok = parts.next().is_some_and(|e| e.trim().eq_ignore_ascii_case("multipart/form-data"));
-    essence_ok
-        && parts.any(|p| {
-            p.trim()
-                .split_once('=')
-                .is_some_and(|(k, v)| k.trim().eq_ignore_ascii_case("boundary") && !v.trim().trim_matches('"').is_empty())
-        })
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("multipart/form-data")
+            && multer::parse_boundary(ct).is_ok_and(|b| !b.is_empty()))
 }
 
 /// server_fn marks its error responses with this header.
@@ -82,6 +86,10 @@ mod tests {
         assert!(super::is_multipart(&h("Multipart/Form-Data;boundary=\"x y\"")));
         for bad in ["application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=", "text/csv; boundary=a"] {
             assert!(!super::is_multipart(&h(bad)), "{bad}");
+        }
+        // Whatever passes is what server_fn's multer reads without panicking.
+        for odd in ["multipart/form-data; boundary=a; x", "multipart/form-data; boundary=\"a", "multipart/form-data;boundary=a;boundary=b"] {
+            assert!(!super::is_multipart(&h(odd)) || multer::parse_boundary(odd).is_ok(), "{odd}");
         }
         assert!(!super::is_multipart(&http::HeaderMap::new()));
     }

@@ -24,10 +24,10 @@ use ipnet::IpNet;
 use kura::audit::ClientInfo;
 use kura::network::canonical;
 
-/// Longest forwarding header we read, and most hops we walk: anything longer
+/// Most trusted hops we walk, and the longest entry we parse: anything longer
 /// is not from a proxy we configured.
-const MAX_HEADER_BYTES: usize = 4096;
 const MAX_HOPS: usize = 32;
+const MAX_ENTRY_BYTES: usize = 256;
 
 /// The request's log span (method, path, request id, address, organisation, user).
 #[derive(Clone, Debug)]
@@ -91,38 +91,37 @@ pub async fn client_info(State(trusted): State<TrustedProxies>, mut req: Request
 
 /// The client's address for a request that arrived from `peer`; `None` when
 /// a trusted proxy sent it without a usable chain.
+///
+/// Only the hops that trusted proxies vouch for are read: from the right,
+/// each must parse and be trusted until the first untrusted one, the client.
+/// What stands left of it is the client's own say and is never read, so a
+/// client cannot spoil its own entry by sending junk before it.
 pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> Option<IpAddr> {
     let peer = canonical(peer);
     if !trusted.contains(&peer) {
         return Some(peer);
     }
-    // Right to left: the rightmost entry was added by the proxy nearest to us.
-    forwarded_hops(headers, trusted.header)?.into_iter().rev().find(|hop| !trusted.contains(hop))
-}
-
-/// The chain of addresses in the configured header (empty when absent);
-/// `None` when it is too long, not text, or any entry is not an address.
-fn forwarded_hops(headers: &HeaderMap, which: ForwardedHeader) -> Option<Vec<IpAddr>> {
-    let mut lines = Vec::new();
-    for value in headers.get_all(which.name()) {
-        lines.push(value.to_str().ok()?);
-    }
-    if lines.is_empty() {
-        return Some(Vec::new());
-    }
-    let text = lines.join(",");
-    if text.len() > MAX_HEADER_BYTES {
-        return None;
-    }
-    let parts: Vec<&str> = text.split(',').collect();
-    if parts.len() > MAX_HOPS {
-        return None;
-    }
-    let parse = match which {
+    let parse = match trusted.header {
         ForwardedHeader::XForwardedFor => plain_address,
         ForwardedHeader::Forwarded => forwarded_for,
     };
-    parts.iter().map(|p| parse(p.trim()).map(canonical)).collect()
+    let mut walked = 0;
+    // Several header lines are one list, in order: the last line's last entry is the nearest hop.
+    let lines: Vec<&http::HeaderValue> = headers.get_all(trusted.header.name()).iter().collect();
+    for line in lines.into_iter().rev() {
+        for entry in line.as_bytes().rsplit(|b| *b == b',') {
+            walked += 1;
+            if walked > MAX_HOPS || entry.len() > MAX_ENTRY_BYTES {
+                return None;
+            }
+            let hop = canonical(std::str::from_utf8(entry).ok().and_then(|e| parse(e.trim()))?);
+            if !trusted.contains(&hop) {
+                return Some(hop);
+            }
+        }
+    }
+    // No chain, or only trusted hops: nobody says who the client is.
+    None
 }
 
 /// An X-Forwarded-For entry: an address, optionally `v4:port` or `[v6]:port`.
@@ -236,8 +235,8 @@ mod tests {
     #[test]
     fn a_malformed_or_overlong_chain_through_a_trusted_proxy_yields_no_address() {
         let digits = "9".repeat(8 * 1024);
-        let many = vec!["203.0.113.7"; 33].join(",");
-        for bad in [",,,", "unknown", digits.as_str(), "203.0.113.7, nonsense", "for=_hidden", "", many.as_str()] {
+        let many = vec!["10.0.0.9"; 33].join(",");
+        for bad in [",,,", "unknown", digits.as_str(), "203.0.113.7, nonsense", "for=_hidden", "", many.as_str(), "203.0.113.7, 10.0.0.2,"] {
             let h = headers(&[("x-forwarded-for", bad)]);
             assert_eq!(client_address(peer("10.0.0.1"), &h, &trusted()), None, "{bad:?}");
         }
@@ -248,6 +247,19 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-forwarded-for", http::HeaderValue::from_bytes(b"203.0.113.7\xff").unwrap());
         assert_eq!(client_address(peer("10.0.0.1"), &h, &trusted()), None, "not UTF-8");
+    }
+
+    #[test]
+    fn what_the_client_wrote_left_of_its_own_entry_is_never_read() {
+        for prefix in ["x", "unknown", "for=_hidden", &"9".repeat(8 * 1024), &vec!["1.1.1.1"; 40].join(",")] {
+            let h = headers(&[("x-forwarded-for", &format!("{prefix}, 203.0.113.7, 10.0.0.2"))]);
+            assert_eq!(client_address(peer("10.0.0.1"), &h, &trusted()), ip("203.0.113.7"), "{prefix:.20}");
+        }
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", http::HeaderValue::from_bytes(b"\xff\xfe, 203.0.113.7").unwrap());
+        assert_eq!(client_address(peer("10.0.0.1"), &h, &trusted()), ip("203.0.113.7"), "non-UTF-8 on the client's side");
+        let h = headers(&[("forwarded", "for=unknown, for=203.0.113.7;proto=https")]);
+        assert_eq!(client_address(peer("10.0.0.1"), &h, &trusted_forwarded()), ip("203.0.113.7"));
     }
 
     #[test]

@@ -71,8 +71,48 @@ where
     not_found(Request::from_parts(parts, body)).await
 }
 
+/// The operator listener answers only to loopback host names: a page that
+/// rebinds its own name to 127.0.0.1 (DNS rebinding) would otherwise pass the
+/// origin check there and reach the console from the operator's own browser.
+pub async fn loopback_host_only(req: Request, next: Next) -> Response {
+    let host = req.headers().get(http::header::HOST).and_then(|h| h.to_str().ok()).or_else(|| req.uri().authority().map(|a| a.as_str()));
+    if host.is_some_and(is_loopback_host) {
+        return next.run(req).await;
+    }
+    let mut res = Response::new(axum::body::Body::from("This listener answers to 127.0.0.1, [::1] or localhost only.\n"));
+    *res.status_mut() = http::StatusCode::MISDIRECTED_REQUEST;
+    res
+}
+
+/// `127.0.0.1[:port]`, `[::1][:port]`, `localhost[:port]`.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').filter(|(_, p)| p.is_empty() || is_port(p)).map(|(ip, _)| ip),
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if is_port(&format!(":{port}")) => Some(name),
+            Some(_) => None,
+            None => Some(host),
+        },
+    };
+    name.is_some_and(|n| n.eq_ignore_ascii_case("localhost") || n.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()))
+}
+
+fn is_port(p: &str) -> bool {
+    p.strip_prefix(':').is_some_and(|d| !d.is_empty() && d.len() <= 5 && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_operator_listener_knows_only_loopback_names() {
+        for ok in ["127.0.0.1:3001", "127.0.0.1", "[::1]:3001", "[::1]", "localhost:3001", "LOCALHOST"] {
+            assert!(super::is_loopback_host(ok), "{ok}");
+        }
+        for bad in ["evil.example:3001", "evil.example", "127.0.0.1.evil.example", "[::1]x", "localhost:x", "192.0.2.1:3001", ""] {
+            assert!(!super::is_loopback_host(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]
