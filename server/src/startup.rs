@@ -323,12 +323,6 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
                 if let Some(visitor) = parts.extensions.get::<SignedIn>() {
                     provide_context(visitor.clone());
                 }
-                // A plain form post that failed was sent back here with its
-                // error in the query (server_fn's form redirect): the page
-                // shows it without JavaScript, as the browser would with it.
-                if let Some(error) = parts.uri.query().and_then(form_error) {
-                    provide_context(error);
-                }
             }
         }
     };
@@ -445,19 +439,6 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
         Listener::Operator => router.layer(middleware::from_fn(web::fence::loopback_host_only)),
         Listener::Main => router,
     }
-}
-
-/// The `__path` and `__err` a failed plain form post was redirected with.
-fn form_error(query: &str) -> Option<leptos::server::ServerActionError> {
-    let (mut path, mut err) = (None, None);
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        match &*k {
-            "__path" => path = Some(v),
-            "__err" => err = Some(v),
-            _ => {}
-        }
-    }
-    Some(leptos::server::ServerActionError::new(&path?, &err?))
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

@@ -254,3 +254,29 @@ async fn the_language_switch_sets_a_cookie_and_the_page_follows_it() {
     let html = app.client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("<html lang=\"en\"") && html.contains("Organisation code"));
 }
+
+#[tokio::test]
+async fn a_failed_plain_form_post_comes_back_to_its_page_with_the_error_shown() {
+    let app = spawn().await;
+    app.create_tenant("acme").await;
+    app.create_user("acme", "taro", Role::Member).await;
+    let failed = "組織コード、ユーザーID、またはパスワードが正しくありません。";
+    // A browser without JavaScript posts the login form itself.
+    let r = app
+        .client
+        .post(app.url("/api/login"))
+        .header(reqwest::header::ACCEPT, "text/html")
+        .header(reqwest::header::REFERER, app.url("/login"))
+        .form(&[("org", "acme"), ("login", "taro"), ("password", "not the password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302, "back to the page, not a JSON error");
+    let back = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.starts_with(&app.url("/login")) && back.contains("__err="), "{back}");
+    let page = app.client.get(&back).send().await.unwrap().text().await.unwrap();
+    // (leptos_router reads `__err` into the form's action on the server too.)
+    assert!(page.contains(failed), "the error is on the page, rendered by the server");
+    let clean = app.client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(!clean.contains(failed));
+}
