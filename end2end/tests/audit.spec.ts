@@ -36,7 +36,7 @@ test("an admin reads their organisation's audit log, filters it, and downloads i
   // The privileged-activity report lists who created the organisation's accounts.
   await expect(page.getByTestId(testid.privilegedReport)).toContainText('user.created');
   const download = page.waitForEvent('download');
-  await page.getByRole('link', { name: 'CSV出力' }).click();
+  await page.getByRole('button', { name: 'CSV出力' }).click();
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/^kura-audit-\d{4}-\d{2}-\d{2}\.csv$/);
 });
