@@ -785,6 +785,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn first_appends_racing_on_a_fresh_database_share_one_key_and_one_chain() {
+        for _ in 0..6 {
+            let t = TestDb::fresh().await;
+            let mut tasks = Vec::new();
+            for _ in 0..8 {
+                let db = t.db.reopen_for_test();
+                tasks.push(tokio::spawn(async move { write_events(&db, 1).await }));
+            }
+            for task in tasks {
+                task.await.expect("join");
+            }
+            let report = verify(&t.db).await.expect("verify");
+            assert!(report.is_intact(), "{report:?}");
+            assert_eq!(report.rows_checked, 8);
+        }
+    }
+
+    #[tokio::test]
     async fn an_append_rolled_back_leaves_the_next_append_on_the_chain() {
         let t = TestDb::fresh().await;
         write_events(&t.db, 2).await;

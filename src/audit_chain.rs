@@ -88,6 +88,11 @@ impl ChainKeys {
         }
     }
 
+    #[cfg(test)]
+    pub(crate) fn master_for_test(&self) -> Option<Arc<MasterKey>> {
+        self.master.read().ok().and_then(|m| m.clone())
+    }
+
     fn master(&self) -> CoreResult<Arc<MasterKey>> {
         self.master
             .read()
@@ -232,6 +237,10 @@ pub(crate) async fn for_append(tx: &mut WriteTx, now: Timestamp) -> CoreResult<A
         return Ok(k);
     }
     let master = chain.master()?;
+    // The head's lock first, as every append takes it: a first append running
+    // beside this one has then either committed its key and row (we read the
+    // key below) or not begun (we make the key), never half of it.
+    sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1").execute(&mut **tx).await?;
     if let Some(key) = load(tx, &master).await? {
         let key = Arc::new(key);
         chain.remember(key.clone());

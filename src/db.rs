@@ -126,6 +126,17 @@ impl Db {
         self.chain.attach(master);
     }
 
+    /// The same pool with nothing of the chain cached: another process, as
+    /// far as the audit chain's key is concerned (tests of first appends).
+    #[cfg(test)]
+    pub(crate) fn reopen_for_test(&self) -> Db {
+        let chain = crate::audit_chain::ChainKeys::default();
+        if let Some(master) = self.chain.master_for_test() {
+            chain.attach(master);
+        }
+        Db { pool: self.pool.clone(), backend: self.backend, chain: Arc::new(chain) }
+    }
+
     pub(crate) fn chain_keys(&self) -> &Arc<crate::audit_chain::ChainKeys> {
         &self.chain
     }
