@@ -579,6 +579,18 @@ pub struct WitnessedHead {
     pub link: Vec<u8>,
 }
 
+impl WitnessedHead {
+    /// The link as the system log records it (hex).
+    pub fn link_hex(&self) -> String {
+        hex::encode(&self.link)
+    }
+
+    /// A head read back from the system log; `None` when the link is not hex.
+    pub fn from_logged(seq: i64, link_hex: &str) -> Option<Self> {
+        hex::decode(link_hex).ok().map(|link| Self { seq, link })
+    }
+}
+
 /// The current head (sequence and link), as written to the system log.
 pub async fn head(db: &Db) -> CoreResult<WitnessedHead> {
     let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1").fetch_one(db.pool()).await?;

@@ -59,7 +59,7 @@ pub async fn alerts_forever(services: Services, rules: kura::alerts::AlertRules)
             _ = witness.tick() => {
                 match kura::audit::head(&services.db).await {
                     Ok(head) if witnessed.as_ref() != Some(&head) => {
-                        tracing::info!(target: AUDIT_HEAD_TARGET, seq = head.seq, link = %hex_of(&head.link), "audit chain head");
+                        tracing::info!(target: AUDIT_HEAD_TARGET, seq = head.seq, link = %head.link_hex(), "audit chain head");
                         witnessed = Some(head);
                     }
                     Ok(_) => {}
@@ -80,8 +80,4 @@ pub async fn alerts_forever(services: Services, rules: kura::alerts::AlertRules)
             }
         }
     }
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

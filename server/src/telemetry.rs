@@ -77,12 +77,7 @@ fn witnessed_head(line: &str) -> Option<kura::audit::WitnessedHead> {
         return None;
     }
     let fields = v.get("fields")?;
-    let link = fields.get("link")?.as_str()?;
-    if link.len() % 2 != 0 {
-        return None;
-    }
-    let link = (0..link.len()).step_by(2).map(|i| u8::from_str_radix(link.get(i..i + 2)?, 16).ok()).collect::<Option<Vec<u8>>>()?;
-    Some(kura::audit::WitnessedHead { seq: fields.get("seq")?.as_i64()?, link })
+    kura::audit::WitnessedHead::from_logged(fields.get("seq")?.as_i64()?, fields.get("link")?.as_str()?)
 }
 
 #[cfg(test)]
