@@ -14,6 +14,7 @@ use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
 use crate::auth::Actor;
 use crate::clock::Timestamp;
 use crate::error::{CoreError, CoreResult};
+use crate::db::{AllTenantsUse, Reach, Tx};
 use crate::ids::TenantId;
 use crate::policy::{self, Permission};
 use crate::scope::TenantScope;
@@ -140,7 +141,8 @@ pub async fn evaluate(s: &Services, rules: &AlertRules) -> CoreResult<u64> {
 
 async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u64)> {
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    // The rules read every organisation's events: a job's explicit reach.
+    let mut tx = s.db.begin_write_in(Reach::all_tenants(AllTenantsUse::Job("alert rules"))).await?;
     // Taking the cursor row first serialises evaluators on PostgreSQL too.
     sqlx::query("UPDATE alert_cursor SET last_seq = last_seq WHERE id = 1").execute(&mut *tx).await?;
     let cursor: i64 = sqlx::query_scalar("SELECT last_seq FROM alert_cursor WHERE id = 1").fetch_one(&mut *tx).await?;
@@ -296,7 +298,7 @@ pub async fn check_chain(s: &Services, witnessed: &[audit::WitnessedHead]) -> Co
     };
     tracing::error!(seq = broken.seq, kind = ?broken.kind, "the audit chain is broken");
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::Installation).await?;
     let hit = Hit {
         rule: rule::CHAIN_BROKEN,
         key: broken.seq.to_string(),
@@ -340,30 +342,44 @@ fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<Alert> {
     })
 }
 
-/// Open and acknowledged alerts first, newest first; closed ones after (most recent 100).
-async fn list(s: &Services, tenant: Option<&TenantId>) -> CoreResult<Vec<Alert>> {
-    let sql = format!(
-        "{SELECT} WHERE ($1 = '' OR a.tenant_id = $1) \
-         ORDER BY CASE a.state WHEN 'closed' THEN 1 ELSE 0 END, a.last_at DESC LIMIT 200"
-    );
-    let rows = sqlx::query(&sql).bind(tenant.map(TenantId::as_str).unwrap_or_default()).fetch_all(s.db.pool()).await?;
+/// Open and acknowledged alerts first, newest first; closed ones after (most
+/// recent 200): every organisation's (and the installation's) in an
+/// all-tenants reach, one organisation's in its scope.
+async fn list(tx: &mut Tx) -> CoreResult<Vec<Alert>> {
+    let rows = match tx.reach() {
+        Reach::AllTenants(_) => {
+            sqlx::query(&format!("{SELECT} ORDER BY CASE a.state WHEN 'closed' THEN 1 ELSE 0 END, a.last_at DESC LIMIT 200"))
+                .fetch_all(&mut **tx)
+                .await?
+        }
+        _ => {
+            let tenant = tx.tenant()?.as_str().to_owned();
+            sqlx::query(&format!(
+                "{SELECT} WHERE a.tenant_id = $1 ORDER BY CASE a.state WHEN 'closed' THEN 1 ELSE 0 END, a.last_at DESC LIMIT 200"
+            ))
+            .bind(tenant)
+            .fetch_all(&mut **tx)
+            .await?
+        }
+    };
     rows.iter().map(from_row).collect()
 }
 
 pub async fn list_all(s: &Services, actor: &Actor) -> CoreResult<Vec<Alert>> {
     policy::authorize(actor, Permission::ViewAlertsAll, s.clock.now())?;
-    list(s, None).await
+    list(&mut s.db.read_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await?).await
 }
 
 pub async fn list_tenant(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<Alert>> {
     scope.authorize(s, Permission::ViewTenantAlerts)?;
-    list(s, Some(scope.tenant_id())).await
+    list(&mut scope.read(s).await?).await
 }
 
 /// Alerts not yet closed (the dashboard badge).
 pub async fn open_count(s: &Services, actor: &Actor) -> CoreResult<i64> {
     policy::authorize(actor, Permission::ViewAlertsAll, s.clock.now())?;
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE state <> 'closed'").fetch_one(s.db.pool()).await?;
+    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE state <> 'closed'").fetch_one(&mut *tx).await?;
     Ok(n)
 }
 
@@ -377,7 +393,7 @@ async fn transition(
 ) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageAlerts, s.clock.now())?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await?;
     let row = sqlx::query("SELECT state, tenant_id FROM alerts WHERE id = $1")
         .bind(alert_id.trim())
         .fetch_optional(&mut *tx)

@@ -87,6 +87,8 @@ pub enum Action {
     /// Every organisation's values were re-sealed: the upgrade never runs again.
     SealedFieldsUpgradeFinished,
     MasterKeyRotated,
+    /// `kura migrate` ran (as the maintenance role on PostgreSQL).
+    SchemaMigrated,
 }
 
 impl Action {
@@ -146,6 +148,7 @@ impl Action {
             Action::SealedFieldsUpgraded => "people.sealed_upgraded",
             Action::SealedFieldsUpgradeFinished => "people.sealed_upgrade_finished",
             Action::MasterKeyRotated => "keys.master_rotated",
+            Action::SchemaMigrated => "maintenance.migrated",
         }
     }
 }
@@ -519,7 +522,7 @@ async fn append_locked(
 /// Records an event on its own, for things that change nothing else
 /// (a failed login, a refused request).
 pub async fn record(db: &Db, now: Timestamp, event: &AuditEvent) -> CoreResult<i64> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_write_in(crate::db::Reach::of_row(event.tenant_id.as_ref())).await?;
     let seq = append(&mut tx, now, event).await?;
     tx.commit().await?;
     Ok(seq)
@@ -642,11 +645,14 @@ pub async fn verify_against(db: &Db, witnessed: &[WitnessedHead]) -> CoreResult<
     let mut next_witness = witnessed.iter().peekable();
     let broken = |checked, seq, kind| Ok(VerifyReport { rows_checked: checked, first_break: Some(ChainBreak { seq, kind }) });
     loop {
+        // Every organisation's rows: the chain runs through all of them.
+        let mut rx = db.read_in(crate::db::Reach::all_tenants(crate::db::AllTenantsUse::Job("audit verification"))).await?;
         let rows = sqlx::query(&format!("SELECT {ROW_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"))
             .bind(expected_seq)
             .bind(BATCH)
-            .fetch_all(db.pool())
+            .fetch_all(&mut *rx)
             .await?;
+        drop(rx);
         let fetched = rows.len();
         for r in rows {
             let (row, prev_hash, hash) = stored_row_of(&r)?;
@@ -818,7 +824,7 @@ mod tests {
     async fn an_append_rolled_back_leaves_the_next_append_on_the_chain() {
         let t = TestDb::fresh().await;
         write_events(&t.db, 2).await;
-        let mut tx = t.db.begin_write().await.expect("begin");
+        let mut tx = t.db.begin_write_in(crate::db::Reach::Installation).await.expect("begin");
         let ev = AuditEvent::new(AuditActor::system(), Action::AuditVerified, Outcome::Success);
         append(&mut tx, Timestamp::from_millis(5_000), &ev).await.expect("append");
         tx.rollback().await.expect("rollback");
@@ -924,7 +930,7 @@ mod tests {
         assert!(report.is_intact(), "{report:?}");
         assert_eq!(report.rows_checked, 5, "3 old, the re-keying, the new one");
         let rekeyed: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'audit.chain_rekeyed'")
-            .fetch_all(db.pool())
+            .fetch_all(t.db.pool())
             .await
             .expect("rows");
         assert_eq!(rekeyed.len(), 1);

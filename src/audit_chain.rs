@@ -18,6 +18,7 @@
 //! (its key row removed): that would launder an edit. A second re-keying on
 //! one chain is reported by verify.
 
+use crate::db::{AllTenantsUse, Reach};
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
@@ -167,7 +168,8 @@ pub async fn state(db: &Db) -> CoreResult<ChainState> {
     if has_key {
         return Ok(ChainState::Keyed);
     }
-    let has_rows = sqlx::query("SELECT 1 FROM audit_log LIMIT 1").fetch_optional(db.pool()).await?.is_some();
+    let mut rx = db.read_in(Reach::all_tenants(AllTenantsUse::Job("audit chain check"))).await?;
+    let has_rows = sqlx::query("SELECT 1 FROM audit_log LIMIT 1").fetch_optional(&mut *rx).await?.is_some();
     Ok(if has_rows { ChainState::Unkeyed } else { ChainState::Empty })
 }
 
@@ -181,7 +183,7 @@ pub async fn ensure(db: &Db, now: Timestamp) -> Result<(), EnsureError> {
             Ok(())
         }
         ChainState::Empty => {
-            let mut tx = db.begin_write().await?;
+            let mut tx = db.begin_write_in(Reach::Installation).await?;
             for_append(&mut tx, now).await?;
             tx.commit().await.map_err(CoreError::from)?;
             Ok(())
@@ -218,7 +220,7 @@ pub async fn rekey_unkeyed(db: &Db, now: Timestamp, logged_heads: usize) -> Core
             "the system log shows this audit chain was keyed, but its key is gone: not re-keying (restore the key or investigate)",
         ));
     }
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_write_in(Reach::all_tenants(AllTenantsUse::Job("audit chain re-keying"))).await?;
     let (key, created) = create_key(&mut tx, now).await?;
     if !created {
         return Ok(None);

@@ -10,6 +10,7 @@ use sqlx::Row;
 use crate::audit::{self, Action, AuditEvent, ClientInfo, Outcome};
 use crate::auth::Actor;
 use crate::clock::Timestamp;
+use crate::db::{AllTenantsUse, Reach, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::policy::{self, Permission};
 use crate::scope::TenantScope;
@@ -82,8 +83,14 @@ fn like(s: &str) -> String {
 }
 
 /// One query for both viewers: `tenant` limits it to an organisation.
-async fn query(s: &Services, tenant: Option<&str>, f: &AuditFilter, limit: i64) -> CoreResult<Vec<AuditRow>> {
+/// The events in the transaction's reach: every organisation's (and the
+/// installation's) for an all-tenants reach, else its organisation's.
+async fn query(tx: &mut Tx, f: &AuditFilter, limit: i64) -> CoreResult<Vec<AuditRow>> {
     f.validate()?;
+    let tenant = match tx.reach() {
+        Reach::AllTenants(_) => String::new(),
+        _ => tx.tenant()?.as_str().to_owned(),
+    };
     let sql = "SELECT a.seq, a.at, a.actor_label, t.code AS tenant_code, a.client_ip, a.action, a.target, a.result, a.detail \
                FROM audit_log a LEFT JOIN tenants t ON t.id = a.tenant_id \
                WHERE ($1 = '' OR a.tenant_id = $1) \
@@ -94,7 +101,7 @@ async fn query(s: &Services, tenant: Option<&str>, f: &AuditFilter, limit: i64) 
                ORDER BY a.seq DESC LIMIT $8";
     let action = format!("{}%", crate::users::like_escape(f.action.trim()));
     let rows = sqlx::query(sql)
-        .bind(tenant.unwrap_or_default())
+        .bind(tenant)
         .bind(f.from.map_or(i64::MIN, Timestamp::as_millis))
         .bind(f.to.map_or(i64::MAX, Timestamp::as_millis))
         .bind(f.before_seq.unwrap_or(i64::MAX))
@@ -102,7 +109,7 @@ async fn query(s: &Services, tenant: Option<&str>, f: &AuditFilter, limit: i64) 
         .bind(action)
         .bind(f.result.trim())
         .bind(limit)
-        .fetch_all(s.db.pool())
+        .fetch_all(&mut **tx)
         .await?;
     rows.iter()
         .map(|r| {
@@ -128,16 +135,21 @@ fn page(mut rows: Vec<AuditRow>) -> AuditPage {
     AuditPage { rows, next_before }
 }
 
+/// An operator's read across every organisation (authorised by the caller).
+async fn operator_reach(s: &Services, actor: &Actor) -> CoreResult<Tx> {
+    s.db.read_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await
+}
+
 /// Every organisation's events (operators).
 pub async fn list_all(s: &Services, actor: &Actor, f: &AuditFilter) -> CoreResult<AuditPage> {
     policy::authorize(actor, Permission::ViewAuditAll, s.clock.now())?;
-    Ok(page(query(s, None, f, PAGE_ROWS + 1).await?))
+    Ok(page(query(&mut operator_reach(s, actor).await?, f, PAGE_ROWS + 1).await?))
 }
 
 /// One organisation's events (its admins).
 pub async fn list_tenant(s: &Services, scope: &TenantScope<'_>, f: &AuditFilter) -> CoreResult<AuditPage> {
     scope.authorize(s, Permission::ViewTenantAudit)?;
-    Ok(page(query(s, Some(scope.tenant_id().as_str()), f, PAGE_ROWS + 1).await?))
+    Ok(page(query(&mut scope.read(s).await?, f, PAGE_ROWS + 1).await?))
 }
 
 /// The events to export, and an audit row saying who exported how many.
@@ -148,7 +160,12 @@ async fn export(
     f: &AuditFilter,
     client: &ClientInfo,
 ) -> CoreResult<Vec<AuditRow>> {
-    let rows = query(s, tenant.map(|t| t.as_str()), f, EXPORT_ROWS).await?;
+    let mut tx = match tenant {
+        Some(t) => s.db.read_in(Reach::Tenant(t.clone())).await?,
+        None => operator_reach(s, actor).await?,
+    };
+    let rows = query(&mut tx, f, EXPORT_ROWS).await?;
+    drop(tx);
     let ev = AuditEvent::new(actor.audit_actor(), Action::AuditExported, Outcome::Success)
         .tenant(tenant)
         .from_client(client)

@@ -15,6 +15,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
 use crate::error::CoreResult;
+use crate::ids::TenantId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -120,6 +121,84 @@ impl Db {
         Ok(())
     }
 
+    /// How many of this backend's migrations the database has not applied.
+    pub async fn pending_migrations(&self) -> CoreResult<usize> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let applied: Vec<i64> = match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+        {
+            Ok(v) => v,
+            // No migrations table: nothing was ever applied.
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(migrator.iter().filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version)).count())
+    }
+
+    /// PostgreSQL: gives the application role (the one `kura serve` connects
+    /// as) the rights to read and write rows, and nothing more: it owns no
+    /// table, so it can neither alter nor drop one nor turn row-level security
+    /// off. Returns false when the role does not exist (yet).
+    pub async fn grant_app_role(&self, role: &str) -> CoreResult<bool> {
+        if self.backend != Backend::Postgres {
+            return Ok(true);
+        }
+        if !is_plain_identifier(role) {
+            return Err(crate::error::CoreError::Invalid { field: "app_role", problem: "must be lower-case letters, digits and _" });
+        }
+        let exists = sqlx::query("SELECT 1 FROM pg_roles WHERE rolname = $1").bind(role).fetch_optional(&self.pool).await?.is_some();
+        if !exists {
+            return Ok(false);
+        }
+        let schema: String = sqlx::query_scalar("SELECT current_schema()::text").fetch_one(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        for stmt in [
+            format!("GRANT USAGE ON SCHEMA \"{schema}\" TO {role}"),
+            format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" TO {role}"),
+            format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \"{schema}\" TO {role}"),
+            format!("REVOKE INSERT, UPDATE, DELETE ON _sqlx_migrations FROM {role}"),
+        ] {
+            sqlx::query(&stmt).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// PostgreSQL: why the connected role must not serve requests, if it must
+    /// not: a superuser or a role with BYPASSRLS passes row-level security, and
+    /// a table's owner can switch it off. `kura serve` refuses to start then.
+    pub async fn serving_role_problem(&self) -> CoreResult<Option<String>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT current_user::text AS name, rolsuper, rolbypassrls, \
+             (SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user) AS owned \
+             FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        use sqlx::Row;
+        let name: String = row.try_get("name")?;
+        let why = if row.try_get::<bool, _>("rolsuper")? {
+            "is a superuser"
+        } else if row.try_get::<bool, _>("rolbypassrls")? {
+            "has BYPASSRLS"
+        } else if row.try_get::<i64, _>("owned")? > 0 {
+            "owns Kura's tables"
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(format!(
+            "the database role {name} {why}, so row-level security would not hold: serve as the application role \
+             (docs/OPERATIONS.md, \"PostgreSQL roles\"); migrations and backups use the maintenance role"
+        )))
+    }
+
     /// Gives the audit chain the master key its key is wrapped under
     /// (`Services::new` does; the command line and tests through it).
     pub fn attach_master_key(&self, master: Arc<crate::keys::MasterKey>) {
@@ -141,15 +220,22 @@ impl Db {
         &self.chain
     }
 
-    /// Begins a transaction that will write. On SQLite it takes the write lock
-    /// up front (`BEGIN IMMEDIATE`), so a read-then-write transaction cannot
-    /// fail half-way with a busy snapshot when another writer commits first.
-    pub async fn begin_write(&self) -> CoreResult<WriteTx> {
+    /// Begins a transaction that will write rows within `reach`. On SQLite it
+    /// takes the write lock up front (`BEGIN IMMEDIATE`), so a read-then-write
+    /// transaction cannot fail half-way with a busy snapshot when another
+    /// writer commits first.
+    pub async fn begin_write_in(&self, reach: Reach) -> CoreResult<Tx> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(WriteTx { tx, chain: self.chain.clone() })
+        Tx::within(tx, reach, self.chain.clone()).await
+    }
+
+    /// Begins a transaction that only reads rows within `reach`.
+    pub async fn read_in(&self, reach: Reach) -> CoreResult<Tx> {
+        let tx = self.pool.begin().await?;
+        Tx::within(tx, reach, self.chain.clone()).await
     }
 
     /// Readiness: the database answers a trivial query.
@@ -163,20 +249,102 @@ impl Db {
     }
 }
 
+/// A role name safe to splice into GRANT (which takes no parameters).
+fn is_plain_identifier(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.as_bytes()[0].is_ascii_digit()
+}
+
 /// Booleans are stored as 0/1 integers on both backends, so one decoding works.
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
-/// A write transaction. It is a connection (`&mut *tx`) for queries, and it
-/// carries what appending to the audit log needs (the chain's key), so the
-/// audit row of a change is written in the change's own transaction.
-pub struct WriteTx {
+/// Which rows of the tenant tables (tables with a `tenant_id` column) a
+/// transaction may touch. On PostgreSQL it is set transaction-locally
+/// (`set_config(.., true)`) and enforced by row-level security, so a query
+/// that forgets its tenant filter still sees only these rows; SQLite has no
+/// such wall and relies on the repositories binding the tenant themselves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// No tenant rows at all: sessions, throttles, the tenants list.
+    Nothing,
+    /// One organisation's rows.
+    Tenant(TenantId),
+    /// The installation's own rows (`tenant_id` NULL): operators' accounts,
+    /// installation-wide audit events and alerts.
+    Installation,
+    /// Every row of every organisation: cross-tenant work of operators (the
+    /// audit log, alerts and reports across organisations) and of jobs
+    /// (retention, alert rules, audit verification, one-time upgrades). Only
+    /// built by `Reach::all_tenants`, which names who asks and why.
+    AllTenants(AllTenantsUse),
+}
+
+/// Who spans every organisation, and why: written into the transaction's
+/// settings (`kura.reach_by`), so the database's own statement log and
+/// `pg_stat_activity` name it too. Jobs record one audit event per run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllTenantsUse {
+    /// An operator's console view or export across organisations.
+    Operator(crate::ids::UserId),
+    /// A background job or a command-line maintenance step, by name.
+    Job(&'static str),
+}
+
+impl Reach {
+    pub fn all_tenants(by: AllTenantsUse) -> Reach {
+        Reach::AllTenants(by)
+    }
+
+    /// The reach of a row belonging to `tenant` (or to the installation).
+    pub fn of_row(tenant: Option<&TenantId>) -> Reach {
+        tenant.map_or(Reach::Installation, |t| Reach::Tenant(t.clone()))
+    }
+
+    /// The values of `kura.reach`, `kura.tenant_id` and `kura.reach_by`.
+    fn settings(&self) -> (&'static str, String, String) {
+        match self {
+            Reach::Nothing => ("nothing", String::new(), String::new()),
+            Reach::Tenant(t) => ("tenant", t.as_str().to_owned(), String::new()),
+            Reach::Installation => ("installation", String::new(), String::new()),
+            Reach::AllTenants(AllTenantsUse::Operator(u)) => ("all", String::new(), format!("operator:{u}")),
+            Reach::AllTenants(AllTenantsUse::Job(name)) => ("all", String::new(), format!("job:{name}")),
+        }
+    }
+}
+
+/// A transaction within a `Reach`. It is a connection (`&mut *tx`) for
+/// queries; it carries its reach (repositories bind the tenant from it, never
+/// from an argument) and what appending to the audit log needs (the chain's
+/// key), so the audit row of a change is written in the change's own
+/// transaction.
+pub struct Tx {
     tx: Transaction<'static, Any>,
+    reach: Reach,
     chain: Arc<crate::audit_chain::ChainKeys>,
 }
 
-impl WriteTx {
+/// The name the write paths use.
+pub type WriteTx = Tx;
+
+impl Tx {
+    async fn within(mut tx: Transaction<'static, Any>, reach: Reach, chain: Arc<crate::audit_chain::ChainKeys>) -> CoreResult<Tx> {
+        if Backend::of(&tx) == Backend::Postgres {
+            let (kind, tenant, by) = reach.settings();
+            sqlx::query(
+                "SELECT set_config('kura.reach', $1, true), set_config('kura.tenant_id', $2, true), \
+                 set_config('kura.reach_by', $3, true)",
+            )
+            .bind(kind)
+            .bind(tenant)
+            .bind(by)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(Tx { tx, reach, chain })
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }
@@ -185,19 +353,32 @@ impl WriteTx {
         self.tx.rollback().await
     }
 
+    pub fn reach(&self) -> &Reach {
+        &self.reach
+    }
+
+    /// The organisation this transaction is scoped to; anything else is
+    /// `Forbidden` (a repository of tenant rows asked outside a tenant scope).
+    pub fn tenant(&self) -> CoreResult<&TenantId> {
+        match &self.reach {
+            Reach::Tenant(t) => Ok(t),
+            _ => Err(crate::error::CoreError::Forbidden),
+        }
+    }
+
     pub(crate) fn chain_keys(&self) -> Arc<crate::audit_chain::ChainKeys> {
         self.chain.clone()
     }
 }
 
-impl std::ops::Deref for WriteTx {
+impl std::ops::Deref for Tx {
     type Target = sqlx::AnyConnection;
     fn deref(&self) -> &sqlx::AnyConnection {
         &self.tx
     }
 }
 
-impl std::ops::DerefMut for WriteTx {
+impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
     }

@@ -29,6 +29,11 @@ macro_rules! opaque_id {
                     .map(|u| Self(u.hyphenated().to_string()))
             }
 
+            /// The nil UUID: never generated, so it names no row.
+            pub fn nil() -> Self {
+                Self(uuid::Uuid::nil().hyphenated().to_string())
+            }
+
             /// Wraps a value read back from our own database.
             #[allow(dead_code)]
             pub(crate) fn from_db(s: String) -> Self {

@@ -19,7 +19,7 @@ use sqlx::{AnyConnection, Row};
 use zeroize::Zeroizing;
 
 use crate::clock::Timestamp;
-use crate::db::Db;
+use crate::db::{AllTenantsUse, Db, Reach, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::TenantId;
 
@@ -162,12 +162,9 @@ fn wrap_aad(tenant: &TenantId, key_id: &str, master_id: &str) -> Vec<u8> {
 }
 
 /// Creates and stores the data key of a new organisation (inside the caller's transaction).
-pub(crate) async fn create_tenant_key(
-    conn: &mut AnyConnection,
-    master: &MasterKey,
-    tenant: &TenantId,
-    now: Timestamp,
-) -> CoreResult<String> {
+pub(crate) async fn create_tenant_key(tx: &mut Tx, master: &MasterKey, now: Timestamp) -> CoreResult<String> {
+    let tenant = &tx.tenant()?.clone();
+    let conn: &mut AnyConnection = tx;
     let key = TenantKey::generate();
     let (nonce, wrapped) = wrap(master, tenant, &key)?;
     sqlx::query(
@@ -188,8 +185,8 @@ pub(crate) async fn create_tenant_key(
 /// Unwraps an organisation's data key. A key wrapped for another
 /// organisation, or under another master key, fails with an integrity error.
 pub async fn tenant_key(db: &Db, master: &MasterKey, tenant: &TenantId) -> CoreResult<TenantKey> {
-    let mut conn = db.pool().acquire().await?;
-    unwrap_row(&mut conn, master, tenant).await
+    let mut tx = db.read_in(Reach::Tenant(tenant.clone())).await?;
+    unwrap_row(&mut tx, master, tenant).await
 }
 
 async fn unwrap_row(conn: &mut AnyConnection, master: &MasterKey, tenant: &TenantId) -> CoreResult<TenantKey> {
@@ -263,7 +260,8 @@ pub async fn rotate_master(
     if old.id() == new.id() {
         return Err(CoreError::Invalid { field: "new_key", problem: "same_as_current" });
     }
-    let mut tx = db.begin_write().await?;
+    // Every organisation's key, in one transaction: an explicit all-tenants reach.
+    let mut tx = db.begin_write_in(Reach::all_tenants(AllTenantsUse::Job("master key rotation"))).await?;
     let tenants: Vec<String> = sqlx::query_scalar("SELECT tenant_id FROM tenant_keys WHERE master_key_id = $1 ORDER BY tenant_id")
         .bind(old.id())
         .fetch_all(&mut *tx)
@@ -348,11 +346,11 @@ mod tests {
         let now = Timestamp::from_millis(1);
         let mut ids = Vec::new();
         for code in ["aa", "bb"] {
-            let mut tx = t.db.begin_write().await.expect("tx");
+            let mut tx = t.db.begin_write_in(Reach::Tenant(TenantId::generate())).await.expect("tx");
             let tenant = crate::tenants::insert(&mut tx, &crate::tenants::OrgCode::parse(code).expect("code"), "T", now)
                 .await
                 .expect("tenant");
-            create_tenant_key(&mut tx, &master, &tenant.id, now).await.expect("key");
+            create_tenant_key(&mut tx, &master, now).await.expect("key");
             tx.commit().await.expect("commit");
             ids.push(tenant.id);
         }

@@ -32,8 +32,12 @@ pub mod vault;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+#[cfg(test)]
+mod row_level_security_tests;
+#[cfg(test)]
+mod repository_rule_tests;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
-pub use db::{Backend, Db};
+pub use db::{AllTenantsUse, Backend, Db, Reach, Tx};
 pub use error::{CoreError, CoreResult};
 pub use services::Services;

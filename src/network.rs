@@ -17,7 +17,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::audit::{self, Action, ClientInfo};
-use crate::db::Db;
+use crate::db::{Reach, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::TenantId;
 use crate::policy::Permission;
@@ -109,10 +109,12 @@ fn parse_note(raw: &str) -> CoreResult<String> {
     Ok(s.to_owned())
 }
 
-async fn load(db: &Db, tenant: &TenantId) -> CoreResult<Vec<AllowlistEntry>> {
+/// The allowlist repository: the organisation's entries, in its scope.
+async fn load(tx: &mut Tx) -> CoreResult<Vec<AllowlistEntry>> {
+    let tenant = tx.tenant()?.clone();
     let rows = sqlx::query("SELECT id, cidr, note FROM tenant_ip_allowlist WHERE tenant_id = $1 ORDER BY cidr")
         .bind(tenant.as_str())
-        .fetch_all(db.pool())
+        .fetch_all(&mut **tx)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -131,7 +133,7 @@ async fn networks(s: &Services, tenant: &TenantId) -> CoreResult<Arc<Vec<IpNet>>
     if let Some(list) = s.allowlists.get(tenant) {
         return Ok(list);
     }
-    let list = Arc::new(load(&s.db, tenant).await?.into_iter().map(|e| e.cidr).collect::<Vec<_>>());
+    let list = Arc::new(load(&mut s.db.read_in(Reach::Tenant(tenant.clone())).await?).await?.into_iter().map(|e| e.cidr).collect::<Vec<_>>());
     s.allowlists.put(tenant, list.clone());
     Ok(list)
 }
@@ -151,8 +153,10 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Whether the organisation lets this address in.
-pub async fn allows(s: &Services, tenant: &TenantId, ip: Option<IpAddr>) -> CoreResult<bool> {
+/// Whether the organisation lets this address in. Before an actor exists
+/// it is asked through `PreAuthScope::allows`; afterwards for the session's
+/// own organisation.
+pub(crate) async fn allows(s: &Services, tenant: &TenantId, ip: Option<IpAddr>) -> CoreResult<bool> {
     Ok(allowed_by(&networks(s, tenant).await?, ip, s.network))
 }
 
@@ -169,7 +173,7 @@ pub struct AllowlistView {
 
 pub async fn view(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo) -> CoreResult<AllowlistView> {
     scope.authorize(s, Permission::ViewAllowlist)?;
-    let entries = load(&s.db, scope.tenant_id()).await?;
+    let entries = load(&mut scope.read(s).await?).await?;
     let nets: Vec<IpNet> = entries.iter().map(|e| e.cidr).collect();
     Ok(AllowlistView {
         you_are_allowed: allowed_by(&nets, client.ip, s.network),
@@ -196,14 +200,8 @@ pub async fn add(s: &Services, scope: &TenantScope<'_>, cidr: &str, note: &str, 
     let net = parse_cidr(cidr)?;
     let note = parse_note(note)?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
-    let mut after: Vec<IpNet> = sqlx::query_scalar::<_, String>("SELECT cidr FROM tenant_ip_allowlist WHERE tenant_id = $1")
-        .bind(scope.tenant_id().as_str())
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .filter_map(|c| c.parse().ok())
-        .collect();
+    let mut tx = scope.begin_write(s).await?;
+    let mut after: Vec<IpNet> = load(&mut tx).await?.into_iter().map(|e| e.cidr).collect();
     if after.contains(&net) {
         return Err(CoreError::Invalid { field: "cidr", problem: "taken" });
     }
@@ -217,7 +215,7 @@ pub async fn add(s: &Services, scope: &TenantScope<'_>, cidr: &str, note: &str, 
         "INSERT INTO tenant_ip_allowlist (id, tenant_id, cidr, note, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&id)
-    .bind(scope.tenant_id().as_str())
+    .bind(tx.tenant()?.as_str().to_owned())
     .bind(net.to_string())
     .bind(&note)
     .bind(now.as_millis())
@@ -235,17 +233,18 @@ pub async fn add(s: &Services, scope: &TenantScope<'_>, cidr: &str, note: &str, 
 
 pub async fn remove(s: &Services, scope: &TenantScope<'_>, entry_id: &str, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageAllowlist)?;
-    let entries = load(&s.db, scope.tenant_id()).await?;
+    let now = s.clock.now();
+    let mut tx = scope.begin_write(s).await?;
+    let entries = load(&mut tx).await?;
     let Some(gone) = entries.iter().find(|e| e.id == entry_id.trim()) else {
         return Err(CoreError::NotFound);
     };
     let after: Vec<IpNet> = entries.iter().filter(|e| e.id != gone.id).map(|e| e.cidr).collect();
     guard(s, scope, &after, client)?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let tenant = tx.tenant()?.as_str().to_owned();
     let deleted = sqlx::query("DELETE FROM tenant_ip_allowlist WHERE id = $1 AND tenant_id = $2")
         .bind(&gone.id)
-        .bind(scope.tenant_id().as_str())
+        .bind(tenant)
         .execute(&mut *tx)
         .await?;
     if deleted.rows_affected() != 1 {

@@ -159,16 +159,6 @@ pub fn authorize(actor: &Actor, permission: Permission, now: Timestamp) -> CoreR
     Ok(())
 }
 
-/// The command line acts with operator rights (it runs as the server's own
-/// administrator on the host), through the same table.
-pub fn authorize_cli(permission: Permission) -> CoreResult<()> {
-    if allows(Operator, permission) {
-        Ok(())
-    } else {
-        Err(CoreError::Forbidden)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,17 +2,16 @@
 //! The CLI acts with operator rights through the same policy table; each
 //! change is audited in its transaction; passwords are never logged.
 
-use serde_json::json;
-
-use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
+use crate::audit::{AuditActor, ClientInfo};
+use crate::auth::Actor;
+use crate::scope::TenantScope;
 use crate::auth::password::{check_new_password, generate_temporary_password, Password};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::UserId;
 use crate::policy::{self, Permission};
 use crate::services::Services;
-use crate::sessions;
 use crate::tenants::{self, OrgCode, Tenant};
-use crate::users::{self, LoginName, NewUser, Role, UserStatus};
+use crate::users::{self, LoginName, Role, UserStatus};
 
 /// Where a new account's first password comes from.
 pub enum InitialPassword {
@@ -54,23 +53,10 @@ pub async fn create_operator(
     initial: InitialPassword,
     client: &ClientInfo,
 ) -> CoreResult<CreatedAccount> {
-    policy::authorize_cli(Permission::ManageOperators)?;
-    let login = LoginName::parse(login)?;
-    let (hash, must_change, temporary_password) = resolve_password(s, initial, &[login.as_str()]).await?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
-    let user_id = users::insert(
-        &mut tx,
-        NewUser { tenant_id: None, login: &login, role: Role::Operator, hash: &hash, must_change_password: must_change },
-        now,
-    )
-    .await?;
-    let ev = AuditEvent::new(by.clone(), Action::OperatorCreated, Outcome::Success)
-        .from_client(client)
-        .target(user_id.to_string())
-        .detail(json!({ "login": login.as_str(), "temporary_password": must_change }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    let actor = Actor::cli(s.clock.now());
+    let login_name = LoginName::parse(login)?;
+    let (hash, must_change, temporary_password) = resolve_password(s, initial, &[login_name.as_str()]).await?;
+    let user_id = crate::console::operators::create_with_hash(s, &actor, by, login, &hash, must_change, client).await?;
     Ok(CreatedAccount { user_id, temporary_password })
 }
 
@@ -86,7 +72,7 @@ pub async fn ensure_first_operator(s: &Services, login: &str) -> CoreResult<Opti
 
 /// Creates an organisation (and its data key) from the command line.
 pub async fn create_tenant(s: &Services, by: &AuditActor, code: &str, name: &str, client: &ClientInfo) -> CoreResult<Tenant> {
-    policy::authorize_cli(Permission::ManageTenants)?;
+    policy::authorize(&Actor::cli(s.clock.now()), Permission::ManageTenants, s.clock.now())?;
     let new = tenants::NewTenant {
         code: OrgCode::parse(code)?,
         name: tenants::parse_name(name)?,
@@ -96,74 +82,40 @@ pub async fn create_tenant(s: &Services, by: &AuditActor, code: &str, name: &str
     crate::console::tenants::create_unchecked(s, by, &new, client).await
 }
 
-async fn tenant_by_code(s: &Services, code: &str) -> CoreResult<Tenant> {
-    let code = OrgCode::parse(code)?;
-    tenants::find_by_code(&s.db, &code).await?.ok_or(CoreError::NotFound)
-}
-
+/// An account of a named organisation, created through the console's own
+/// path (its rules and its audit event).
 pub async fn create_user(
     s: &Services,
-    by: &AuditActor,
+    _by: &AuditActor,
     org_code: &str,
     login: &str,
     role: Role,
     initial: InitialPassword,
     client: &ClientInfo,
 ) -> CoreResult<CreatedAccount> {
-    policy::authorize_cli(Permission::ManageAccounts)?;
-    if role == Role::Operator {
-        return Err(CoreError::Invalid { field: "role", problem: "unknown" });
-    }
-    let tenant = tenant_by_code(s, org_code).await?;
-    let login = LoginName::parse(login)?;
+    let actor = Actor::cli(s.clock.now());
+    let scope = TenantScope::named_by_operator(s, &actor, org_code).await?;
+    let login_name = LoginName::parse(login)?;
     let (hash, must_change, temporary_password) =
-        resolve_password(s, initial, &[login.as_str(), tenant.code.as_str()]).await?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
-    let user_id = users::insert(
-        &mut tx,
-        NewUser { tenant_id: Some(&tenant.id), login: &login, role, hash: &hash, must_change_password: must_change },
-        now,
-    )
-    .await?;
-    let ev = AuditEvent::new(by.clone(), Action::UserCreated, Outcome::Success)
-        .tenant(Some(&tenant.id))
-        .from_client(client)
-        .target(user_id.to_string())
-        .detail(json!({ "login": login.as_str(), "role": role.as_str(), "temporary_password": must_change }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+        resolve_password(s, initial, &[login_name.as_str(), scope.tenant().code.as_str()]).await?;
+    let user_id = crate::console::accounts::create_with_hash(s, &scope, login, role.as_str(), &hash, must_change, client).await?;
     Ok(CreatedAccount { user_id, temporary_password })
 }
 
-/// Disables or re-enables a tenant account. Disabling ends its sessions at once.
+/// Disables (ending its sessions at once) or re-enables an account of a
+/// named organisation, through the console's path: the organisation's last
+/// active admin cannot be disabled here either.
 pub async fn set_user_status(
     s: &Services,
-    by: &AuditActor,
+    _by: &AuditActor,
     org_code: &str,
     login: &str,
     status: UserStatus,
     client: &ClientInfo,
 ) -> CoreResult<UserId> {
-    policy::authorize_cli(Permission::ManageAccounts)?;
-    let tenant = tenant_by_code(s, org_code).await?;
-    let login = LoginName::parse(login)?;
-    let (user, _) = users::find_for_login(&s.db, Some(&tenant.id), &login).await?.ok_or(CoreError::NotFound)?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
-    users::set_status(&mut tx, &user.id, status).await?;
-    let ended = if status == UserStatus::Disabled {
-        sessions::delete_for_user(&mut tx, &user.id, None).await?
-    } else {
-        0
-    };
-    let action = if status == UserStatus::Disabled { Action::UserDisabled } else { Action::UserEnabled };
-    let ev = AuditEvent::new(by.clone(), action, Outcome::Success)
-        .tenant(Some(&tenant.id))
-        .from_client(client)
-        .target(user.id.to_string())
-        .detail(json!({ "sessions_ended": ended }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    let actor = Actor::cli(s.clock.now());
+    let scope = TenantScope::named_by_operator(s, &actor, org_code).await?;
+    let user = crate::console::accounts::find_by_login(s, &scope, login).await?;
+    crate::console::accounts::set_enabled(s, &scope, user.id.as_str(), status == UserStatus::Active, client).await?;
     Ok(user.id)
 }

@@ -4,6 +4,7 @@
 use sqlx::Row;
 
 use crate::clock::Timestamp;
+use crate::db::{AllTenantsUse, Reach};
 use crate::error::CoreResult;
 use crate::policy::Permission;
 use crate::scope::TenantScope;
@@ -45,27 +46,34 @@ pub async fn privileged_activity(s: &Services, scope: &TenantScope<'_>, from: Ti
     scope.authorize(s, permission)?;
     let placeholders: Vec<String> = (0..PRIVILEGED_ACTIONS.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
-        "SELECT a.actor_label, COALESCE(u.role, '') AS role, a.action, COUNT(*) AS n \
+        "SELECT a.actor_label, a.actor_user_id, COALESCE(u.role, '') AS role, a.action, COUNT(*) AS n \
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id \
          WHERE a.tenant_id = $1 AND a.at >= $2 AND a.at < $3 AND a.result = 'success' AND a.action IN ({}) \
-         GROUP BY a.actor_label, u.role, a.action ORDER BY a.actor_label, a.action",
+         GROUP BY a.actor_label, a.actor_user_id, u.role, a.action ORDER BY a.actor_label, a.action",
         placeholders.join(", ")
     );
     let mut q = sqlx::query(&sql).bind(scope.tenant_id().as_str()).bind(from.as_millis()).bind(to.as_millis());
     for a in PRIVILEGED_ACTIONS {
         q = q.bind(*a);
     }
-    let rows = q.fetch_all(s.db.pool()).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ActivityRow {
-                actor: r.try_get("actor_label")?,
-                role: r.try_get("role")?,
-                action: r.try_get("action")?,
-                count: r.try_get("n")?,
-            })
-        })
-        .collect()
+    let rows = q.fetch_all(&mut *scope.read(s).await?).await?;
+    // Operators' accounts are the installation's rows, outside the
+    // organisation's reach: their role is looked up there.
+    let operators = crate::users::operator_ids(s).await?;
+    let mut out: Vec<ActivityRow> = Vec::new();
+    for r in &rows {
+        let actor_id: Option<String> = r.try_get("actor_user_id")?;
+        let mut role: String = r.try_get("role")?;
+        if role.is_empty() && actor_id.as_ref().is_some_and(|id| operators.contains(id)) {
+            role = String::from("operator");
+        }
+        let row = ActivityRow { actor: r.try_get("actor_label")?, role, action: r.try_get("action")?, count: r.try_get("n")? };
+        match out.iter_mut().find(|o| o.actor == row.actor && o.role == row.role && o.action == row.action) {
+            Some(o) => o.count += row.count,
+            None => out.push(row),
+        }
+    }
+    Ok(out)
 }
 
 /// One day's logins (Japan time).
@@ -84,7 +92,12 @@ const JST_OFFSET_MS: i64 = 9 * 60 * 60 * 1000;
 
 /// Logins per day for the last `days` days (today included), every day
 /// present even when zero. `tenant`: one organisation, or all.
-async fn daily_logins(s: &Services, tenant: Option<&str>, days: i64) -> CoreResult<Vec<DailyLogins>> {
+async fn daily_logins(s: &Services, reach: Reach, days: i64) -> CoreResult<Vec<DailyLogins>> {
+    let mut tx = s.db.read_in(reach).await?;
+    let tenant = match tx.reach() {
+        Reach::AllTenants(_) => String::new(),
+        _ => tx.tenant()?.as_str().to_owned(),
+    };
     let now = s.clock.now().as_millis();
     // Japan has no daylight saving: a fixed offset buckets by JST day.
     let today = (now + JST_OFFSET_MS).div_euclid(DAY_MS);
@@ -101,8 +114,8 @@ async fn daily_logins(s: &Services, tenant: Option<&str>, days: i64) -> CoreResu
     .bind(JST_OFFSET_MS)
     .bind(DAY_MS)
     .bind(first * DAY_MS - JST_OFFSET_MS)
-    .bind(tenant.unwrap_or_default())
-    .fetch_all(s.db.pool())
+    .bind(tenant)
+    .fetch_all(&mut *tx)
     .await?;
     let mut out: Vec<DailyLogins> = (first..=today)
         .map(|d| DailyLogins { day: Timestamp::from_millis(d * DAY_MS).date_in("UTC"), ..Default::default() })
@@ -121,12 +134,12 @@ async fn daily_logins(s: &Services, tenant: Option<&str>, days: i64) -> CoreResu
 
 pub async fn daily_logins_all(s: &Services, actor: &crate::auth::Actor, days: i64) -> CoreResult<Vec<DailyLogins>> {
     crate::policy::authorize(actor, Permission::ViewAuditAll, s.clock.now())?;
-    daily_logins(s, None, days).await
+    daily_logins(s, Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone())), days).await
 }
 
 pub async fn daily_logins_tenant(s: &Services, scope: &TenantScope<'_>, days: i64) -> CoreResult<Vec<DailyLogins>> {
     scope.authorize(s, Permission::ViewTenantAudit)?;
-    daily_logins(s, Some(scope.tenant_id().as_str()), days).await
+    daily_logins(s, scope.reach(), days).await
 }
 
 #[cfg(test)]

@@ -19,7 +19,9 @@ use crate::error::{CoreError, CoreResult};
 use crate::ids::{TenantId, UserId};
 use crate::services::Services;
 use crate::sessions;
-use crate::tenants::{self, TenantStatus};
+use crate::db::{Reach, Tx};
+use crate::scope::PreAuthScope;
+use crate::tenants::TenantStatus;
 use crate::users;
 
 pub const VALID_FOR: Duration = Duration::from_secs(24 * 60 * 60);
@@ -44,15 +46,19 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Issues a new link for `user`, replacing any earlier one (inside the caller's transaction).
-pub(crate) async fn issue(conn: &mut AnyConnection, user: &UserId, now: Timestamp) -> CoreResult<(SetupToken, Timestamp)> {
+/// Links are for an organisation's accounts: the transaction is its scope.
+pub(crate) async fn issue(tx: &mut Tx, user: &UserId, now: Timestamp) -> CoreResult<(SetupToken, Timestamp)> {
+    let tenant = tx.tenant()?.as_str().to_owned();
+    let conn: &mut AnyConnection = tx;
     let mut bytes = Zeroizing::new([0u8; 32]);
     rand::rngs::OsRng.fill_bytes(&mut bytes[..]);
     let token = SetupToken(Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes[..])));
     let expires_at = now.plus(VALID_FOR);
     sqlx::query("DELETE FROM setup_tokens WHERE user_id = $1").bind(user.as_str()).execute(&mut *conn).await?;
-    sqlx::query("INSERT INTO setup_tokens (token_hash, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO setup_tokens (token_hash, user_id, user_tenant_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(token_hash(token.expose()))
         .bind(user.as_str())
+        .bind(tenant)
         .bind(expires_at.as_millis())
         .bind(now.as_millis())
         .execute(&mut *conn)
@@ -76,16 +82,19 @@ pub async fn inspect(s: &Services, token: &str) -> CoreResult<SetupTarget> {
     if token.len() > 100 {
         return Err(CoreError::NotFound);
     }
-    let row = sqlx::query("SELECT user_id FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
+    let row = sqlx::query("SELECT user_id, user_tenant_id FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
         .bind(token_hash(token))
         .bind(s.clock.now().as_millis())
         .fetch_optional(s.db.pool())
         .await?
         .ok_or(CoreError::NotFound)?;
     let user_id = UserId::from_db(row.try_get("user_id")?);
-    let user = users::get(&s.db, &user_id).await?.ok_or(CoreError::NotFound)?;
-    let tenant_id = user.tenant_id.clone().ok_or(CoreError::NotFound)?;
-    let tenant = tenants::get(&s.db, &tenant_id).await?.ok_or(CoreError::NotFound)?;
+    let tenant_id = row.try_get::<Option<String>, _>("user_tenant_id")?.and_then(|t| TenantId::parse(&t)).ok_or(CoreError::NotFound)?;
+    // The link names its organisation: the pre-authentication scope of that
+    // organisation reads the account.
+    let scope = PreAuthScope::for_tenant(s, &tenant_id).await?.ok_or(CoreError::NotFound)?;
+    let user = scope.account(s, &user_id).await?.ok_or(CoreError::NotFound)?;
+    let tenant = scope.tenant().cloned().ok_or(CoreError::NotFound)?;
     if !user.may_log_in(s.clock.now()) || tenant.status != TenantStatus::Active {
         return Err(CoreError::NotFound);
     }
@@ -102,7 +111,7 @@ pub async fn complete(s: &Services, token: &str, new: Password, confirm: Passwor
     check_new_password(new.expose(), &[&target.login, &target.org_code]).map_err(CoreError::WeakPassword)?;
     let hash = s.hasher.hash(&new).await?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::Tenant(target.tenant_id.clone())).await?;
     // Single use even under a race: only the request that deletes the row proceeds.
     let used = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3")
         .bind(token_hash(token))

@@ -141,14 +141,17 @@ pub struct NewTenant {
 }
 
 #[cfg(test)]
-pub(crate) async fn insert(conn: &mut AnyConnection, code: &OrgCode, name: &str, now: Timestamp) -> CoreResult<Tenant> {
+pub(crate) async fn insert(tx: &mut crate::db::Tx, code: &OrgCode, name: &str, now: Timestamp) -> CoreResult<Tenant> {
     let new = NewTenant { code: code.clone(), name: name.to_owned(), contract_start: None, contacts: Contacts::default() };
-    insert_new(conn, &new, now).await
+    let id = tx.tenant()?.clone();
+    insert_new(tx, id, &new, now).await
 }
 
-pub(crate) async fn insert_new(conn: &mut AnyConnection, new: &NewTenant, now: Timestamp) -> CoreResult<Tenant> {
+/// Inserts the organisation under `id` (chosen first: the transaction that
+/// also writes its first rows is scoped to it).
+pub(crate) async fn insert_new(conn: &mut AnyConnection, id: TenantId, new: &NewTenant, now: Timestamp) -> CoreResult<Tenant> {
     let tenant = Tenant {
-        id: TenantId::generate(),
+        id,
         code: new.code.clone(),
         name: new.name.clone(),
         status: TenantStatus::Active,
@@ -189,20 +192,11 @@ pub struct TenantSummary {
 }
 
 const SUMMARY: &str = "SELECT t.id, t.code, t.name, t.status, t.time_zone, t.created_at, t.contract_start, \
-     t.contact_emails, t.contact_phone, t.members_may_export, \
-     (SELECT COUNT(*) FROM users u WHERE u.tenant_id = t.id) AS user_count, \
-     (SELECT MAX(u.last_login_at) FROM users u WHERE u.tenant_id = t.id) AS last_activity FROM tenants t";
+     t.contact_emails, t.contact_phone, t.members_may_export FROM tenants t";
 
-fn summary_from_row(r: &sqlx::any::AnyRow) -> CoreResult<TenantSummary> {
-    Ok(TenantSummary {
-        tenant: from_row(r)?,
-        user_count: r.try_get("user_count")?,
-        last_activity: r.try_get::<Option<i64>, _>("last_activity")?.map(Timestamp::from_millis),
-    })
-}
-
-/// One page of organisations whose code or name contains `search`, by code.
-pub(crate) async fn list(db: &Db, search: &str, offset: i64, limit: i64) -> CoreResult<(Vec<TenantSummary>, i64)> {
+/// One page of organisations whose code or name contains `search`, by code
+/// (their accounts are counted by the caller, in an operator's reach).
+pub(crate) async fn list(db: &Db, search: &str, offset: i64, limit: i64) -> CoreResult<(Vec<Tenant>, i64)> {
     let pattern = format!("%{}%", crate::users::like_escape(&search.trim().to_lowercase()));
     let filter = "WHERE t.code LIKE $1 ESCAPE '\\' OR LOWER(t.name) LIKE $1 ESCAPE '\\'";
     let rows = sqlx::query(&format!("{SUMMARY} {filter} ORDER BY t.code LIMIT $2 OFFSET $3"))
@@ -215,12 +209,7 @@ pub(crate) async fn list(db: &Db, search: &str, offset: i64, limit: i64) -> Core
         .bind(&pattern)
         .fetch_one(db.pool())
         .await?;
-    Ok((rows.iter().map(summary_from_row).collect::<CoreResult<Vec<_>>>()?, total))
-}
-
-pub(crate) async fn summary(db: &Db, id: &TenantId) -> CoreResult<Option<TenantSummary>> {
-    let row = sqlx::query(&format!("{SUMMARY} WHERE t.id = $1")).bind(id.as_str()).fetch_optional(db.pool()).await?;
-    row.as_ref().map(summary_from_row).transpose()
+    Ok((rows.iter().map(from_row).collect::<CoreResult<Vec<_>>>()?, total))
 }
 
 pub(crate) async fn set_contacts(conn: &mut AnyConnection, id: &TenantId, contacts: &Contacts) -> CoreResult<()> {

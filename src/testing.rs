@@ -19,10 +19,21 @@ pub fn backend_under_test() -> Backend {
     }
 }
 
+/// The role tests serve as on PostgreSQL: neither owner nor superuser, so
+/// row-level security binds it as it binds `kura serve`.
+pub const TEST_APP_ROLE: &str = "kura_app";
+
 /// A migrated, empty database that disappears when dropped.
+///
+/// `db`/`url` are the owner's (on PostgreSQL a superuser: migrations, and tests
+/// that inspect or tamper with rows as an attacker with the database would);
+/// `app`/`app_url` are the application role's, which `services()` and spawned
+/// servers use. On SQLite both are the same file.
 pub struct TestDb {
     pub db: Db,
     pub url: String,
+    pub app: Db,
+    pub app_url: String,
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
     /// This database's master key (its audit chain key is wrapped under it).
@@ -31,8 +42,15 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn fresh() -> TestDb {
-        let t = Self::fresh_unmigrated().await;
+        let mut t = Self::fresh_unmigrated().await;
         t.db.migrate().await.expect("migrate test database");
+        if t.db.backend() == Backend::Postgres {
+            ensure_app_role(&t.db).await;
+            assert!(t.db.grant_app_role(TEST_APP_ROLE).await.expect("grant"), "the test app role exists");
+            t.app_url = url_with_user(&t.url, TEST_APP_ROLE);
+            t.app = Db::connect(&t.app_url).await.expect("connect as the app role");
+            t.app.attach_master_key(std::sync::Arc::new(t.master_key()));
+        }
         t
     }
 
@@ -64,7 +82,7 @@ impl TestDb {
         let mut master = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut master);
         db.attach_master_key(std::sync::Arc::new(crate::keys::MasterKey::from_bytes(master)));
-        TestDb { db, url, _dir: dir, pg_name, master }
+        TestDb { app: db.clone(), app_url: url.clone(), db, url, _dir: dir, pg_name, master }
     }
 
     /// This database's master key.
@@ -76,7 +94,7 @@ impl TestDb {
     /// (a small hashing pool, the default auth policy, this database's master key).
     pub fn services(&self, clock: std::sync::Arc<dyn crate::Clock>) -> crate::Services {
         crate::Services::new(
-            self.db.clone(),
+            self.app.clone(),
             clock,
             crate::auth::password::PasswordHasher::new(2).expect("hasher"),
             crate::auth::AuthPolicy::default(),
@@ -108,9 +126,9 @@ impl TestDb {
         self.reopen().await
     }
 
-    /// A fresh handle on this database (nothing cached), with its master key.
+    /// A fresh handle on this database as the application (nothing cached), with its master key.
     pub async fn reopen(&self) -> Db {
-        let db = Db::connect(&self.url).await.expect("connect");
+        let db = Db::connect(&self.app_url).await.expect("connect");
         db.attach_master_key(std::sync::Arc::new(self.master_key()));
         crate::audit::forget_head();
         db
@@ -158,6 +176,22 @@ pub async fn drop_audit_triggers(db: &Db) {
     }
 }
 
+/// Creates the test application role once per server (tests race to it).
+async fn ensure_app_role(owner: &Db) {
+    let sql = format!(
+        "DO $$ BEGIN CREATE ROLE {TEST_APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+    );
+    sqlx::query(&sql).execute(owner.pool()).await.expect("create the test app role");
+}
+
+/// The same PostgreSQL URL with another user (no password: the test server trusts loopback).
+pub fn url_with_user(url: &str, user: &str) -> String {
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else { return url.to_owned() };
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    format!("postgres://{user}@{host}")
+}
+
 fn replace_db_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
@@ -200,6 +234,12 @@ impl Drop for TestDb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_user_is_replaced_in_a_postgres_url() {
+        assert_eq!(url_with_user("postgres://postgres@127.0.0.1:5432/x", "kura_app"), "postgres://kura_app@127.0.0.1:5432/x");
+        assert_eq!(url_with_user("postgresql://127.0.0.1/x", "a"), "postgres://a@127.0.0.1/x");
+    }
 
     #[test]
     fn the_database_name_is_replaced_in_a_postgres_url() {

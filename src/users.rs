@@ -1,10 +1,10 @@
 //! User accounts: operators (no tenant) and the members of organisations.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::auth::password::PasswordHashString;
 use crate::clock::Timestamp;
-use crate::db::{flag, Db};
+use crate::db::{flag, Db, Reach, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{TenantId, UserId};
 
@@ -137,80 +137,114 @@ fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<(User, PasswordHashString)> {
     Ok((user, PasswordHashString::from_db(r.try_get("password_hash")?)))
 }
 
-/// The account that logs in with this name: an operator when `tenant` is `None`.
-pub(crate) async fn find_for_login(
-    db: &Db,
-    tenant: Option<&TenantId>,
-    login: &LoginName,
-) -> CoreResult<Option<(User, PasswordHashString)>> {
-    let row = match tenant {
-        Some(t) => sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND login = $2"))
-            .bind(t.as_str())
-            .bind(login.as_str())
-            .fetch_optional(db.pool())
-            .await?,
-        None => sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM users WHERE tenant_id IS NULL AND role = 'operator' AND login = $1"
-        ))
-        .bind(login.as_str())
-        .fetch_optional(db.pool())
-        .await?,
-    };
+/// This is the users repository: every query of `users` lives here and is
+/// limited to the transaction's reach by the repository itself: an
+/// organisation's accounts (`Reach::Tenant`) or the operators
+/// (`Reach::Installation`, `tenant_id` NULL). Any other reach is `Forbidden`.
+fn owner_of(tx: &Tx) -> CoreResult<String> {
+    match tx.reach() {
+        Reach::Tenant(t) => Ok(t.as_str().to_owned()),
+        Reach::Installation => Ok(String::new()),
+        _ => Err(CoreError::Forbidden),
+    }
+}
+
+/// The reach's accounts: `$1` is the owner from `owner_of`.
+const IN_REACH: &str = "COALESCE(tenant_id, '') = $1";
+
+/// The account of the reach that logs in with this name (operators also by role).
+pub(crate) async fn find_for_login(tx: &mut Tx, login: &LoginName) -> CoreResult<Option<(User, PasswordHashString)>> {
+    let owner = owner_of(tx)?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users WHERE {IN_REACH} AND login = $2 AND (tenant_id IS NOT NULL OR role = 'operator')"
+    ))
+    .bind(owner)
+    .bind(login.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-pub(crate) async fn get_with_hash(db: &Db, id: &UserId) -> CoreResult<Option<(User, PasswordHashString)>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+/// An account of the reach, with its password hash; `None` for any other id.
+pub(crate) async fn get_with_hash(tx: &mut Tx, id: &UserId) -> CoreResult<Option<(User, PasswordHashString)>> {
+    let owner = owner_of(tx)?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE {IN_REACH} AND id = $2"))
+        .bind(owner)
         .bind(id.as_str())
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut **tx)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn get(db: &Db, id: &UserId) -> CoreResult<Option<User>> {
-    Ok(get_with_hash(db, id).await?.map(|(u, _)| u))
+/// An account of the reach; `None` for ids of other organisations.
+pub async fn get(tx: &mut Tx, id: &UserId) -> CoreResult<Option<User>> {
+    Ok(get_with_hash(tx, id).await?.map(|(u, _)| u))
 }
 
 /// An account of this organisation (`None` for ids of other organisations).
 /// Reached only through [`crate::scope::TenantScope::user`].
-pub(crate) async fn get_in_tenant(db: &Db, tenant: &TenantId, id: &UserId) -> CoreResult<Option<User>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND tenant_id = $2"))
-        .bind(id.as_str())
-        .bind(tenant.as_str())
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?.map(|(u, _)| u))
+pub(crate) async fn get_in_tenant(tx: &mut Tx, id: &UserId) -> CoreResult<Option<User>> {
+    tx.tenant()?;
+    get(tx, id).await
 }
 
-/// One page of an organisation's accounts (or of the operators when
-/// `tenant` is `None`), ordered by user ID, optionally filtered by a part of it.
-pub(crate) async fn list(
-    db: &Db,
-    tenant: Option<&TenantId>,
-    search: &str,
-    offset: i64,
-    limit: i64,
-) -> CoreResult<(Vec<User>, i64)> {
+/// One page of the reach's accounts (an organisation's, or the operators),
+/// ordered by user ID, optionally filtered by a part of it.
+pub(crate) async fn list(tx: &mut Tx, search: &str, offset: i64, limit: i64) -> CoreResult<(Vec<User>, i64)> {
+    let owner = owner_of(tx)?;
     let pattern = format!("%{}%", like_escape(&search.trim().to_lowercase()));
-    let filter = match tenant {
-        Some(_) => "tenant_id = $1 AND login LIKE $2 ESCAPE '\\'",
-        None => "tenant_id IS NULL AND $1 = '' AND login LIKE $2 ESCAPE '\\'",
-    };
-    let tid = tenant.map(|t| t.as_str().to_owned()).unwrap_or_default();
+    let filter = format!("{IN_REACH} AND login LIKE $2 ESCAPE '\\'");
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY login LIMIT $3 OFFSET $4"))
-        .bind(&tid)
+        .bind(&owner)
         .bind(&pattern)
         .bind(limit)
         .bind(offset)
-        .fetch_all(db.pool())
+        .fetch_all(&mut **tx)
         .await?;
     let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
-        .bind(&tid)
+        .bind(&owner)
         .bind(&pattern)
-        .fetch_one(db.pool())
+        .fetch_one(&mut **tx)
         .await?;
     let users = rows.iter().map(|r| from_row(r).map(|(u, _)| u)).collect::<CoreResult<Vec<_>>>()?;
     Ok((users, total))
+}
+
+/// Accounts and the latest login per organisation, for the operator's list
+/// (an all-tenants reach: counts only, no account is read out).
+pub(crate) async fn activity_by_tenant(
+    tx: &mut Tx,
+    ids: &[TenantId],
+) -> CoreResult<std::collections::HashMap<TenantId, (i64, Option<Timestamp>)>> {
+    if !matches!(tx.reach(), Reach::AllTenants(_)) {
+        return Err(CoreError::Forbidden);
+    }
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT tenant_id, COUNT(*) AS n, MAX(last_login_at) AS last FROM users WHERE tenant_id IN ({}) GROUP BY tenant_id",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id.as_str());
+    }
+    for r in q.fetch_all(&mut **tx).await? {
+        let id: String = r.try_get("tenant_id")?;
+        if let Some(id) = TenantId::parse(&id) {
+            out.insert(id, (r.try_get("n")?, r.try_get::<Option<i64>, _>("last")?.map(Timestamp::from_millis)));
+        }
+    }
+    Ok(out)
+}
+
+/// The ids of every operator account (the installation's own rows).
+pub(crate) async fn operator_ids(s: &crate::Services) -> CoreResult<Vec<String>> {
+    let mut tx = s.db.read_in(Reach::Installation).await?;
+    Ok(sqlx::query_scalar("SELECT id FROM users WHERE tenant_id IS NULL AND role = 'operator'").fetch_all(&mut *tx).await?)
 }
 
 /// `%`, `_` and `\` typed into a search box match themselves.
@@ -225,77 +259,97 @@ pub(crate) fn like_escape(s: &str) -> String {
     out
 }
 
-/// Active admins of an organisation other than `except` (inside the caller's transaction).
-pub(crate) async fn count_other_active_admins(conn: &mut AnyConnection, tenant: &TenantId, except: &UserId) -> CoreResult<i64> {
+/// Active admins of the organisation other than `except` (inside the caller's transaction).
+pub(crate) async fn count_other_active_admins(tx: &mut Tx, except: &UserId) -> CoreResult<i64> {
+    let tenant = tx.tenant()?.as_str().to_owned();
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' AND id <> $2",
     )
-    .bind(tenant.as_str())
+    .bind(tenant)
     .bind(except.as_str())
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(n)
 }
 
 /// Active operators other than `except`.
-pub(crate) async fn count_other_active_operators(conn: &mut AnyConnection, except: &UserId) -> CoreResult<i64> {
+pub(crate) async fn count_other_active_operators(tx: &mut Tx, except: &UserId) -> CoreResult<i64> {
+    if !owner_of(tx)?.is_empty() {
+        return Err(CoreError::Forbidden);
+    }
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE tenant_id IS NULL AND role = 'operator' AND status = 'active' AND id <> $1",
     )
     .bind(except.as_str())
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(n)
 }
 
-pub(crate) async fn set_role(conn: &mut AnyConnection, id: &UserId, role: Role) -> CoreResult<()> {
-    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(id.as_str()).execute(&mut *conn).await?;
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Runs `UPDATE users SET <set> WHERE <in reach> AND id = $2`, with the
+/// values of `set` bound from `$3` on; an id outside the reach is `NotFound`.
+async fn update_one(tx: &mut Tx, id: &UserId, set: &str, bind: impl for<'q> FnOnce(AnyQuery<'q>) -> AnyQuery<'q>) -> CoreResult<()> {
+    let owner = owner_of(tx)?;
+    let sql = format!("UPDATE users SET {set} WHERE {IN_REACH} AND id = $2");
+    let q = sqlx::query(&sql).bind(owner).bind(id.as_str().to_owned());
+    let done = bind(q).execute(&mut **tx).await?;
+    if done.rows_affected() == 0 {
+        return Err(CoreError::NotFound);
+    }
     Ok(())
 }
 
-pub(crate) async fn set_expiry(conn: &mut AnyConnection, id: &UserId, at: Option<Timestamp>) -> CoreResult<()> {
-    sqlx::query("UPDATE users SET expires_at = $1 WHERE id = $2")
-        .bind(at.map(Timestamp::as_millis))
+pub(crate) async fn set_role(tx: &mut Tx, id: &UserId, role: Role) -> CoreResult<()> {
+    update_one(tx, id, "role = $3", |q| q.bind(role.as_str())).await
+}
+
+pub(crate) async fn set_expiry(tx: &mut Tx, id: &UserId, at: Option<Timestamp>) -> CoreResult<()> {
+    update_one(tx, id, "expires_at = $3", |q| q.bind(at.map(Timestamp::as_millis))).await
+}
+
+pub(crate) async fn clear_failures(tx: &mut Tx, id: &UserId) -> CoreResult<()> {
+    update_one(tx, id, "failed_logins = 0", |q| q).await
+}
+
+/// Deletes the account; its sessions and setup links go with it.
+pub(crate) async fn delete(tx: &mut Tx, id: &UserId) -> CoreResult<()> {
+    let owner = owner_of(tx)?;
+    let found = sqlx::query(&format!("SELECT 1 FROM users WHERE {IN_REACH} AND id = $2"))
+        .bind(&owner)
         .bind(id.as_str())
-        .execute(&mut *conn)
+        .fetch_optional(&mut **tx)
         .await?;
-    Ok(())
-}
-
-pub(crate) async fn clear_failures(conn: &mut AnyConnection, id: &UserId) -> CoreResult<()> {
-    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1").bind(id.as_str()).execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// Deletes the account; its sessions and setup links go with it (cascade).
-pub(crate) async fn delete(conn: &mut AnyConnection, id: &UserId) -> CoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.as_str()).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM setup_tokens WHERE user_id = $1").bind(id.as_str()).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM users WHERE id = $1").bind(id.as_str()).execute(&mut *conn).await?;
+    if found.is_none() {
+        return Err(CoreError::NotFound);
+    }
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.as_str()).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM setup_tokens WHERE user_id = $1").bind(id.as_str()).execute(&mut **tx).await?;
+    sqlx::query(&format!("DELETE FROM users WHERE {IN_REACH} AND id = $2")).bind(&owner).bind(id.as_str()).execute(&mut **tx).await?;
     Ok(())
 }
 
 pub(crate) struct NewUser<'a> {
-    pub tenant_id: Option<&'a TenantId>,
     pub login: &'a LoginName,
     pub role: Role,
     pub hash: &'a PasswordHashString,
     pub must_change_password: bool,
 }
 
-pub(crate) async fn insert(conn: &mut AnyConnection, new: NewUser<'_>, now: Timestamp) -> CoreResult<UserId> {
+/// A new account of the reach: an organisation's (any role but operator) or
+/// an operator (the installation's).
+pub(crate) async fn insert(tx: &mut Tx, new: NewUser<'_>, now: Timestamp) -> CoreResult<UserId> {
+    let owner = owner_of(tx)?;
+    if (new.role == Role::Operator) != owner.is_empty() {
+        return Err(CoreError::Forbidden);
+    }
     let id = UserId::generate();
-    let exists = match new.tenant_id {
-        Some(t) => sqlx::query("SELECT 1 FROM users WHERE tenant_id = $1 AND login = $2")
-            .bind(t.as_str())
-            .bind(new.login.as_str())
-            .fetch_optional(&mut *conn)
-            .await?,
-        None => sqlx::query("SELECT 1 FROM users WHERE tenant_id IS NULL AND login = $1")
-            .bind(new.login.as_str())
-            .fetch_optional(&mut *conn)
-            .await?,
-    };
+    let exists = sqlx::query(&format!("SELECT 1 FROM users WHERE {IN_REACH} AND login = $2"))
+        .bind(&owner)
+        .bind(new.login.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
     if exists.is_some() {
         return Err(CoreError::Invalid { field: "login", problem: "taken" });
     }
@@ -304,13 +358,13 @@ pub(crate) async fn insert(conn: &mut AnyConnection, new: NewUser<'_>, now: Time
          failed_logins, password_changed_at, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, 0, $7, $7)",
     )
     .bind(id.as_str())
-    .bind(new.tenant_id.map(|t| t.as_str().to_owned()))
+    .bind(Some(owner).filter(|o| !o.is_empty()))
     .bind(new.login.as_str())
     .bind(new.hash.as_str())
     .bind(new.role.as_str())
     .bind(flag(new.must_change_password))
     .bind(now.as_millis())
-    .execute(&mut *conn)
+    .execute(&mut **tx)
     .await?;
     Ok(id)
 }
@@ -318,55 +372,53 @@ pub(crate) async fn insert(conn: &mut AnyConnection, new: NewUser<'_>, now: Time
 /// Sets the password and raises the account's credential generation, which
 /// ends every session of the older one. Returns the new generation.
 pub(crate) async fn set_password(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     id: &UserId,
     hash: &PasswordHashString,
     must_change: bool,
     now: Timestamp,
 ) -> CoreResult<i64> {
-    let generation: i64 = sqlx::query_scalar(
-        "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3, \
-         credential_generation = credential_generation + 1 WHERE id = $4 RETURNING credential_generation",
-    )
+    let owner = owner_of(tx)?;
+    let generation: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE users SET password_hash = $3, must_change_password = $4, password_changed_at = $5, \
+         credential_generation = credential_generation + 1 WHERE {IN_REACH} AND id = $2 RETURNING credential_generation"
+    ))
+    .bind(owner)
+    .bind(id.as_str())
     .bind(hash.as_str())
     .bind(flag(must_change))
     .bind(now.as_millis())
-    .bind(id.as_str())
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(generation)
+    generation.ok_or(CoreError::NotFound)
 }
 
-pub(crate) async fn set_status(conn: &mut AnyConnection, id: &UserId, status: UserStatus) -> CoreResult<()> {
-    sqlx::query("UPDATE users SET status = $1 WHERE id = $2")
-        .bind(status.as_str())
-        .bind(id.as_str())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+pub(crate) async fn set_status(tx: &mut Tx, id: &UserId, status: UserStatus) -> CoreResult<()> {
+    update_one(tx, id, "status = $3", |q| q.bind(status.as_str())).await
 }
 
 /// Records a login outcome on the account (shown to admins later).
-pub(crate) async fn note_login(conn: &mut AnyConnection, id: &UserId, ok: bool, now: Timestamp) -> CoreResult<()> {
-    let sql = if ok {
-        "UPDATE users SET last_login_at = $1, failed_logins = 0 WHERE id = $2"
+pub(crate) async fn note_login(tx: &mut Tx, id: &UserId, ok: bool, now: Timestamp) -> CoreResult<()> {
+    let set = if ok {
+        "last_login_at = $3, failed_logins = 0"
     } else {
-        "UPDATE users SET last_failed_login_at = $1, failed_logins = failed_logins + 1 WHERE id = $2"
+        "last_failed_login_at = $3, failed_logins = failed_logins + 1"
     };
-    sqlx::query(sql).bind(now.as_millis()).bind(id.as_str()).execute(&mut *conn).await?;
-    Ok(())
+    update_one(tx, id, set, |q| q.bind(now.as_millis())).await
 }
 
 /// Whether an operator still has to replace a temporary password (`None`: no such operator).
 pub async fn operator_must_change_password(db: &Db, login: &LoginName) -> CoreResult<Option<bool>> {
-    Ok(find_for_login(db, None, login).await?.map(|(u, _)| u.must_change_password))
+    let mut tx = db.read_in(Reach::Installation).await?;
+    Ok(find_for_login(&mut tx, login).await?.map(|(u, _)| u.must_change_password))
 }
 
 /// Operators in any state. A disabled operator still counts: Kura never
 /// creates a privileged account by itself just because the others are disabled.
 pub async fn count_operators(db: &Db) -> CoreResult<i64> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'operator'")
-        .fetch_one(db.pool())
+    let mut tx = db.read_in(Reach::Installation).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id IS NULL AND role = 'operator'")
+        .fetch_one(&mut *tx)
         .await?;
     Ok(n)
 }

@@ -22,6 +22,8 @@ pub mod keys {
     pub const USER_AGENT: &str = "kura.ua";
     pub const VERIFIED_AT: &str = "kura.verified_at";
     pub const CREDENTIAL_GENERATION: &str = "kura.cred_gen";
+    /// The account's organisation ("" for operators): the reach its account is read in.
+    pub const TENANT_ID: &str = "kura.tid";
 }
 
 /// The actor of this request, resolved by the server before routing.
@@ -199,6 +201,7 @@ pub async fn start_session(
     session.insert(keys::LAST_SEEN_AT, now.as_millis()).await?;
     session.insert(keys::VERIFIED_AT, now.as_millis()).await?;
     session.insert(keys::CREDENTIAL_GENERATION, actor.credential_generation).await?;
+    session.insert(keys::TENANT_ID, actor.tenant_id.as_ref().map(|t| t.as_str()).unwrap_or_default()).await?;
     if let Some(ip) = client.ip {
         session.insert(keys::CLIENT_IP, ip.to_string()).await?;
     }
@@ -215,8 +218,12 @@ pub async fn read_claims(session: &Session) -> Option<SessionClaims> {
     let seen_at: i64 = session.get(keys::LAST_SEEN_AT).await.ok()??;
     let verified_at: i64 = session.get(keys::VERIFIED_AT).await.ok().flatten().unwrap_or(auth_at);
     let credential_generation: i64 = session.get(keys::CREDENTIAL_GENERATION).await.ok()??;
+    // A session without its organisation (or with one that does not parse) is no session.
+    let tenant: String = session.get(keys::TENANT_ID).await.ok()??;
+    let tenant_id = if tenant.is_empty() { None } else { Some(kura::ids::TenantId::parse(&tenant)?) };
     Some(SessionClaims {
         user_id: kura::ids::UserId::parse(&uid)?,
+        tenant_id,
         authenticated_at: Timestamp::from_millis(auth_at),
         last_seen_at: Timestamp::from_millis(seen_at),
         verified_at: Timestamp::from_millis(verified_at),

@@ -38,7 +38,7 @@ async fn plain(t: &TestDb, offset: usize) -> Duration {
     let start = Instant::now();
     for i in 0..events() {
         let ev = event(i);
-        let mut tx = t.db.begin_write().await.unwrap();
+        let mut tx = t.db.begin_write_in(kura::Reach::Installation).await.unwrap();
         sqlx::query(
             "INSERT INTO audit_plain (seq, id, at, actor_user_id, actor_label, tenant_id, client_ip, \
              action, target, result, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",

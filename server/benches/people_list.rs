@@ -98,7 +98,10 @@ fn raw_json(rows: &[sqlx::any::AnyRow]) -> Value {
 }
 
 async fn bare_list_handler(State(b): State<Bare>) -> Json<Value> {
-    let rows = sqlx::query(LIST_SQL).bind(b.actor.tenant_id.as_ref().unwrap().as_str()).fetch_all(b.services.db.pool()).await.unwrap();
+    // In the organisation's reach, as every query of the app runs (row-level security on PostgreSQL).
+    let tenant = b.actor.tenant_id.clone().unwrap();
+    let mut tx = b.services.db.read_in(kura::Reach::Tenant(tenant.clone())).await.unwrap();
+    let rows = sqlx::query(LIST_SQL).bind(tenant.as_str()).fetch_all(&mut *tx).await.unwrap();
     Json(raw_json(&rows))
 }
 
@@ -111,7 +114,8 @@ async fn bare_search_handler(State(b): State<Bare>) -> Json<Value> {
     for t in &tokens {
         q = q.bind(t.as_slice());
     }
-    let rows = q.fetch_all(b.services.db.pool()).await.unwrap();
+    let mut tx = b.services.db.read_in(kura::Reach::Tenant(tenant.clone())).await.unwrap();
+    let rows = q.fetch_all(&mut *tx).await.unwrap();
     Json(raw_json(&rows))
 }
 
@@ -221,7 +225,7 @@ async fn main() {
     let data_dir = tempfile::tempdir().unwrap();
     let mut settings = kura_server::Settings::for_data_dir(data_dir.path().to_path_buf());
     settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.database_url = Some(db.url.clone());
+    settings.database_url = Some(db.app_url.clone());
     let app = kura_server::build(settings, Arc::new(SystemClock)).await.unwrap();
     let base = format!("http://{}", app.local_addr());
     let s = app.services.clone();

@@ -38,6 +38,11 @@ pub struct GlobalOpts {
     /// Use PostgreSQL instead of the embedded SQLite (postgres://user@host/db).
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// PostgreSQL as the maintenance role (owner of the tables, BYPASSRLS) for
+    /// `kura migrate` and `kura keys rotate-master`; `kura serve` never reads it.
+    /// Default: DATABASE_URL.
+    #[arg(long, env = "KURA_MAINTENANCE_DATABASE_URL", global = true, hide_env_values = true)]
+    pub maintenance_database_url: Option<String>,
     /// File holding the master key; KURA_MASTER_KEY (64 hex digits or base64) takes precedence
     /// (default: <data-dir>/master.key, created on first start, mode 0600).
     #[arg(long, env = "KURA_MASTER_KEY_FILE", global = true)]
@@ -52,7 +57,12 @@ pub enum Command {
     /// Run the web server (creates the first operator on first start).
     Serve(Box<ServeOpts>),
     /// Create or upgrade the database schema, then exit.
-    Migrate,
+    Migrate {
+        /// PostgreSQL: the role `kura serve` connects as; it is granted row
+        /// rights on Kura's tables (and owns none of them).
+        #[arg(long, env = "KURA_APP_ROLE", default_value = "kura_app")]
+        app_role: String,
+    },
     /// Manage operator accounts (the service provider's staff).
     #[command(subcommand)]
     Operator(OperatorCmd),
@@ -321,6 +331,7 @@ fn fail(failure: Failure) -> ExitCode {
 fn settings_from(global: &GlobalOpts) -> Settings {
     let mut s = Settings::for_data_dir(global.data_dir.clone());
     s.database_url = global.database_url.clone().filter(|u| !u.trim().is_empty());
+    s.maintenance_database_url = global.maintenance_database_url.clone().filter(|u| !u.trim().is_empty());
     // KURA_MASTER_KEY is read from the environment only: an argument would show in process lists.
     let from_env = std::env::var("KURA_MASTER_KEY").ok().filter(|t| !t.trim().is_empty());
     s.master_key = match (from_env, &global.master_key_file) {
@@ -350,10 +361,23 @@ async fn services(global: &GlobalOpts) -> Result<Services, String> {
     startup::open_services(&settings_from(global), Arc::new(SystemClock)).await.map_err(|e| one_line(&e))
 }
 
+/// The services as the maintenance role, for work that re-writes every
+/// organisation's rows (re-keying).
+async fn maintenance_services(global: &GlobalOpts) -> Result<Services, String> {
+    let mut settings = settings_from(global);
+    if let Some(url) = settings.maintenance_database_url.take() {
+        settings.database_url = Some(url);
+    }
+    startup::open_services(&settings, Arc::new(SystemClock)).await.map_err(|e| one_line(&e))
+}
+
 fn core_err(e: kura::CoreError) -> String {
     use kura::CoreError as E;
     match e {
         E::WeakPassword(p) => format!("password refused ({p:?}): use 12 to 128 characters that are not a common password"),
+        E::Invalid { field: "user", problem: "last_admin" } => {
+            String::from("this is the organisation's last active admin: make another account admin first")
+        }
         E::Invalid { field, problem } => format!("invalid {field} ({problem})"),
         E::Conflict(what) => what.to_owned(),
         E::NotFound => String::from("no such organisation or account"),
@@ -384,7 +408,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let client = ClientInfo::cli();
     match cli.command {
         Command::Serve(opts) => serve(g, *opts).await,
-        Command::Migrate => Ok(migrate(g).await?),
+        Command::Migrate { app_role } => Ok(migrate(g, &app_role).await?),
         Command::Operator(OperatorCmd::Create { login, password_stdin }) => {
             let s = services(g).await?;
             let created = provisioning::create_operator(&s, &by, &login, initial_password(password_stdin)?, &client)
@@ -479,9 +503,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 /// said aloud: re-keying an audit chain written before keys (refused when the
 /// system log shows the chain was keyed before), and re-sealing people data
 /// written before values were bound to their person and version.
-async fn migrate(g: &GlobalOpts) -> Result<ExitCode, String> {
+async fn migrate(g: &GlobalOpts, app_role: &str) -> Result<ExitCode, String> {
     let settings = settings_from(g);
-    let s = startup::open_services_for_migration(&settings, Arc::new(SystemClock)).await.map_err(|e| one_line(&e))?;
+    let (s, granted, applied) =
+        startup::open_services_for_migration(&settings, Arc::new(SystemClock), app_role).await.map_err(|e| one_line(&e))?;
+    if !granted {
+        println!("note: there is no PostgreSQL role {app_role} yet: create it (docs/OPERATIONS.md, \"PostgreSQL roles\") and run `kura migrate` again");
+    }
     let witnessed = crate::telemetry::witnessed_heads(&settings.data_dir.join("logs"));
     match kura::audit_chain::rekey_unkeyed(&s.db, s.clock.now(), witnessed.len()).await.map_err(core_err)? {
         None => {}
@@ -501,6 +529,11 @@ async fn migrate(g: &GlobalOpts) -> Result<ExitCode, String> {
         let done = kura::people::upgrade::upgrade_sealed_fields(&s).await.map_err(core_err)?;
         println!("people data re-sealed: {} people, {} records ({} could not be opened and were left as they are)", done.people, done.records, done.failed);
     }
+    // Each run of the maintenance connection is on the record.
+    let ev = AuditEvent::new(AuditActor::cli(), Action::SchemaMigrated, Outcome::Success).from_client(&ClientInfo::cli()).detail(
+        serde_json::json!({ "backend": format!("{:?}", s.db.backend()), "migrations_applied": applied, "app_role_granted": granted }),
+    );
+    audit::record(&s.db, s.clock.now(), &ev).await.map_err(core_err)?;
     println!("database is up to date");
     Ok(ExitCode::SUCCESS)
 }
@@ -508,7 +541,7 @@ async fn migrate(g: &GlobalOpts) -> Result<ExitCode, String> {
 async fn rotate_master(g: &GlobalOpts, new_key_file: Option<PathBuf>) -> Result<ExitCode, String> {
     use kura::keys::MasterKey;
     let settings = settings_from(g);
-    let s = services(g).await?;
+    let s = maintenance_services(g).await?;
     let default_file = g.data_dir.join("master.key");
     let uses_default = matches!(settings.master_key, crate::config::MasterKeySource::Default);
     let (new_path, in_place) = match (new_key_file, uses_default) {
@@ -547,6 +580,8 @@ pub fn initial_password_file(data_dir: &std::path::Path) -> PathBuf {
 
 async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, Failure> {
     let mut settings = settings_from(g);
+    // The maintenance role's credentials are never the server's.
+    settings.maintenance_database_url = None;
     settings.bind = opts.bind;
     settings.site_root = opts.site_root;
     settings.public_origin = opts.public_origin;

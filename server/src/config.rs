@@ -15,6 +15,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `postgres://...` to use PostgreSQL; `None` = SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// PostgreSQL as the maintenance role (BYPASSRLS): read by `kura migrate`
+    /// and `kura keys rotate-master` only, never by `kura serve`.
+    pub maintenance_database_url: Option<String>,
     /// The built site (`pkg/` with the WASM bundle and CSS).
     pub site_root: PathBuf,
     /// The origin browsers use, e.g. `https://kura.example.jp`; when unset the
@@ -99,6 +102,7 @@ impl Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             data_dir,
             database_url: None,
+            maintenance_database_url: None,
             site_root: PathBuf::from("target/site"),
             public_origin: None,
             secure_cookies: false,

@@ -180,9 +180,23 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), StartupError> {
     Ok(())
 }
 
-/// Opens the database and applies migrations.
+/// Opens the database for serving and for the command line's everyday
+/// commands. The embedded SQLite database is migrated here; PostgreSQL is
+/// migrated only by `kura migrate` (as the maintenance role), so a schema that
+/// is behind is refused with what to run.
 pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Services, StartupError> {
-    let services = open_services_for_migration(settings, clock).await?;
+    let services = connect_services(settings, clock).await?;
+    let db = &services.db;
+    match db.backend() {
+        kura::Backend::Sqlite => db.migrate().await.map_err(|e| StartupError::Migrate(format!("{e}")))?,
+        kura::Backend::Postgres => {
+            if db.pending_migrations().await.map_err(|e| StartupError::Core(e.to_string()))? > 0 {
+                return Err(StartupError::Config(String::from(
+                    "the PostgreSQL schema is behind this Kura: run `kura migrate` (as the maintenance role) first",
+                )));
+            }
+        }
+    }
     // The audit chain's key must open with this master key (an empty chain gets one now).
     match kura::audit_chain::ensure(&services.db, services.clock.now()).await {
         Ok(()) => {}
@@ -203,16 +217,33 @@ pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result
     Ok(services)
 }
 
-/// Opens the database and applies the schema migrations, without the checks
-/// of `open_services`: for `kura migrate`, which then runs the one-time steps.
-pub async fn open_services_for_migration(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Services, StartupError> {
+/// For `kura migrate`: connects as the maintenance role (the
+/// `--maintenance-database-url`, else DATABASE_URL), applies the schema
+/// migrations and grants the application role its rights; the one-time steps
+/// follow in the caller. Returns whether the application role exists.
+pub async fn open_services_for_migration(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    app_role: &str,
+) -> Result<(Services, bool, usize), StartupError> {
+    let mut maintenance = settings.clone();
+    if let Some(url) = &settings.maintenance_database_url {
+        maintenance.database_url = Some(url.clone());
+    }
+    let services = connect_services(&maintenance, clock).await?;
+    let applied = services.db.pending_migrations().await.map_err(|e| StartupError::Migrate(e.to_string()))?;
+    services.db.migrate().await.map_err(|e| StartupError::Migrate(format!("{e}")))?;
+    let granted = services.db.grant_app_role(app_role).await.map_err(|e| StartupError::Migrate(e.to_string()))?;
+    Ok((services, granted, applied))
+}
+
+async fn connect_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Services, StartupError> {
     settings.validate().map_err(StartupError::Config)?;
     if settings.database_url.is_none() || matches!(settings.master_key, crate::config::MasterKeySource::Default) {
         prepare_data_dir(&settings.data_dir)?;
     }
     let keys = settings.load_master_key().map_err(StartupError::Config)?;
     let db = Db::connect(&settings.database_url()).await?;
-    db.migrate().await.map_err(|e| StartupError::Migrate(format!("{e}")))?;
     let hasher = PasswordHasher::new(settings.hash_concurrency).map_err(|e| StartupError::Core(e.to_string()))?;
     let mut services = Services::new(db, clock, hasher, settings.auth.clone(), keys);
     services.network = kura::network::NetworkPolicy { require_tenant_allowlist: settings.require_tenant_allowlist };
@@ -233,6 +264,10 @@ pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<Appl
         None => None,
     };
     let services = open_services(&settings, clock).await?;
+    // The second wall only stands when the server's role is bound by it.
+    if let Some(problem) = services.db.serving_role_problem().await.map_err(|e| StartupError::Core(e.to_string()))? {
+        return Err(StartupError::Config(problem));
+    }
     let bind = |addr: SocketAddr| async move {
         tokio::net::TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })
     };

@@ -16,7 +16,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_kura");
 
 fn kura(data_dir: &Path, db: &TestDb) -> Command {
     let mut c = Command::new(BIN);
-    c.env("KURA_DATA_DIR", data_dir).env("DATABASE_URL", &db.url).env_remove("KURA_LOG");
+    // As in production: everyday commands and `serve` as the application
+    // role, `migrate` and key rotation as the maintenance role (the owner).
+    c.env("KURA_DATA_DIR", data_dir)
+        .env("DATABASE_URL", &db.app_url)
+        .env("KURA_MAINTENANCE_DATABASE_URL", &db.url)
+        .env_remove("KURA_LOG");
     c
 }
 
@@ -127,6 +132,45 @@ async fn a_port_in_use_exits_with_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("cannot listen on"), "{err}");
+}
+
+#[tokio::test]
+async fn the_command_line_refuses_to_disable_an_organisations_last_admin_as_the_console_does() {
+    let db = TestDb::fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(kura(dir.path(), &db).args(["tenant", "create", "acme", "Acme"]).status().unwrap().success());
+    assert!(kura(dir.path(), &db).args(["user", "create", "--org", "acme", "--login", "boss", "--role", "admin"]).output().unwrap().status.success());
+    let out = kura(dir.path(), &db).args(["user", "disable", "--org", "acme", "--login", "boss"]).output().unwrap();
+    assert!(!out.status.success(), "the last admin was disabled: {}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("last active admin"), "{err}");
+    let status: String = sqlx::query_scalar("SELECT status FROM users WHERE login = 'boss'").fetch_one(db.db.pool()).await.unwrap();
+    assert_eq!(status, "active");
+    // With a second admin, the first one may go; the change is audited as the console's is.
+    assert!(kura(dir.path(), &db).args(["user", "create", "--org", "acme", "--login", "deputy", "--role", "admin"]).output().unwrap().status.success());
+    let out = kura(dir.path(), &db).args(["user", "disable", "--org", "acme", "--login", "boss"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let label: String = sqlx::query_scalar("SELECT actor_label FROM audit_log WHERE action = 'user.disabled'").fetch_one(db.db.pool()).await.unwrap();
+    assert!(label.starts_with("cli:"), "{label}");
+    // An unknown organisation or account changes nothing and says so.
+    let out = kura(dir.path(), &db).args(["user", "disable", "--org", "nope", "--login", "boss"]).output().unwrap();
+    assert!(!out.status.success());
+}
+
+#[tokio::test]
+async fn serve_refuses_a_postgresql_role_that_row_level_security_does_not_bind() {
+    let db = TestDb::fresh().await;
+    if db.db.backend() != kura::Backend::Postgres {
+        return; // SQLite has no roles.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // The owner (a superuser in the test server) passes every policy: refused.
+    let out = kura(dir.path(), &db).env("DATABASE_URL", &db.url).args(["serve", "--bind", "127.0.0.1:0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(78), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("superuser") && err.contains("row-level security"), "{err}");
+    // And the maintenance URL is never the server's, even when it is set.
+    assert!(!err.contains("postgres://"), "no URL in the message: {err}");
 }
 
 #[tokio::test]

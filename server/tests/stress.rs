@@ -52,7 +52,7 @@ fn kura(data: &Path, db: &TestDb, args: &[&str], stdin: Option<&str>) -> String 
     let mut cmd = Command::new(bin());
     cmd.args(args)
         .env("KURA_DATA_DIR", data)
-        .env("DATABASE_URL", &db.url)
+        .env("DATABASE_URL", &db.app_url)
         .env_remove("KURA_LOG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -357,7 +357,7 @@ async fn every_page_stays_answered_while_people_of_every_role_use_it_at_once() {
     let mut cmd = Command::new(bin());
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("KURA_DATA_DIR", &data)
-        .env("DATABASE_URL", &db.url)
+        .env("DATABASE_URL", &db.app_url)
         // An environment variable rather than a flag, so the same test runs
         // against builds that predate the setting (they use their default).
         .env("KURA_WORKER_THREADS", threads.to_string())

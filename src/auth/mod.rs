@@ -13,6 +13,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
+use crate::db::Reach;
+use crate::scope::PreAuthScope;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{TenantId, UserId};
 use crate::services::Services;
@@ -39,6 +41,8 @@ pub struct Actor {
     /// The account's credential generation when this was resolved; a
     /// session remembers the one it logged in with.
     pub credential_generation: i64,
+    /// An administrator at the server's command line (`Actor::cli`), not an account.
+    pub command_line: bool,
 }
 
 impl Actor {
@@ -47,7 +51,27 @@ impl Actor {
     }
 
     pub fn audit_actor(&self) -> AuditActor {
+        if self.command_line {
+            return AuditActor::cli();
+        }
         AuditActor::user(&self.user_id, &self.login)
+    }
+
+    /// The command line: it runs as the server's own user, so it acts with
+    /// operator rights, just verified, through the same policy, scopes and
+    /// rules as the consoles (a CLI refuses what the console refuses). It is
+    /// no account: its id is the nil UUID, which no account has.
+    pub fn cli(now: Timestamp) -> Actor {
+        Actor {
+            user_id: UserId::nil(),
+            tenant_id: None,
+            role: Role::Operator,
+            login: String::from("cli"),
+            must_change_password: false,
+            verified_at: now,
+            credential_generation: 0,
+            command_line: true,
+        }
     }
 }
 
@@ -142,7 +166,7 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
         Some((user, _, _)) => {
             throttle::clear(&s.db, &account_key).await?;
             throttle::refund(&s.db, &address_key).await?;
-            let mut tx = s.db.begin_write().await?;
+            let mut tx = s.db.begin_write_in(Reach::of_row(user.tenant_id.as_ref())).await?;
             users::note_login(&mut tx, &user.id, true, now).await?;
             let ev = AuditEvent::new(AuditActor::user(&user.id, user.login.as_str()), Action::LoginSucceeded, Outcome::Success)
                 .tenant(user.tenant_id.as_ref())
@@ -153,7 +177,8 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
             Ok(actor_of(user, now))
         }
         None => {
-            let mut tx = s.db.begin_write().await?;
+            // The failure of a known account is its organisation's event; of an unknown one, the installation's.
+            let mut tx = s.db.begin_write_in(Reach::of_row(found.as_ref().and_then(|(u, _, _)| u.tenant_id.as_ref()))).await?;
             let mut ev = AuditEvent::new(AuditActor::anonymous(), Action::LoginFailed, Outcome::Failure)
                 .from_client(req.client)
                 .detail(json!({ "realm": realm_name(req.realm) }));
@@ -172,12 +197,12 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
 
 async fn refuse_denied_network(s: &Services, org_raw: &str, client: &ClientInfo, now: Timestamp) -> CoreResult<()> {
     let Ok(code) = OrgCode::parse(org_raw) else { return Ok(()) };
-    let Some(tenant) = tenants::find_by_code(&s.db, &code).await? else { return Ok(()) };
-    if crate::network::allows(s, &tenant.id, client.ip).await? {
+    let Some(scope) = PreAuthScope::for_org_code(s, &code).await? else { return Ok(()) };
+    if scope.allows(s, client.ip).await? {
         return Ok(());
     }
     let ev = AuditEvent::new(AuditActor::anonymous(), Action::LoginNetworkDenied, Outcome::Denied)
-        .tenant(Some(&tenant.id))
+        .tenant(scope.tenant().map(|t| &t.id))
         .from_client(client);
     audit::record(&s.db, now, &ev).await?;
     Err(CoreError::NetworkDenied)
@@ -209,16 +234,16 @@ async fn find_account(
         return Ok(None);
     };
     match realm {
-        Realm::Operator => Ok(users::find_for_login(&s.db, None, &login).await?.map(|(u, h)| (u, true, h))),
+        Realm::Operator => Ok(PreAuthScope::operators().find_account(s, &login).await?.map(|(u, h)| (u, true, h))),
         Realm::Tenant => {
             let Ok(code) = OrgCode::parse(org_raw) else {
                 return Ok(None);
             };
-            let Some(tenant) = tenants::find_by_code(&s.db, &code).await? else {
+            let Some(scope) = PreAuthScope::for_org_code(s, &code).await? else {
                 return Ok(None);
             };
-            let active = tenant.status == TenantStatus::Active;
-            Ok(users::find_for_login(&s.db, Some(&tenant.id), &login).await?.map(|(u, h)| (u, active, h)))
+            let active = scope.tenant().is_some_and(|t| t.status == TenantStatus::Active);
+            Ok(scope.find_account(s, &login).await?.map(|(u, h)| (u, active, h)))
         }
     }
 }
@@ -232,6 +257,7 @@ fn actor_of(user: &User, verified_at: Timestamp) -> Actor {
         must_change_password: user.must_change_password,
         verified_at,
         credential_generation: user.credential_generation,
+        command_line: false,
     }
 }
 
@@ -261,6 +287,8 @@ pub async fn whoami(s: &Services, actor: &Actor) -> CoreResult<WhoAmI> {
 #[derive(Clone, Debug)]
 pub struct SessionClaims {
     pub user_id: UserId,
+    /// The account's organisation (`None`: an operator).
+    pub tenant_id: Option<TenantId>,
     pub authenticated_at: Timestamp,
     pub last_seen_at: Timestamp,
     /// The last time the password was typed in this session (login or re-entry).
@@ -298,9 +326,14 @@ pub async fn resolve_session(
     if now.since(claims.authenticated_at) > s.auth.absolute_timeout {
         return Ok(Err(SessionEnd::Absolute));
     }
-    let Some(user) = users::get(&s.db, &claims.user_id).await? else {
+    // The session names its organisation; the account is read in that reach
+    // only, so a claim naming another organisation finds nothing.
+    let Some(user) = users::get(&mut s.db.read_in(Reach::of_row(claims.tenant_id.as_ref())).await?, &claims.user_id).await? else {
         return Ok(Err(SessionEnd::AccountUnusable));
     };
+    if user.tenant_id != claims.tenant_id {
+        return Ok(Err(SessionEnd::AccountUnusable));
+    }
     if !user.may_log_in(now) {
         return Ok(Err(SessionEnd::AccountUnusable));
     }
@@ -338,7 +371,7 @@ pub async fn change_password(
     keep_session_hash: Option<&str>,
 ) -> CoreResult<i64> {
     let now = s.clock.now();
-    let Some((user, hash)) = users::get_with_hash(&s.db, &actor.user_id).await? else {
+    let Some((user, hash)) = users::get_with_hash(&mut own_reach(s, actor).await?, &actor.user_id).await? else {
         return Err(CoreError::NotAuthenticated);
     };
     let org_code = match &user.tenant_id {
@@ -377,7 +410,7 @@ pub async fn change_password(
     check_new_password(change.new.expose(), &[user.login.as_str(), &org_code]).map_err(CoreError::WeakPassword)?;
     let new_hash = s.hasher.hash(&change.new).await?;
 
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::of_row(actor.tenant_id.as_ref())).await?;
     let generation = users::set_password(&mut tx, &user.id, &new_hash, false, now).await?;
     let ended = sessions::delete_for_user(&mut tx, &user.id, keep_session_hash).await?;
     let ev = AuditEvent::new(actor.audit_actor(), Action::PasswordChanged, Outcome::Success)
@@ -394,7 +427,7 @@ pub async fn change_password(
 /// (throttled and audited like a login). Returns the new verification time.
 pub async fn reverify(s: &Services, actor: &Actor, password: Password, client: &ClientInfo) -> CoreResult<Timestamp> {
     let now = s.clock.now();
-    let Some((user, hash)) = users::get_with_hash(&s.db, &actor.user_id).await? else {
+    let Some((user, hash)) = users::get_with_hash(&mut own_reach(s, actor).await?, &actor.user_id).await? else {
         return Err(CoreError::NotAuthenticated);
     };
     let key = ThrottleKey::reauthentication(user.id.as_str());
@@ -415,10 +448,15 @@ pub async fn reverify(s: &Services, actor: &Actor, password: Password, client: &
     Ok(now)
 }
 
+/// A read of the actor's own account: in their organisation, or the installation's for operators.
+async fn own_reach(s: &Services, actor: &Actor) -> CoreResult<crate::db::Tx> {
+    s.db.read_in(Reach::of_row(actor.tenant_id.as_ref())).await
+}
+
 /// Ends the session server-side and records it.
 pub async fn logout(s: &Services, actor: &Actor, session_hash: &str, client: &ClientInfo) -> CoreResult<()> {
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::of_row(actor.tenant_id.as_ref())).await?;
     sessions::delete(&mut tx, session_hash).await?;
     let ev = AuditEvent::new(actor.audit_actor(), Action::Logout, Outcome::Success)
         .tenant(actor.tenant_id.as_ref())
@@ -473,7 +511,7 @@ mod tests {
     const GOOD: &str = "correct horse battery staple";
 
     struct World {
-        _t: TestDb,
+        t: TestDb,
         s: Services,
         clock: Arc<ManualClock>,
     }
@@ -494,7 +532,7 @@ mod tests {
         )
         .await
         .expect("user");
-        World { _t: t, s, clock }
+        World { t, s, clock }
     }
 
     async fn try_login(w: &World, org: &str, login_name: &str, pw: &str) -> CoreResult<Actor> {
@@ -586,7 +624,7 @@ mod tests {
         let w = world().await;
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let now = w.s.clock.now();
-        let claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: now, last_seen_at: now, verified_at: now, credential_generation: actor.credential_generation };
+        let claims = SessionClaims { user_id: actor.user_id.clone(), tenant_id: actor.tenant_id.clone(), authenticated_at: now, last_seen_at: now, verified_at: now, credential_generation: actor.credential_generation };
         assert!(resolve_session(&w.s, &claims, None).await.expect("resolve").is_ok());
         provisioning::set_user_status(&w.s, &AuditActor::cli(), "acme", "taro", UserStatus::Disabled, &ClientInfo::cli())
             .await
@@ -600,7 +638,7 @@ mod tests {
         let w = world().await;
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let start = w.s.clock.now();
-        let mut claims = SessionClaims { user_id: actor.user_id.clone(), authenticated_at: start, last_seen_at: start, verified_at: start, credential_generation: actor.credential_generation };
+        let mut claims = SessionClaims { user_id: actor.user_id.clone(), tenant_id: actor.tenant_id.clone(), authenticated_at: start, last_seen_at: start, verified_at: start, credential_generation: actor.credential_generation };
         w.clock.advance(Duration::from_secs(31 * 60));
         assert_eq!(resolve_session(&w.s, &claims, None).await.expect("resolve"), Err(SessionEnd::Idle));
         // Active all along, but past the absolute limit.
@@ -657,7 +695,7 @@ mod tests {
         let _ = try_login(&w, "acme", "taro", "a wrong password").await;
         try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let rows: Vec<(String, String)> = sqlx::query_as::<_, (String, String)>("SELECT action, detail FROM audit_log ORDER BY seq")
-            .fetch_all(w.s.db.pool())
+            .fetch_all(w.t.db.pool())
             .await
             .expect("rows");
         let actions: Vec<&str> = rows.iter().map(|(a, _)| a.as_str()).collect();
@@ -672,6 +710,7 @@ mod tests {
     fn claims_of(actor: &Actor, at: Timestamp) -> SessionClaims {
         SessionClaims {
             user_id: actor.user_id.clone(),
+            tenant_id: actor.tenant_id.clone(),
             authenticated_at: at,
             last_seen_at: at,
             verified_at: at,
@@ -718,7 +757,7 @@ mod tests {
         assert!(matches!(try_login(&w, "acme", "taro", GOOD).await, Err(CoreError::Throttled { .. })));
         let blocked: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'password.change_failed' AND result = 'denied'")
-                .fetch_one(w.s.db.pool())
+                .fetch_one(w.t.db.pool())
                 .await
                 .expect("count");
         assert_eq!(blocked, 1, "the refusal is audited");

@@ -18,7 +18,7 @@ pub async fn my_sessions(s: &Services, actor: &Actor) -> CoreResult<Vec<SessionI
 pub async fn end_my_session(s: &Services, actor: &Actor, session: &str, client: &ClientInfo) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageOwnAccount, s.clock.now())?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(crate::db::Reach::of_row(actor.tenant_id.as_ref())).await?;
     if !sessions::delete_one_of_user(&mut tx, &actor.user_id, session.trim()).await? {
         return Err(CoreError::NotFound);
     }

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{first_hash, offset, FirstPassword, Issued, Page, PER_PAGE};
-use crate::audit::{self, Action, ClientInfo};
+use crate::audit::{Action, ClientInfo};
 use crate::auth::throttle::{self, ThrottleKey};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::UserId;
@@ -15,11 +15,11 @@ use crate::services::Services;
 use crate::sessions::{self, SessionInfo};
 use crate::setup_links;
 use crate::users::{self, LoginName, NewUser, Role, User, UserStatus};
-use sqlx::AnyConnection;
+use crate::db::Tx;
 
 pub async fn list(s: &Services, scope: &TenantScope<'_>, search: &str, page: i64) -> CoreResult<Page<User>> {
     scope.authorize(s, Permission::ViewAccounts)?;
-    let (items, total) = users::list(&s.db, Some(scope.tenant_id()), search, offset(page), PER_PAGE).await?;
+    let (items, total) = users::list(&mut scope.read(s).await?, search, offset(page), PER_PAGE).await?;
     Ok(Page { items, total, page })
 }
 
@@ -29,14 +29,14 @@ pub async fn get(s: &Services, scope: &TenantScope<'_>, user_id: &str) -> CoreRe
     scope.user(s, user_id).await
 }
 
-async fn issue(conn: &mut AnyConnection, user: &UserId, temporary: Option<crate::auth::password::Password>, now: crate::Timestamp) -> CoreResult<Issued> {
+async fn issue(tx: &mut Tx, user: &UserId, temporary: Option<crate::auth::password::Password>, now: crate::Timestamp) -> CoreResult<Issued> {
     match temporary {
         Some(p) => {
-            sqlx::query("DELETE FROM setup_tokens WHERE user_id = $1").bind(user.as_str()).execute(&mut *conn).await?;
+            sqlx::query("DELETE FROM setup_tokens WHERE user_id = $1").bind(user.as_str()).execute(&mut **tx).await?;
             Ok(Issued::Temporary(p))
         }
         None => {
-            let (token, expires_at) = setup_links::issue(conn, user, now).await?;
+            let (token, expires_at) = setup_links::issue(tx, user, now).await?;
             Ok(Issued::SetupLink { token, expires_at })
         }
     }
@@ -54,29 +54,67 @@ pub async fn create(
     let login = LoginName::parse(login)?;
     let role = Role::parse_tenant_role(role)?;
     let (hash, temporary) = first_hash(s, method).await?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
-    let user_id = users::insert(
-        &mut tx,
-        NewUser { tenant_id: Some(scope.tenant_id()), login: &login, role, hash: &hash, must_change_password: true },
-        now,
-    )
-    .await?;
+    let mut tx = scope.write(s, client).await?;
+    let now = tx.now();
+    let user_id = insert_account(&mut tx, &login, role, &hash, true, now).await?;
     let issued = issue(&mut tx, &user_id, temporary, now).await?;
-    let ev = scope
-        .event(Action::UserCreated, client)
+    let ev = tx
+        .event(Action::UserCreated)
         .target(user_id.to_string())
         .detail(json!({ "login": login.as_str(), "role": role.as_str(), "method": method.as_str() }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok((user_id, issued))
 }
 
+/// The command line's account creation: the same rules, with a password
+/// the caller hashed (chosen, kept; or temporary, to be changed at first login).
+pub async fn create_with_hash(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    login: &str,
+    role: &str,
+    hash: &crate::auth::password::PasswordHashString,
+    must_change_password: bool,
+    client: &ClientInfo,
+) -> CoreResult<UserId> {
+    scope.authorize(s, Permission::ManageAccounts)?;
+    let login = LoginName::parse(login)?;
+    let role = Role::parse_tenant_role(role)?;
+    let mut tx = scope.write(s, client).await?;
+    let now = tx.now();
+    let user_id = insert_account(&mut tx, &login, role, hash, must_change_password, now).await?;
+    let ev = tx
+        .event(Action::UserCreated)
+        .target(user_id.to_string())
+        .detail(json!({ "login": login.as_str(), "role": role.as_str(), "temporary_password": must_change_password }));
+    tx.commit(ev).await?;
+    Ok(user_id)
+}
+
+async fn insert_account(
+    tx: &mut Tx,
+    login: &LoginName,
+    role: Role,
+    hash: &crate::auth::password::PasswordHashString,
+    must_change_password: bool,
+    now: crate::Timestamp,
+) -> CoreResult<UserId> {
+    users::insert(tx, NewUser { login, role, hash, must_change_password }, now).await
+}
+
+/// The account of the organisation with this user ID (the command line names accounts so).
+pub async fn find_by_login(s: &Services, scope: &TenantScope<'_>, login: &str) -> CoreResult<User> {
+    scope.authorize(s, Permission::ViewAccounts)?;
+    let login = LoginName::parse(login)?;
+    let mut tx = scope.read(s).await?;
+    users::find_for_login(&mut tx, &login).await?.map(|(u, _)| u).ok_or(CoreError::NotFound)
+}
+
 /// Refuses a change that would leave the organisation without an active admin.
-async fn keep_an_admin(conn: &mut AnyConnection, scope: &TenantScope<'_>, user: &User) -> CoreResult<()> {
+async fn keep_an_admin(tx: &mut Tx, user: &User) -> CoreResult<()> {
     if user.role == Role::Admin
         && user.status == UserStatus::Active
-        && users::count_other_active_admins(conn, scope.tenant_id(), &user.id).await? == 0
+        && users::count_other_active_admins(tx, &user.id).await? == 0
     {
         return Err(CoreError::Invalid { field: "user", problem: "last_admin" });
     }
@@ -90,18 +128,16 @@ pub async fn change_role(s: &Services, scope: &TenantScope<'_>, user_id: &str, r
     if role == user.role {
         return Ok(());
     }
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.write(s, client).await?;
     if role != Role::Admin {
-        keep_an_admin(&mut tx, scope, &user).await?;
+        keep_an_admin(&mut tx, &user).await?;
     }
     users::set_role(&mut tx, &user.id, role).await?;
     let ev = scope
         .event(Action::UserRoleChanged, client)
         .target(user.id.to_string())
         .detail(json!({ "from": user.role.as_str(), "to": role.as_str() }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(())
 }
 
@@ -109,20 +145,18 @@ pub async fn change_role(s: &Services, scope: &TenantScope<'_>, user_id: &str, r
 pub async fn set_enabled(s: &Services, scope: &TenantScope<'_>, user_id: &str, enabled: bool, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageAccounts)?;
     let user = scope.user(s, user_id).await?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.write(s, client).await?;
     let ended = if enabled {
         users::set_status(&mut tx, &user.id, UserStatus::Active).await?;
         0
     } else {
-        keep_an_admin(&mut tx, scope, &user).await?;
+        keep_an_admin(&mut tx, &user).await?;
         users::set_status(&mut tx, &user.id, UserStatus::Disabled).await?;
         sessions::delete_for_user(&mut tx, &user.id, None).await?
     };
     let action = if enabled { Action::UserEnabled } else { Action::UserDisabled };
     let ev = scope.event(action, client).target(user.id.to_string()).detail(json!({ "sessions_ended": ended }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(())
 }
 
@@ -142,17 +176,16 @@ pub async fn set_expiry(s: &Services, scope: &TenantScope<'_>, user_id: &str, da
     if expires_at.is_some_and(|e| e <= now) {
         return Err(CoreError::Invalid { field: "expires_on", problem: "past" });
     }
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.write(s, client).await?;
     if expires_at.is_some() {
-        keep_an_admin(&mut tx, scope, &user).await?;
+        keep_an_admin(&mut tx, &user).await?;
     }
     users::set_expiry(&mut tx, &user.id, expires_at).await?;
     let ev = scope
         .event(Action::UserExpirySet, client)
         .target(user.id.to_string())
         .detail(json!({ "expires_on": date.trim() }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(())
 }
 
@@ -169,7 +202,7 @@ pub async fn reset_password(
     let user = scope.user(s, user_id).await?;
     let (hash, temporary) = first_hash(s, method).await?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.write(s, client).await?;
     users::set_password(&mut tx, &user.id, &hash, true, now).await?;
     let ended = sessions::delete_for_user(&mut tx, &user.id, None).await?;
     let issued = issue(&mut tx, &user.id, temporary, now).await?;
@@ -177,8 +210,7 @@ pub async fn reset_password(
         .event(Action::PasswordReset, client)
         .target(user.id.to_string())
         .detail(json!({ "method": method.as_str(), "sessions_ended": ended }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(issued)
 }
 
@@ -186,17 +218,15 @@ pub async fn reset_password(
 pub async fn unlock(s: &Services, scope: &TenantScope<'_>, user_id: &str, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageAccounts)?;
     let user = scope.user(s, user_id).await?;
-    let now = s.clock.now();
     let key = ThrottleKey::tenant_account(scope.tenant().code.as_str(), user.login.as_str());
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.write(s, client).await?;
     let cleared = throttle::clear_in(&mut tx, &key).await?;
     users::clear_failures(&mut tx, &user.id).await?;
     let ev = scope
         .event(Action::UserUnlocked, client)
         .target(user.id.to_string())
         .detail(json!({ "throttle_cleared": cleared > 0, "failed_logins": user.failed_logins }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(())
 }
 
@@ -206,16 +236,14 @@ pub async fn delete(s: &Services, scope: &TenantScope<'_>, user_id: &str, client
     if user.id == scope.actor().user_id {
         return Err(CoreError::Invalid { field: "user", problem: "self" });
     }
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
-    keep_an_admin(&mut tx, scope, &user).await?;
+    let mut tx = scope.write(s, client).await?;
+    keep_an_admin(&mut tx, &user).await?;
     users::delete(&mut tx, &user.id).await?;
     let ev = scope
         .event(Action::UserDeleted, client)
         .target(user.id.to_string())
         .detail(json!({ "login": user.login.as_str(), "role": user.role.as_str() }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(())
 }
 
@@ -235,8 +263,7 @@ pub async fn revoke_sessions(
 ) -> CoreResult<u64> {
     scope.authorize(s, Permission::ManageAccounts)?;
     let user = scope.user(s, user_id).await?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.write(s, client).await?;
     let ended = match session {
         Some(h) => u64::from(sessions::delete_one_of_user(&mut tx, &user.id, h).await?),
         None => sessions::delete_for_user(&mut tx, &user.id, None).await?,
@@ -245,7 +272,6 @@ pub async fn revoke_sessions(
         return Err(CoreError::NotFound);
     }
     let ev = scope.event(Action::SessionsRevoked, client).target(user.id.to_string()).detail(json!({ "sessions_ended": ended }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(ended)
 }

@@ -7,6 +7,7 @@ use crate::audit::{self, Action, AuditEvent, ClientInfo, Outcome};
 use crate::auth::password::Password;
 use crate::auth::Actor;
 use crate::error::{CoreError, CoreResult};
+use crate::db::Reach;
 use crate::ids::UserId;
 use crate::policy::{self, Permission};
 use crate::services::Services;
@@ -15,8 +16,34 @@ use crate::users::{self, LoginName, NewUser, Role, User, UserStatus};
 
 pub async fn list(s: &Services, actor: &Actor, search: &str, page: i64) -> CoreResult<Page<User>> {
     policy::authorize(actor, Permission::ViewOperators, s.clock.now())?;
-    let (items, total) = users::list(&s.db, None, search, offset(page), PER_PAGE).await?;
+    let (items, total) = users::list(&mut s.db.read_in(Reach::Installation).await?, search, offset(page), PER_PAGE).await?;
     Ok(Page { items, total, page })
+}
+
+/// A new operator with a password hashed by the caller (the command line:
+/// chosen, or temporary); `by` is who the audit log names (the CLI, or the
+/// system for the first operator).
+pub(crate) async fn create_with_hash(
+    s: &Services,
+    actor: &Actor,
+    by: &crate::audit::AuditActor,
+    login: &str,
+    hash: &crate::auth::password::PasswordHashString,
+    must_change_password: bool,
+    client: &ClientInfo,
+) -> CoreResult<UserId> {
+    policy::authorize(actor, Permission::ManageOperators, s.clock.now())?;
+    let login = LoginName::parse(login)?;
+    let now = s.clock.now();
+    let mut tx = s.db.begin_write_in(Reach::Installation).await?;
+    let user_id = users::insert(&mut tx, NewUser { login: &login, role: Role::Operator, hash, must_change_password }, now).await?;
+    let ev = AuditEvent::new(by.clone(), Action::OperatorCreated, Outcome::Success)
+        .from_client(client)
+        .target(user_id.to_string())
+        .detail(json!({ "login": login.as_str(), "temporary_password": must_change_password }));
+    audit::append(&mut tx, now, &ev).await?;
+    tx.commit().await?;
+    Ok(user_id)
 }
 
 /// A new operator with a temporary password (shown once, changed at first login).
@@ -26,10 +53,10 @@ pub async fn create(s: &Services, actor: &Actor, login: &str, client: &ClientInf
     let (hash, temporary) = first_hash(s, FirstPassword::Temporary).await?;
     let temporary = temporary.ok_or(CoreError::Hashing(String::from("no temporary password")))?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::Installation).await?;
     let user_id = users::insert(
         &mut tx,
-        NewUser { tenant_id: None, login: &login, role: Role::Operator, hash: &hash, must_change_password: true },
+        NewUser { login: &login, role: Role::Operator, hash: &hash, must_change_password: true },
         now,
     )
     .await?;
@@ -45,9 +72,9 @@ pub async fn create(s: &Services, actor: &Actor, login: &str, client: &ClientInf
 pub async fn set_enabled(s: &Services, actor: &Actor, user_id: &str, enabled: bool, client: &ClientInfo) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageOperators, s.clock.now())?;
     let id = UserId::parse(user_id).ok_or(CoreError::NotFound)?;
-    let user = users::get(&s.db, &id).await?.filter(|u| u.role == Role::Operator).ok_or(CoreError::NotFound)?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::Installation).await?;
+    let user = users::get(&mut tx, &id).await?.filter(|u| u.role == Role::Operator).ok_or(CoreError::NotFound)?;
     let ended = if enabled {
         users::set_status(&mut tx, &user.id, UserStatus::Active).await?;
         0

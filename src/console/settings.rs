@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::audit::{self, Action, ClientInfo};
+use crate::audit::{Action, ClientInfo};
 use crate::error::CoreResult;
 use crate::input;
 use crate::policy::Permission;
@@ -27,14 +27,12 @@ pub async fn get(s: &Services, scope: &TenantScope<'_>) -> CoreResult<TenantSett
 pub async fn save(s: &Services, scope: &TenantScope<'_>, members_may_export: bool, time_zone: &str, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageTenantSettings)?;
     let time_zone = input::parse_time_zone(time_zone)?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.write(s, client).await?;
     tenants::set_settings(&mut tx, scope.tenant_id(), members_may_export, &time_zone).await?;
     let ev = scope
         .event(Action::TenantSettingsChanged, client)
         .target(scope.tenant_id().to_string())
         .detail(json!({ "members_may_export": members_may_export, "time_zone": time_zone }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(())
 }

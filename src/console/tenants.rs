@@ -7,7 +7,9 @@ use super::{offset, Page, PER_PAGE};
 use crate::audit::{self, Action, AuditEvent, ClientInfo, Outcome};
 use crate::auth::Actor;
 use crate::error::{CoreError, CoreResult};
+use crate::db::{AllTenantsUse, Reach};
 use crate::ids::TenantId;
+use crate::users;
 use crate::input;
 use crate::keys;
 use crate::policy::{self, Permission};
@@ -16,14 +18,30 @@ use crate::tenants::{self, NewTenant, OrgCode, Tenant, TenantStatus, TenantSumma
 
 pub async fn list(s: &Services, actor: &Actor, search: &str, page: i64) -> CoreResult<Page<TenantSummary>> {
     policy::authorize(actor, Permission::ViewTenants, s.clock.now())?;
-    let (items, total) = tenants::list(&s.db, search, offset(page), PER_PAGE).await?;
-    Ok(Page { items, total, page })
+    let (found, total) = tenants::list(&s.db, search, offset(page), PER_PAGE).await?;
+    Ok(Page { items: summaries(s, actor, found).await?, total, page })
 }
 
 pub async fn get(s: &Services, actor: &Actor, tenant_id: &str) -> CoreResult<TenantSummary> {
     policy::authorize(actor, Permission::ViewTenants, s.clock.now())?;
     let id = TenantId::parse(tenant_id).ok_or(CoreError::NotFound)?;
-    tenants::summary(&s.db, &id).await?.ok_or(CoreError::NotFound)
+    let tenant = tenants::get(&s.db, &id).await?.ok_or(CoreError::NotFound)?;
+    summaries(s, actor, vec![tenant]).await?.pop().ok_or(CoreError::NotFound)
+}
+
+/// The organisations with their account counts and latest login: counted
+/// across organisations in the operator's own all-tenants reach.
+async fn summaries(s: &Services, actor: &Actor, found: Vec<Tenant>) -> CoreResult<Vec<TenantSummary>> {
+    let ids: Vec<TenantId> = found.iter().map(|t| t.id.clone()).collect();
+    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await?;
+    let activity = users::activity_by_tenant(&mut tx, &ids).await?;
+    Ok(found
+        .into_iter()
+        .map(|tenant| {
+            let (user_count, last_activity) = activity.get(&tenant.id).copied().unwrap_or((0, None));
+            TenantSummary { tenant, user_count, last_activity }
+        })
+        .collect())
 }
 
 /// What the operator typed into the "new organisation" form.
@@ -61,10 +79,11 @@ pub(crate) async fn create_unchecked(
     client: &ClientInfo,
 ) -> CoreResult<Tenant> {
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
-    let tenant = tenants::insert_new(&mut tx, new, now).await?;
-    let key_id = keys::create_tenant_key(&mut tx, &s.keys, &tenant.id, now).await?;
-    crate::people::records::create_default_categories(&mut tx, &tenant.id).await?;
+    let id = TenantId::generate();
+    let mut tx = s.db.begin_write_in(Reach::Tenant(id.clone())).await?;
+    let tenant = tenants::insert_new(&mut tx, id, new, now).await?;
+    let key_id = keys::create_tenant_key(&mut tx, &s.keys, now).await?;
+    crate::people::records::create_default_categories(&mut tx).await?;
     let ev = AuditEvent::new(by.clone(), Action::TenantCreated, Outcome::Success)
         .tenant(Some(&tenant.id))
         .from_client(client)
@@ -87,7 +106,7 @@ pub async fn set_contacts(
     let tenant = get(s, actor, tenant_id).await?.tenant;
     let contacts = input::parse_contacts(emails, phone)?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::Tenant(tenant.id.clone())).await?;
     tenants::set_contacts(&mut tx, &tenant.id, &contacts).await?;
     // Contact addresses are the organisation's business details, not people data; the count is enough here.
     let ev = AuditEvent::new(actor.audit_actor(), Action::TenantContactsChanged, Outcome::Success)
@@ -111,7 +130,7 @@ pub async fn set_suspended(s: &Services, actor: &Actor, tenant_id: &str, suspend
         (_, false) => (TenantStatus::Active, Action::TenantResumed),
     };
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::Tenant(tenant.id.clone())).await?;
     tenants::set_status(&mut tx, &tenant.id, status).await?;
     let ev = AuditEvent::new(actor.audit_actor(), action, Outcome::Success)
         .tenant(Some(&tenant.id))

@@ -30,7 +30,7 @@ pub const HEADER_JA: [&str; 12] = [
 ];
 
 /// Export is for admins, and for members when their organisation allows it.
-fn authorize_export(s: &Services, scope: &TenantScope<'_>) -> CoreResult<()> {
+pub(crate) fn authorize_export(s: &Services, scope: &TenantScope<'_>) -> CoreResult<()> {
     // The policy check (temporary password, etc.) with the one setting that widens it.
     scope.authorize(s, Permission::ReadPeople)?;
     if policy::allows_export(scope.actor().role, scope.tenant().members_may_export) {
@@ -46,13 +46,7 @@ fn authorize_export(s: &Services, scope: &TenantScope<'_>) -> CoreResult<()> {
 pub async fn export(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo) -> CoreResult<Vec<u8>> {
     authorize_export(s, scope)?;
     let keys = data_keys(s, scope).await?;
-    let rows = sqlx::query(&format!(
-        "SELECT id, {}, fields_version, status, created_at, updated_at FROM people WHERE tenant_id = $1 ORDER BY created_at, id",
-        FIELD_COLUMNS.join(", ")
-    ))
-    .bind(scope.tenant_id().as_str())
-    .fetch_all(s.db.pool())
-    .await?;
+    let rows = super::register::all_sealed_rows(s, scope).await?;
     let tz = &scope.tenant().time_zone;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -151,7 +145,7 @@ fn parse(bytes: &[u8]) -> CoreResult<(Vec<PersonFields>, ImportPreview)> {
     Ok((people, preview))
 }
 
-fn authorize_import(s: &Services, scope: &TenantScope<'_>) -> CoreResult<()> {
+pub(crate) fn authorize_import(s: &Services, scope: &TenantScope<'_>) -> CoreResult<()> {
     scope.authorize(s, Permission::ImportPeople)?;
     scope.authorize(s, Permission::WritePeople)
 }
@@ -173,7 +167,7 @@ pub async fn import(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, 
     let keys = data_keys(s, scope).await?;
     let now = s.clock.now();
     let by = Some(scope.actor().user_id.as_str());
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.begin_write(s).await?;
     let rows: Vec<(PersonId, PersonFields)> = people.into_iter().map(|p| (PersonId::generate(), p)).collect();
     insert_sealed_many(&mut tx, scope.tenant_id().as_str(), &keys, &rows, by, now).await?;
     let ev = scope.event(Action::PeopleImported, client).detail(json!({ "rows": rows.len() }));

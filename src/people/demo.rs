@@ -8,7 +8,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::json;
 
-use super::records::categories_of;
+use super::records::{categories_of, insert_records_many};
 use super::register::insert_sealed_many;
 use super::sealed::RECORDS;
 use super::PersonFields;
@@ -16,12 +16,12 @@ use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{PersonId, RecordId};
 use crate::services::Services;
-use crate::tenants::{self, OrgCode};
+use crate::auth::Actor;
+use crate::scope::TenantScope;
 use crate::vault::FieldRef;
 
 /// People written per transaction, and records per INSERT.
 const BATCH: usize = 1000;
-const RECORDS_PER_STATEMENT: usize = 200;
 /// Most people one command may add.
 pub const MAX_PEOPLE: usize = 1_000_000;
 
@@ -84,10 +84,12 @@ pub async fn seed(
     if count == 0 || count > MAX_PEOPLE {
         return Err(CoreError::Invalid { field: "people", problem: "format" });
     }
-    let code = OrgCode::parse(org_code)?;
-    let tenant = tenants::find_by_code(&s.db, &code).await?.ok_or(CoreError::NotFound)?;
+    // The command line acts through the organisation's scope, as a console would.
+    let actor = Actor::cli(s.clock.now());
+    let scope = TenantScope::named_by_operator(s, &actor, org_code).await?;
+    let tenant = scope.tenant().clone();
     let keys = s.data_keys.data_keys(&s.db, &s.keys, &tenant.id).await?;
-    let categories = categories_of(&s.db, &tenant.id).await?;
+    let categories = categories_of(&mut scope.read(s).await?).await?;
     let mut rng = rand::thread_rng();
     let day_ms = 86_400_000_i64;
     let mut written = 0;
@@ -112,33 +114,9 @@ pub async fn seed(
             }
         }
         let people: Vec<(PersonId, PersonFields)> = batch.into_iter().map(|(id, f, _)| (id, f)).collect();
-        let mut tx = s.db.begin_write().await?;
+        let mut tx = scope.begin_write(s).await?;
         insert_sealed_many(&mut tx, tenant.id.as_str(), &keys, &people, None, now).await?;
-        for chunk in records.chunks(RECORDS_PER_STATEMENT) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p: Vec<String> = (1..=8).map(|c| format!("${}", i * 8 + c)).collect();
-                    format!("({}, NULL)", p.join(", "))
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO person_records (id, tenant_id, person_id, key_id, occurred_at, category_id, body, created_at, created_by) VALUES {}",
-                rows.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for (rid, pid, at, category, sealed) in chunk {
-                q = q
-                    .bind(rid.as_str())
-                    .bind(tenant.id.as_str())
-                    .bind(pid.as_str())
-                    .bind(keys.key_id())
-                    .bind(*at)
-                    .bind(category.as_deref())
-                    .bind(sealed.as_slice())
-                    .bind(now.as_millis());
-            }
-            q.execute(&mut *tx).await?;
-        }
+        insert_records_many(&mut tx, keys.key_id(), &records, now).await?;
         tx.commit().await?;
         written += n;
         progress(written);
@@ -181,7 +159,7 @@ mod tests {
             .expect("audit");
         assert!(audited.contains("\"demo\":true"));
         // Person 7's phone is findable through the blind index.
-        let keys = s.data_keys.data_keys(&s.db, &s.keys, &tenants::find_by_code(&s.db, &OrgCode::parse("demo").expect("code")).await.expect("db").expect("tenant").id).await.expect("keys");
+        let keys = s.data_keys.data_keys(&s.db, &s.keys, &crate::tenants::find_by_code(&s.db, &crate::tenants::OrgCode::parse("demo").expect("code")).await.expect("db").expect("tenant").id).await.expect("keys");
         let phone = fake_person(&mut rand::thread_rng(), 7).phone;
         let token = keys.blind_index(crate::vault::IndexKind::Phone, &super::super::normalize::phone(&phone));
         let hits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people_index WHERE token = $1").bind(token).fetch_one(t.db.pool()).await.expect("hits");

@@ -126,6 +126,26 @@ impl PersonFields {
     }
 }
 
+/// What the actor may do with the register: the very checks the register's
+/// functions enforce, so the pages offer exactly what the server allows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeopleRights {
+    pub write: bool,
+    pub delete: bool,
+    pub export: bool,
+    pub import: bool,
+}
+
+pub fn rights(s: &crate::Services, scope: &crate::scope::TenantScope<'_>) -> PeopleRights {
+    use crate::policy::Permission as P;
+    PeopleRights {
+        write: scope.authorize(s, P::WritePeople).is_ok(),
+        delete: scope.authorize(s, P::DeletePeople).is_ok(),
+        export: csv::authorize_export(s, scope).is_ok(),
+        import: csv::authorize_import(s, scope).is_ok(),
+    }
+}
+
 /// What a search box entry can match, normalised per kind (public so the
 /// list benchmark's bare handler can run exactly the query the register runs).
 pub fn query_terms(q: &str) -> Vec<(IndexKind, String)> {

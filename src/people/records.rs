@@ -8,8 +8,9 @@ use super::register::{data_keys, existing_id};
 use super::sealed::{self, RECORDS};
 use crate::audit::{self, Action, ClientInfo};
 use crate::clock::Timestamp;
+use crate::db::Tx;
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{CategoryId, PersonId, RecordId, SubmissionKey, TenantId};
+use crate::ids::{CategoryId, PersonId, RecordId, SubmissionKey};
 use crate::policy::Permission;
 use crate::scope::TenantScope;
 use crate::services::Services;
@@ -39,14 +40,16 @@ pub struct ActivityRecord {
 }
 
 /// Inside the organisation's creation.
-pub(crate) async fn create_default_categories(conn: &mut AnyConnection, tenant: &TenantId) -> CoreResult<()> {
+pub(crate) async fn create_default_categories(tx: &mut Tx) -> CoreResult<()> {
     for (i, name) in DEFAULT_CATEGORIES.iter().enumerate() {
-        insert_category(conn, tenant, name, i64::try_from(i).unwrap_or(0) + 1).await?;
+        insert_category(tx, name, i64::try_from(i).unwrap_or(0) + 1).await?;
     }
     Ok(())
 }
 
-async fn insert_category(conn: &mut AnyConnection, tenant: &TenantId, name: &str, position: i64) -> CoreResult<CategoryId> {
+async fn insert_category(tx: &mut Tx, name: &str, position: i64) -> CoreResult<CategoryId> {
+    let tenant = tx.tenant()?.clone();
+    let conn: &mut AnyConnection = tx;
     let id = CategoryId::generate();
     sqlx::query("INSERT INTO record_categories (id, tenant_id, name, position) VALUES ($1, $2, $3, $4)")
         .bind(id.as_str())
@@ -60,14 +63,15 @@ async fn insert_category(conn: &mut AnyConnection, tenant: &TenantId, name: &str
 
 pub async fn categories(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<Category>> {
     scope.authorize(s, Permission::ReadPeople)?;
-    categories_of(&s.db, scope.tenant_id()).await
+    categories_of(&mut scope.read(s).await?).await
 }
 
-/// An organisation's categories in their order (for the scope above and the demo seed).
-pub(crate) async fn categories_of(db: &crate::db::Db, tenant: &TenantId) -> CoreResult<Vec<Category>> {
+/// The scope's categories in their order (for the scope above and the demo seed).
+pub(crate) async fn categories_of(tx: &mut Tx) -> CoreResult<Vec<Category>> {
+    let tenant = tx.tenant()?.clone();
     let rows = sqlx::query("SELECT id, name FROM record_categories WHERE tenant_id = $1 ORDER BY position, name")
         .bind(tenant.as_str())
-        .fetch_all(db.pool())
+        .fetch_all(&mut **tx)
         .await?;
     rows.iter()
         .map(|r| Ok(Category { id: CategoryId::from_db(r.try_get("id")?), name: r.try_get("name")? }))
@@ -88,6 +92,47 @@ fn category_name(raw: &str) -> CoreResult<String> {
     Ok(name.to_owned())
 }
 
+/// A record sealed by its writer: id, person, occurred at (ms), category, sealed body.
+pub(crate) type SealedRecord = (RecordId, PersonId, i64, Option<String>, Vec<u8>);
+
+/// Records written in bulk, sealed by the caller (the demo seed), in the
+/// transaction's organisation.
+pub(crate) async fn insert_records_many(
+    tx: &mut Tx,
+    key_id: &str,
+    records: &[SealedRecord],
+    now: Timestamp,
+) -> CoreResult<()> {
+    const PER_STATEMENT: usize = 200;
+    let tenant = tx.tenant()?.clone();
+    for chunk in records.chunks(PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=8).map(|c| format!("${}", i * 8 + c)).collect();
+                format!("({}, NULL)", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO person_records (id, tenant_id, person_id, key_id, occurred_at, category_id, body, created_at, created_by) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (rid, pid, at, category, sealed) in chunk {
+            q = q
+                .bind(rid.as_str())
+                .bind(tenant.as_str())
+                .bind(pid.as_str())
+                .bind(key_id)
+                .bind(*at)
+                .bind(category.as_deref())
+                .bind(sealed.as_slice())
+                .bind(now.as_millis());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Adds a category at the end of the list (admins).
 pub async fn add_category(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, name: &str) -> CoreResult<CategoryId> {
     scope.authorize(s, Permission::ManageCategories)?;
@@ -100,9 +145,9 @@ pub async fn add_category(s: &Services, scope: &TenantScope<'_>, client: &Client
         return Err(CoreError::Invalid { field: "category", problem: "too_many" });
     }
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.begin_write(s).await?;
     let position = i64::try_from(existing.len()).unwrap_or(0) + 1;
-    let id = insert_category(&mut tx, scope.tenant_id(), &name, position).await?;
+    let id = insert_category(&mut tx, &name, position).await?;
     let ev = scope.event(Action::CategoriesChanged, client).target(id.to_string()).detail(json!({ "change": "added" }));
     audit::append(&mut tx, now, &ev).await?;
     tx.commit().await?;
@@ -118,7 +163,7 @@ pub async fn rename_category(s: &Services, scope: &TenantScope<'_>, client: &Cli
         return Err(CoreError::Invalid { field: "category", problem: "taken" });
     }
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.begin_write(s).await?;
     let done = sqlx::query("UPDATE record_categories SET name = $1 WHERE tenant_id = $2 AND id = $3")
         .bind(&name)
         .bind(scope.tenant_id().as_str())
@@ -147,7 +192,7 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &str) -> Cor
     )
     .bind(scope.tenant_id().as_str())
     .bind(person_id.as_str())
-    .fetch_all(s.db.pool())
+    .fetch_all(&mut *scope.read(s).await?)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -225,7 +270,7 @@ pub async fn add(
         &body,
     )?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.begin_write(s).await?;
     // The person must be in this organisation: the insert reads it through the scope.
     // A submission key already used in this organisation inserts nothing
     // (a concurrent twin waits for the first to commit, then inserts nothing).
@@ -283,7 +328,7 @@ async fn stored_by(s: &Services, scope: &TenantScope<'_>, keys: &crate::vault::D
     )
     .bind(scope.tenant_id().as_str())
     .bind(key.as_str())
-    .fetch_optional(s.db.pool())
+    .fetch_optional(&mut *scope.read(s).await?)
     .await?;
     let Some(r) = row else {
         // Nothing stored under the key: the person is not in this organisation.

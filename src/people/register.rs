@@ -181,7 +181,7 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
     if let Some((at, id)) = &cursor {
         query = query.bind(*at).bind(id.as_str());
     }
-    let rows = query.fetch_all(s.db.pool()).await?;
+    let rows = query.fetch_all(&mut *scope.read(s).await?).await?;
 
     let more = rows.len() > PAGE_ROWS;
     let mut people = Vec::with_capacity(rows.len().min(PAGE_ROWS));
@@ -212,6 +212,17 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
         None
     };
     Ok(PeoplePage { people, next: next_cursor })
+}
+
+/// Every person of the scope's organisation, sealed, oldest first (the export).
+pub(crate) async fn all_sealed_rows(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<AnyRow>> {
+    Ok(sqlx::query(&format!(
+        "SELECT id, {}, fields_version, status, created_at, updated_at FROM people WHERE tenant_id = $1 ORDER BY created_at, id",
+        FIELD_COLUMNS.join(", ")
+    ))
+    .bind(scope.tenant_id().as_str())
+    .fetch_all(&mut *scope.read(s).await?)
+    .await?)
 }
 
 /// A list row, its e-mail when `opened` includes it (for `matches_search`),
@@ -280,7 +291,7 @@ async fn fetch(
     ))
     .bind(scope.tenant_id().as_str())
     .bind(id.as_str())
-    .fetch_optional(s.db.pool())
+    .fetch_optional(&mut *scope.read(s).await?)
     .await?
     .ok_or(CoreError::NotFound)?;
     person_from_row(keys, &row)
@@ -324,7 +335,7 @@ pub(crate) async fn existing_id(s: &Services, scope: &TenantScope<'_>, id: &str)
     let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM people WHERE tenant_id = $1 AND id = $2")
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())
-        .fetch_optional(s.db.pool())
+        .fetch_optional(&mut *scope.read(s).await?)
         .await?;
     found.map(|_| id).ok_or(CoreError::NotFound)
 }
@@ -442,7 +453,7 @@ pub async fn create(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, 
     let id = PersonId::generate();
     let now = s.clock.now();
     let by = Some(scope.actor().user_id.as_str());
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.begin_write(s).await?;
     insert_sealed(&mut tx, scope.tenant_id().as_str(), &keys, &id, &fields, by, now).await?;
     audit::append(&mut tx, now, &scope.event(Action::PersonCreated, client).target(id.to_string())).await?;
     tx.commit().await?;
@@ -476,7 +487,7 @@ pub async fn update(
         .collect();
     let sealed = sealed::seal_person(&keys, id.as_str(), before.fields_version + 1, &fields)?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.begin_write(s).await?;
     let mut q = sqlx::query(
         "UPDATE people SET family_name = $1, given_name = $2, family_kana = $3, given_kana = $4, phone = $5, \
          email = $6, postal_code = $7, address = $8, notes = $9, key_id = $10, updated_at = $11, updated_by = $12, \
@@ -512,7 +523,7 @@ pub async fn set_archived(s: &Services, scope: &TenantScope<'_>, client: &Client
     scope.authorize(s, Permission::WritePeople)?;
     let id = parse_id(id)?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.begin_write(s).await?;
     let done = sqlx::query(
         "UPDATE people SET status = $1, updated_at = $2, updated_by = $3, version = version + 1 \
          WHERE tenant_id = $4 AND id = $5",
@@ -539,7 +550,7 @@ pub async fn delete(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, 
     scope.authorize(s, Permission::DeletePeople)?;
     let id = parse_id(id)?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = scope.begin_write(s).await?;
     let records = sqlx::query("DELETE FROM person_records WHERE tenant_id = $1 AND person_id = $2")
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())

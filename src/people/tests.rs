@@ -531,3 +531,36 @@ async fn values_sealed_by_an_older_kura_are_resealed_once_by_migrate() {
     assert!(matches!(super::upgrade::upgrade_sealed_fields(&s).await, Err(CoreError::Crypto(_))));
     assert!(matches!(register::get(&s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "the old value stays refused");
 }
+
+#[tokio::test]
+async fn the_rights_the_pages_offer_are_exactly_what_the_register_allows() {
+    let w = world().await;
+    let cli = ClientInfo::cli();
+    // An admin whose password was set by someone else may do nothing until it is changed.
+    let created = provisioning::create_user(&w.s, &AuditActor::cli(), "acme", "newboss", Role::Admin, InitialPassword::Temporary, &cli)
+        .await
+        .expect("user");
+    let password = created.temporary_password.expect("temporary");
+    let temporary = auth::login(&w.s, LoginRequest { realm: Realm::Tenant, org_code: "acme", login: "newboss", password, client: &cli })
+        .await
+        .expect("login");
+    assert!(temporary.must_change_password);
+    let csv = "姓,名,セイ,メイ,電話,メール,郵便番号,住所,備考\n山田,太郎,ヤマダ,タロウ,0312345678,,,,\n".as_bytes().to_vec();
+    for members_may_export in [false, true] {
+        let boss = actor(&w, "acme", "boss").await;
+        let admin_scope = TenantScope::own(&w.s, &boss).await.expect("scope");
+        crate::console::settings::save(&w.s, &admin_scope, members_may_export, "Asia/Tokyo", &cli).await.expect("settings");
+        for a in [actor(&w, "acme", "boss").await, actor(&w, "acme", "taro").await, actor(&w, "acme", "miru").await, temporary.clone()] {
+            let scope = TenantScope::own(&w.s, &a).await.expect("scope");
+            let rights = super::rights(&w.s, &scope);
+            let label = format!("{} (must change: {}), members may export: {members_may_export}", a.login, a.must_change_password);
+            assert_eq!(rights.export, super::csv::export(&w.s, &scope, &cli).await.is_ok(), "export: {label}");
+            assert_eq!(rights.import, super::csv::preview(&w.s, &scope, &csv).await.is_ok(), "import: {label}");
+            let created = register::create(&w.s, &scope, &cli, &yamada()).await;
+            assert_eq!(rights.write, created.is_ok(), "write: {label}");
+            if let Ok(id) = created {
+                assert_eq!(rights.delete, register::delete(&w.s, &scope, &cli, id.as_str()).await.is_ok(), "delete: {label}");
+            }
+        }
+    }
+}

@@ -13,6 +13,7 @@
 //! is not enough to have old (first-format) values put back and re-sealed as
 //! current: both events are on the chain, which a database writer cannot forge.
 
+use crate::db::{AllTenantsUse, Reach};
 use serde_json::json;
 use sqlx::Row;
 
@@ -42,7 +43,8 @@ pub async fn pending(s: &Services) -> CoreResult<bool> {
 }
 
 async fn on_chain(s: &Services, action: Action) -> CoreResult<bool> {
-    Ok(sqlx::query("SELECT 1 FROM audit_log WHERE action = $1 LIMIT 1").bind(action.as_str()).fetch_optional(s.db.pool()).await?.is_some())
+    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::Job("sealed fields upgrade"))).await?;
+    Ok(sqlx::query("SELECT 1 FROM audit_log WHERE action = $1 LIMIT 1").bind(action.as_str()).fetch_optional(&mut *tx).await?.is_some())
 }
 
 /// Re-seals every value of the first format, once per database (the caller
@@ -75,7 +77,7 @@ pub async fn upgrade_sealed_fields(s: &Services) -> CoreResult<Upgraded> {
         total.records += this.records;
         total.failed += this.failed;
     }
-    let mut tx = s.db.begin_write().await?;
+    let mut tx = s.db.begin_write_in(Reach::Installation).await?;
     sqlx::query("UPDATE sealed_fields_upgrade SET done = 1 WHERE id = 1").execute(&mut *tx).await?;
     let ev = AuditEvent::new(AuditActor::system(), Action::SealedFieldsUpgradeFinished, Outcome::Success)
         .detail(json!({ "people": total.people, "records": total.records, "failed": total.failed }));
@@ -111,11 +113,11 @@ async fn upgrade_people(s: &Services, tenant: &TenantId, keys: &DataKeys, n: &mu
         .bind(tenant.as_str())
         .bind(&after)
         .bind(BATCH)
-        .fetch_all(s.db.pool())
+        .fetch_all(&mut *s.db.read_in(Reach::Tenant(tenant.clone())).await?)
         .await?;
         let Some(last) = rows.last() else { return Ok(()) };
         after = last.try_get("id")?;
-        let mut tx = s.db.begin_write().await?;
+        let mut tx = s.db.begin_write_in(Reach::Tenant(tenant.clone())).await?;
         for r in &rows {
             let id: String = r.try_get("id")?;
             let version: i64 = r.try_get("fields_version")?;
@@ -156,11 +158,11 @@ async fn upgrade_records(s: &Services, tenant: &TenantId, keys: &DataKeys, n: &m
         .bind(tenant.as_str())
         .bind(&after)
         .bind(BATCH)
-        .fetch_all(s.db.pool())
+        .fetch_all(&mut *s.db.read_in(Reach::Tenant(tenant.clone())).await?)
         .await?;
         let Some(last) = rows.last() else { return Ok(()) };
         after = last.try_get("id")?;
-        let mut tx = s.db.begin_write().await?;
+        let mut tx = s.db.begin_write_in(Reach::Tenant(tenant.clone())).await?;
         for r in &rows {
             let id: String = r.try_get("id")?;
             let owner: String = r.try_get("person_id")?;

@@ -125,15 +125,10 @@ mod convert {
         }
     }
 
+    /// The core's own answer (`kura::people::rights`): the buttons match what the server allows.
     pub fn rights(s: &kura::Services, scope: &kura::scope::TenantScope<'_>) -> PeopleRights {
-        use kura::policy::Permission as P;
-        let can = |p| scope.authorize(s, p).is_ok();
-        PeopleRights {
-            write: can(P::WritePeople),
-            delete: can(P::DeletePeople),
-            export: kura::policy::allows_export(scope.actor().role, scope.tenant().members_may_export),
-            import: can(P::ImportPeople),
-        }
+        let r = kura::people::rights(s, scope);
+        PeopleRights { write: r.write, delete: r.delete, export: r.export, import: r.import }
     }
 
     pub async fn categories(ctx: &crate::ssr::Ctx, scope: &kura::scope::TenantScope<'_>) -> Result<Vec<CategoryRow>, ApiError> {

@@ -59,7 +59,7 @@ pub async fn spawn_configured(clock: Arc<dyn kura::Clock>, configure: impl FnOnc
     let mut settings = Settings::for_data_dir(data_dir.path().to_path_buf());
     configure(&mut settings);
     settings.bind = "127.0.0.1:0".parse().expect("addr");
-    settings.database_url = Some(db.url.clone());
+    settings.database_url = Some(db.app_url.clone());
     settings.hash_concurrency = 2;
     let app = kura_server::build(settings, clock).await.expect("build app");
     let scheme = if app.settings.tls.is_some() { "https" } else { "http" };
