@@ -109,10 +109,46 @@ async fn raise(conn: &mut crate::db::WriteTx, hit: &Hit, now: Timestamp) -> Core
     Ok(true)
 }
 
-async fn count(conn: &mut AnyConnection, sql: &str, key: &str, since: Timestamp, until: Timestamp) -> CoreResult<i64> {
-    let n: i64 = sqlx::query_scalar(sql).bind(key).bind(since.as_millis()).bind(until.as_millis()).fetch_one(&mut *conn).await?;
+/// Which column of an event a rule counts by.
+#[derive(Clone, Copy)]
+enum CountBy {
+    Target,
+    Address,
+    Actor,
+}
+
+impl CountBy {
+    fn column(self) -> &'static str {
+        match self {
+            CountBy::Target => "target",
+            CountBy::Address => "client_ip",
+            CountBy::Actor => "actor_user_id",
+        }
+    }
+}
+
+/// Events of `actions` with this `key` in `(since, until]`.
+async fn count(conn: &mut AnyConnection, actions: &[Action], by: CountBy, key: &str, since: Timestamp, until: Timestamp) -> CoreResult<i64> {
+    let placeholders: Vec<String> = (0..actions.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "SELECT COUNT(*) FROM audit_log WHERE {} = $1 AND at > $2 AND at <= $3 AND action IN ({})",
+        by.column(),
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query_scalar(&sql).bind(key).bind(since.as_millis()).bind(until.as_millis());
+    for a in actions {
+        q = q.bind(a.as_str());
+    }
+    let n: i64 = q.fetch_one(&mut *conn).await?;
     Ok(n)
 }
+
+/// Failed logins by any door, per account.
+const ACCOUNT_FAILURES: &[Action] = &[Action::LoginFailed, Action::PasswordChangeFailed];
+/// Failed and refused logins, per address.
+const ADDRESS_FAILURES: &[Action] = &[Action::LoginFailed, Action::LoginBlocked, Action::LoginNetworkDenied];
+/// Exports of personal data or of the audit log.
+const EXPORTS: &[Action] = &[Action::PeopleExported, Action::AuditExported];
 
 /// The JST hour and date of an instant.
 fn jst(at: Timestamp) -> (u8, String) {
@@ -161,7 +197,9 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
     for r in &rows {
         last = r.try_get("seq")?;
         let at = Timestamp::from_millis(r.try_get("at")?);
-        let action: String = r.try_get("action")?;
+        let action_name: String = r.try_get("action")?;
+        // An action this Kura does not know matches no rule (and is never guessed at).
+        let Some(action) = Action::parse(&action_name) else { continue };
         let target: Option<String> = r.try_get("target")?;
         let ip: Option<String> = r.try_get("client_ip")?;
         let tenant: Option<String> = r.try_get("tenant_id")?;
@@ -170,17 +208,9 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
         let since = at.minus(rules.login_window);
         let mut hits = Vec::new();
         // A wrong current password on the password form is a failed login by another door.
-        if matches!(action.as_str(), "login.failed" | "password.change_failed") {
+        if ACCOUNT_FAILURES.contains(&action) {
             if let Some(account) = &target {
-                let n = count(
-                    &mut tx,
-                    "SELECT COUNT(*) FROM audit_log WHERE action IN ('login.failed', 'password.change_failed') \
-                     AND target = $1 AND at > $2 AND at <= $3",
-                    account,
-                    since,
-                    at,
-                )
-                .await?;
+                let n = count(&mut tx, ACCOUNT_FAILURES, CountBy::Target, account, since, at).await?;
                 if n >= rules.account_failures {
                     hits.push(Hit {
                         rule: rule::ACCOUNT_FAILURES,
@@ -192,17 +222,9 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
                 }
             }
         }
-        if matches!(action.as_str(), "login.failed" | "login.blocked" | "login.network_denied") {
+        if ADDRESS_FAILURES.contains(&action) {
             if let Some(addr) = &ip {
-                let n = count(
-                    &mut tx,
-                    "SELECT COUNT(*) FROM audit_log WHERE action IN ('login.failed', 'login.blocked', 'login.network_denied') \
-                     AND client_ip = $1 AND at > $2 AND at <= $3",
-                    addr,
-                    since,
-                    at,
-                )
-                .await?;
+                let n = count(&mut tx, ADDRESS_FAILURES, CountBy::Address, addr, since, at).await?;
                 if n >= rules.address_failures {
                     hits.push(Hit {
                         rule: rule::ADDRESS_FAILURES,
@@ -214,17 +236,10 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
                 }
             }
         }
-        if action == "user.created" && role.as_deref() == Some("admin") {
+        if action == Action::UserCreated && role.as_deref() == Some("admin") {
             if let Some(admin) = &actor {
                 let (_, day) = jst(at);
-                let n = count(
-                    &mut tx,
-                    "SELECT COUNT(*) FROM audit_log WHERE action = 'user.created' AND actor_user_id = $1 AND at > $2 AND at <= $3",
-                    admin,
-                    at.minus(Duration::from_secs(24 * 60 * 60)),
-                    at,
-                )
-                .await?;
+                let n = count(&mut tx, &[Action::UserCreated], CountBy::Actor, admin, at.minus(Duration::from_secs(24 * 60 * 60)), at).await?;
                 if n > rules.accounts_per_admin_day {
                     hits.push(Hit {
                         rule: rule::ADMIN_ACCOUNT_BURST,
@@ -236,14 +251,16 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
                 }
             }
         }
-        if action.ends_with(".exported") {
+        if EXPORTS.contains(&action) {
             if let Some(who) = &actor {
                 let details: Vec<String> = sqlx::query_scalar(
-                    "SELECT detail FROM audit_log WHERE action LIKE '%.exported' AND actor_user_id = $1 AND at > $2 AND at <= $3",
+                    "SELECT detail FROM audit_log WHERE action IN ($4, $5) AND actor_user_id = $1 AND at > $2 AND at <= $3",
                 )
                 .bind(who)
                 .bind(at.minus(Duration::from_secs(60 * 60)).as_millis())
                 .bind(at.as_millis())
+                .bind(EXPORTS[0].as_str())
+                .bind(EXPORTS[1].as_str())
                 .fetch_all(&mut *tx)
                 .await?;
                 let rows_out: i64 = details
@@ -263,7 +280,7 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
                 }
             }
         }
-        if role.as_deref() == Some("operator") && !action.starts_with("alert.") {
+        if role.as_deref() == Some("operator") && !matches!(action, Action::AlertOpened | Action::AlertAcknowledged | Action::AlertClosed) {
             let (hour, day) = jst(at);
             let (start, end) = rules.business_hours;
             if hour < start || hour >= end {
@@ -273,7 +290,7 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
                         key: format!("{op}:{day}"),
                         tenant: tenant.clone(),
                         at,
-                        detail: json!({ "operator": op, "action": action, "hour_jst": hour }),
+                        detail: json!({ "operator": op, "action": action.as_str(), "hour_jst": hour }),
                     });
                 }
             }

@@ -24,132 +24,98 @@ use crate::ids::{AuditId, TenantId, UserId};
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
-/// What was done. The string forms are stable: reports and alerts key on them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    LoginSucceeded,
-    LoginFailed,
+/// Defines `Action` with its stable string forms in one table, so the list
+/// of every action (`Action::ALL`) and `Action::parse` cannot miss one.
+macro_rules! actions {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// What was done. The string forms are stable: reports and alerts key on
+        /// them, always through this enum (never a literal in SQL).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Action {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    LoginSucceeded => "login.succeeded",
+    LoginFailed => "login.failed",
     /// Throttling engaged for an account or address (the "lockout" event).
-    LoginThrottled,
+    LoginThrottled => "login.throttled",
     /// An attempt refused while throttling was in force.
-    LoginBlocked,
-    Logout,
-    PasswordChanged,
-    PasswordChangeFailed,
-    SessionEnded,
-    OperatorCreated,
-    TenantCreated,
-    UserCreated,
-    UserDisabled,
-    UserEnabled,
-    AuditVerified,
-    AuditExported,
-    AuditRetentionRemoved,
+    LoginBlocked => "login.blocked",
+    Logout => "logout",
+    PasswordChanged => "password.changed",
+    PasswordChangeFailed => "password.change_failed",
+    SessionEnded => "session.ended",
+    OperatorCreated => "operator.created",
+    TenantCreated => "tenant.created",
+    UserCreated => "user.created",
+    UserDisabled => "user.disabled",
+    UserEnabled => "user.enabled",
+    AuditVerified => "audit.verified",
+    AuditExported => "audit.exported",
+    AuditRetentionRemoved => "audit.retention_removed",
     /// A chain written before chains were keyed was re-linked under the key.
-    AuditChainRekeyed,
-    AlertOpened,
-    AlertAcknowledged,
-    AlertClosed,
-    AllowlistChanged,
-    LoginNetworkDenied,
-    OpsFenceDenied,
-    SessionNetworkDenied,
-    SetupLinkIssued,
-    SetupLinkUsed,
-    PasswordReset,
-    UserRoleChanged,
-    UserExpirySet,
-    UserUnlocked,
-    UserDeleted,
-    SessionsRevoked,
-    TenantContactsChanged,
-    TenantSuspended,
-    TenantResumed,
-    TenantSettingsChanged,
-    OperatorDisabled,
-    OperatorEnabled,
-    Reauthenticated,
-    ReauthFailed,
-    PersonCreated,
-    PersonUpdated,
-    PersonArchived,
-    PersonRestored,
-    PersonDeleted,
-    RecordCreated,
-    RecordDeleted,
-    CategoriesChanged,
-    PeopleExported,
-    PeopleImported,
+    AuditChainRekeyed => "audit.chain_rekeyed",
+    AlertOpened => "alert.opened",
+    AlertAcknowledged => "alert.acknowledged",
+    AlertClosed => "alert.closed",
+    AllowlistChanged => "allowlist.changed",
+    LoginNetworkDenied => "login.network_denied",
+    OpsFenceDenied => "ops.fence_denied",
+    SessionNetworkDenied => "session.network_denied",
+    SetupLinkIssued => "setup_link.issued",
+    SetupLinkUsed => "setup_link.used",
+    PasswordReset => "user.password_reset",
+    UserRoleChanged => "user.role_changed",
+    UserExpirySet => "user.expiry_set",
+    UserUnlocked => "user.unlocked",
+    UserDeleted => "user.deleted",
+    SessionsRevoked => "session.revoked",
+    TenantContactsChanged => "tenant.contacts_changed",
+    TenantSuspended => "tenant.suspended",
+    TenantResumed => "tenant.resumed",
+    TenantSettingsChanged => "tenant.settings_changed",
+    OperatorDisabled => "operator.disabled",
+    OperatorEnabled => "operator.enabled",
+    Reauthenticated => "reauth.succeeded",
+    ReauthFailed => "reauth.failed",
+    PersonCreated => "person.created",
+    PersonUpdated => "person.updated",
+    PersonArchived => "person.archived",
+    PersonRestored => "person.restored",
+    PersonDeleted => "person.deleted",
+    RecordCreated => "record.created",
+    RecordDeleted => "record.deleted",
+    CategoriesChanged => "categories.changed",
+    PeopleExported => "people.exported",
+    PeopleImported => "people.imported",
     /// A sealed field failed its integrity check when read (moved or edited in the database).
-    DataIntegrityFailed,
+    DataIntegrityFailed => "data.integrity_failed",
     /// Values sealed in the first format were re-sealed binding person and version.
-    SealedFieldsUpgraded,
+    SealedFieldsUpgraded => "people.sealed_upgraded",
     /// Every organisation's values were re-sealed: the upgrade never runs again.
-    SealedFieldsUpgradeFinished,
-    MasterKeyRotated,
+    SealedFieldsUpgradeFinished => "people.sealed_upgrade_finished",
+    MasterKeyRotated => "keys.master_rotated",
     /// `kura migrate` ran (as the maintenance role on PostgreSQL).
-    SchemaMigrated,
+    SchemaMigrated => "maintenance.migrated",
 }
 
 impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::LoginSucceeded => "login.succeeded",
-            Action::LoginFailed => "login.failed",
-            Action::LoginThrottled => "login.throttled",
-            Action::LoginBlocked => "login.blocked",
-            Action::Logout => "logout",
-            Action::PasswordChanged => "password.changed",
-            Action::PasswordChangeFailed => "password.change_failed",
-            Action::SessionEnded => "session.ended",
-            Action::OperatorCreated => "operator.created",
-            Action::TenantCreated => "tenant.created",
-            Action::UserCreated => "user.created",
-            Action::UserDisabled => "user.disabled",
-            Action::UserEnabled => "user.enabled",
-            Action::AuditVerified => "audit.verified",
-            Action::AuditExported => "audit.exported",
-            Action::AuditRetentionRemoved => "audit.retention_removed",
-            Action::AuditChainRekeyed => "audit.chain_rekeyed",
-            Action::AlertOpened => "alert.opened",
-            Action::AlertAcknowledged => "alert.acknowledged",
-            Action::AlertClosed => "alert.closed",
-            Action::AllowlistChanged => "allowlist.changed",
-            Action::LoginNetworkDenied => "login.network_denied",
-            Action::OpsFenceDenied => "ops.fence_denied",
-            Action::SessionNetworkDenied => "session.network_denied",
-            Action::SetupLinkIssued => "setup_link.issued",
-            Action::SetupLinkUsed => "setup_link.used",
-            Action::PasswordReset => "user.password_reset",
-            Action::UserRoleChanged => "user.role_changed",
-            Action::UserExpirySet => "user.expiry_set",
-            Action::UserUnlocked => "user.unlocked",
-            Action::UserDeleted => "user.deleted",
-            Action::SessionsRevoked => "session.revoked",
-            Action::TenantContactsChanged => "tenant.contacts_changed",
-            Action::TenantSuspended => "tenant.suspended",
-            Action::TenantResumed => "tenant.resumed",
-            Action::TenantSettingsChanged => "tenant.settings_changed",
-            Action::OperatorDisabled => "operator.disabled",
-            Action::OperatorEnabled => "operator.enabled",
-            Action::Reauthenticated => "reauth.succeeded",
-            Action::ReauthFailed => "reauth.failed",
-            Action::PersonCreated => "person.created",
-            Action::PersonUpdated => "person.updated",
-            Action::PersonArchived => "person.archived",
-            Action::PersonRestored => "person.restored",
-            Action::PersonDeleted => "person.deleted",
-            Action::RecordCreated => "record.created",
-            Action::RecordDeleted => "record.deleted",
-            Action::CategoriesChanged => "categories.changed",
-            Action::PeopleExported => "people.exported",
-            Action::PeopleImported => "people.imported",
-            Action::DataIntegrityFailed => "data.integrity_failed",
-            Action::SealedFieldsUpgraded => "people.sealed_upgraded",
-            Action::SealedFieldsUpgradeFinished => "people.sealed_upgrade_finished",
-            Action::MasterKeyRotated => "keys.master_rotated",
-            Action::SchemaMigrated => "maintenance.migrated",
-        }
+    /// The action a stored string names (`None` for one this Kura does not know).
+    pub fn parse(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.as_str() == name)
     }
 }
 
@@ -722,6 +688,17 @@ fn anchor_matches(last_retention: Option<&Value>, anchor_seq: i64, anchor_link: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_action_has_one_name_and_reads_back_from_it() {
+        let mut names = std::collections::HashSet::new();
+        for a in Action::ALL {
+            assert!(names.insert(a.as_str()), "{a:?} shares its name");
+            assert_eq!(Action::parse(a.as_str()), Some(*a));
+        }
+        assert_eq!(Action::parse("login.failed "), None);
+        assert_eq!(Action::parse("no.such_action"), None);
+    }
     use crate::testing::TestDb;
     use serde_json::json;
 

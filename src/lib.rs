@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod spreadsheet;
 pub mod setup_links;
 pub mod tenants;
+pub mod ttl_cache;
 pub mod users;
 pub mod vault;
 

@@ -7,10 +7,9 @@
 //! change, so a change applies to the next request; a short lifetime bounds
 //! how long another instance (PostgreSQL deployments) may use an old list.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use ipnet::IpNet;
 use serde_json::json;
@@ -23,6 +22,7 @@ use crate::ids::TenantId;
 use crate::policy::Permission;
 use crate::scope::TenantScope;
 use crate::services::Services;
+use crate::ttl_cache::TtlCache;
 
 /// How long a cached list may be used before it is read again.
 const CACHE_LIFETIME: Duration = Duration::from_secs(10);
@@ -36,32 +36,12 @@ pub struct NetworkPolicy {
     pub require_tenant_allowlist: bool,
 }
 
-/// One organisation's networks and when they were read.
-type CachedList = (Instant, Arc<Vec<IpNet>>);
+/// The organisations' networks, each read again after `CACHE_LIFETIME`.
+pub type AllowlistCache = TtlCache<TenantId, Arc<Vec<IpNet>>>;
 
-/// The cached lists, keyed by organisation.
-#[derive(Default)]
-pub struct AllowlistCache {
-    lists: RwLock<HashMap<TenantId, CachedList>>,
-}
-
-impl AllowlistCache {
-    fn get(&self, tenant: &TenantId) -> Option<Arc<Vec<IpNet>>> {
-        let lists = self.lists.read().ok()?;
-        lists.get(tenant).filter(|(at, _)| at.elapsed() < CACHE_LIFETIME).map(|(_, l)| l.clone())
-    }
-
-    fn put(&self, tenant: &TenantId, list: Arc<Vec<IpNet>>) {
-        if let Ok(mut lists) = self.lists.write() {
-            lists.insert(tenant.clone(), (Instant::now(), list));
-        }
-    }
-
-    fn forget(&self, tenant: &TenantId) {
-        if let Ok(mut lists) = self.lists.write() {
-            lists.remove(tenant);
-        }
-    }
+/// An empty cache on the services' clock.
+pub fn allowlist_cache(clock: crate::clock::SharedClock) -> AllowlistCache {
+    TtlCache::new(CACHE_LIFETIME, clock)
 }
 
 /// One entry as the consoles show it.
@@ -134,7 +114,7 @@ async fn networks(s: &Services, tenant: &TenantId) -> CoreResult<Arc<Vec<IpNet>>
         return Ok(list);
     }
     let list = Arc::new(load(&mut s.db.read_in(Reach::Tenant(tenant.clone())).await?).await?.into_iter().map(|e| e.cidr).collect::<Vec<_>>());
-    s.allowlists.put(tenant, list.clone());
+    s.allowlists.put(tenant.clone(), list.clone());
     Ok(list)
 }
 

@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use crate::audit::Action;
 use crate::clock::Timestamp;
 use crate::db::{AllTenantsUse, Reach};
 use crate::error::CoreResult;
@@ -11,23 +12,28 @@ use crate::scope::TenantScope;
 use crate::services::Services;
 
 /// The actions that use administrative rights over an organisation.
-pub const PRIVILEGED_ACTIONS: &[&str] = &[
-    "user.created",
-    "user.disabled",
-    "user.enabled",
-    "user.deleted",
-    "user.role_changed",
-    "user.password_reset",
-    "user.expiry_set",
-    "user.unlocked",
-    "session.revoked",
-    "tenant.settings_changed",
-    "tenant.contacts_changed",
-    "tenant.suspended",
-    "tenant.resumed",
-    "allowlist.changed",
-    "audit.exported",
+pub const PRIVILEGED_ACTIONS: &[Action] = &[
+    Action::UserCreated,
+    Action::UserDisabled,
+    Action::UserEnabled,
+    Action::UserDeleted,
+    Action::UserRoleChanged,
+    Action::PasswordReset,
+    Action::UserExpirySet,
+    Action::UserUnlocked,
+    Action::SessionsRevoked,
+    Action::TenantSettingsChanged,
+    Action::TenantContactsChanged,
+    Action::TenantSuspended,
+    Action::TenantResumed,
+    Action::AllowlistChanged,
+    Action::AuditExported,
 ];
+
+/// The login actions (what the daily login report counts besides refusals).
+fn login_actions() -> impl Iterator<Item = Action> {
+    Action::ALL.iter().copied().filter(|a| a.as_str().starts_with("login."))
+}
 
 /// Who did which privileged action how many times.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +60,7 @@ pub async fn privileged_activity(s: &Services, scope: &TenantScope<'_>, from: Ti
     );
     let mut q = sqlx::query(&sql).bind(scope.tenant_id().as_str()).bind(from.as_millis()).bind(to.as_millis());
     for a in PRIVILEGED_ACTIONS {
-        q = q.bind(*a);
+        q = q.bind(a.as_str());
     }
     let rows = q.fetch_all(&mut *scope.read(s).await?).await?;
     // Operators' accounts are the installation's rows, outside the
@@ -102,21 +108,29 @@ async fn daily_logins(s: &Services, reach: Reach, days: i64) -> CoreResult<Vec<D
     // Japan has no daylight saving: a fixed offset buckets by JST day.
     let today = (now + JST_OFFSET_MS).div_euclid(DAY_MS);
     let first = today - (days - 1);
-    let rows = sqlx::query(
+    let logins: Vec<Action> = login_actions().collect();
+    let placeholders: Vec<String> = (0..logins.len()).map(|i| format!("${}", i + 7)).collect();
+    let sql = format!(
         "SELECT CAST((at + $1) / $2 AS BIGINT) AS day, \
-                CAST(SUM(CASE WHEN action = 'login.succeeded' THEN 1 ELSE 0 END) AS BIGINT) AS ok, \
-                CAST(SUM(CASE WHEN action = 'login.failed' THEN 1 ELSE 0 END) AS BIGINT) AS failed, \
+                CAST(SUM(CASE WHEN action = $5 THEN 1 ELSE 0 END) AS BIGINT) AS ok, \
+                CAST(SUM(CASE WHEN action = $6 THEN 1 ELSE 0 END) AS BIGINT) AS failed, \
                 CAST(SUM(CASE WHEN result = 'denied' THEN 1 ELSE 0 END) AS BIGINT) AS denied \
          FROM audit_log WHERE at >= $3 AND ($4 = '' OR tenant_id = $4) \
-           AND (action LIKE 'login.%' OR result = 'denied') \
+           AND (action IN ({}) OR result = 'denied') \
          GROUP BY (at + $1) / $2",
-    )
-    .bind(JST_OFFSET_MS)
-    .bind(DAY_MS)
-    .bind(first * DAY_MS - JST_OFFSET_MS)
-    .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(JST_OFFSET_MS)
+        .bind(DAY_MS)
+        .bind(first * DAY_MS - JST_OFFSET_MS)
+        .bind(tenant)
+        .bind(Action::LoginSucceeded.as_str())
+        .bind(Action::LoginFailed.as_str());
+    for a in &logins {
+        q = q.bind(a.as_str());
+    }
+    let rows = q.fetch_all(&mut *tx).await?;
     let mut out: Vec<DailyLogins> = (first..=today)
         .map(|d| DailyLogins { day: Timestamp::from_millis(d * DAY_MS).date_in("UTC"), ..Default::default() })
         .collect();

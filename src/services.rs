@@ -33,13 +33,13 @@ impl Services {
         db.attach_master_key(keys.clone());
         Self {
             db,
-            clock,
             hasher,
             auth: Arc::new(auth),
             keys,
             network: NetworkPolicy::default(),
-            allowlists: Arc::new(AllowlistCache::default()),
-            data_keys: Arc::new(KeyCache::default()),
+            allowlists: Arc::new(crate::network::allowlist_cache(clock.clone())),
+            data_keys: Arc::new(KeyCache::new(clock.clone())),
+            clock,
         }
     }
 }

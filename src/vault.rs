@@ -13,10 +13,9 @@
 //! Unwrapped keys are cached for a short time (`KEY_TTL`) so a list page does
 //! not unwrap per row; they are zeroised when dropped.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -27,6 +26,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::db::Db;
+use crate::ttl_cache::TtlCache;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::TenantId;
 use crate::keys::{self, MasterKey, TenantKey};
@@ -195,44 +195,31 @@ impl DataKeys {
 }
 
 /// Unwrapped data keys by organisation, each kept for `KEY_TTL`.
-#[derive(Default)]
+#[derive(Debug)]
 pub struct KeyCache {
-    entries: Mutex<HashMap<TenantId, (Instant, Arc<DataKeys>)>>,
-}
-
-impl fmt::Debug for KeyCache {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("KeyCache")
-    }
+    entries: TtlCache<TenantId, Arc<DataKeys>>,
 }
 
 impl KeyCache {
+    /// An empty cache on the services' clock.
+    pub fn new(clock: crate::clock::SharedClock) -> Self {
+        Self { entries: TtlCache::new(KEY_TTL, clock) }
+    }
+
     /// The organisation's data keys, unwrapped with the master key when not cached.
     pub async fn data_keys(&self, db: &Db, master: &MasterKey, tenant: &TenantId) -> CoreResult<Arc<DataKeys>> {
-        if let Some(keys) = self.cached(tenant) {
+        if let Some(keys) = self.entries.get(tenant) {
             return Ok(keys);
         }
         let tenant_key = keys::tenant_key(db, master, tenant).await?;
         let keys = Arc::new(DataKeys::derive(tenant, &tenant_key));
-        if let Ok(mut entries) = self.entries.lock() {
-            let now = Instant::now();
-            entries.retain(|_, (at, _)| now.duration_since(*at) < KEY_TTL);
-            entries.insert(tenant.clone(), (now, keys.clone()));
-        }
+        self.entries.put(tenant.clone(), keys.clone());
         Ok(keys)
-    }
-
-    fn cached(&self, tenant: &TenantId) -> Option<Arc<DataKeys>> {
-        let entries = self.entries.lock().ok()?;
-        let (at, keys) = entries.get(tenant)?;
-        (at.elapsed() < KEY_TTL).then(|| keys.clone())
     }
 
     /// Drops every cached key (after a master-key rotation or an erasure).
     pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
-        }
+        self.entries.clear();
     }
 }
 

@@ -1,9 +1,6 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { routes, testid } from './ids';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
-}
+import { hydrated } from './session';
 
 test("an admin reads their organisation's audit log, filters it, and downloads it as CSV", async ({ page }) => {
   // One failed login to find later.

@@ -8,15 +8,15 @@ import { fillTenantLogin } from './session';
 const dataDir = dataDirOf('app');
 const memberPassword = process.env.E2E_MEMBER_PASSWORD!;
 
-/** Waits until the WASM has hydrated: the show/hide button is enabled only then. */
-async function hydrated(page: Page) {
+/** The login form's scripts are live (its password toggle turns on with hydration). */
+async function loginFormLive(page: Page) {
   await expect(page.getByTestId(testid.passwordToggle).first()).toBeEnabled();
 }
 
 const tenantLogin = (page: Page, org: string, login: string, password: string) => fillTenantLogin(page, org, login, password);
 
 async function changePassword(page: Page, current: string, next: string) {
-  await hydrated(page);
+  await loginFormLive(page);
   await page.locator('#current').fill(current);
   await page.locator('#new').fill(next);
   await page.locator('#confirm').fill(next);
@@ -35,7 +35,7 @@ test('the login page is server-rendered, loads the WASM bundle and hydrates', as
   expect(html).toMatch(/data-testid="password-toggle"[^>]*disabled/);
   const wasmResponse = await wasm;
   expect(wasmResponse.headers()['content-type']).toBe('application/wasm');
-  await hydrated(page);
+  await loginFormLive(page);
   const password = page.locator('#password');
   await expect(password).toHaveAttribute('type', 'password');
   await page.getByTestId(testid.passwordToggle).click();
@@ -80,7 +80,7 @@ test('a temporary password leads to the forced change first', async ({ page }) =
 test('the first operator logs in with the one-time password and must change it', async ({ page }) => {
   const oneTime = readFileSync(join(dataDir, 'initial-operator-password.txt'), 'utf8').trim();
   await page.goto(routes.opsLogin);
-  await hydrated(page);
+  await loginFormLive(page);
   await page.getByLabel('ユーザーID').fill('operator');
   await page.locator('#password').fill(oneTime);
   await page.getByRole('button', { name: 'ログイン', exact: true }).click();

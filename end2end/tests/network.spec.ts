@@ -1,12 +1,8 @@
 import { test, expect, Page } from '@playwright/test';
 import { routes, testid } from './ids';
-import { operatorLogin } from './session';
+import { hydrated, operatorLogin } from './session';
 
 const password = process.env.E2E_MEMBER_PASSWORD!;
-
-async function hydrated(page: Page) {
-  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
-}
 
 test('an admin edits the IP allowlist, is kept from locking themselves out, and is warned about an empty list', async ({ page }) => {
   await page.goto(routes.login);
