@@ -178,7 +178,7 @@ pub async fn evaluate(s: &Services, rules: &AlertRules) -> CoreResult<u64> {
 async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u64)> {
     let now = s.clock.now();
     // The rules read every organisation's events: a job's explicit reach.
-    let mut tx = s.db.begin_write_in(Reach::all_tenants(AllTenantsUse::Job("alert rules"))).await?;
+    let mut tx = s.db.begin_write_in(Reach::all_tenants(AllTenantsUse::job("alert rules"))).await?;
     // Taking the cursor row first serialises evaluators on PostgreSQL too.
     sqlx::query("UPDATE alert_cursor SET last_seq = last_seq WHERE id = 1").execute(&mut *tx).await?;
     let cursor: i64 = sqlx::query_scalar("SELECT last_seq FROM alert_cursor WHERE id = 1").fetch_one(&mut *tx).await?;
@@ -384,7 +384,7 @@ async fn list(tx: &mut Tx) -> CoreResult<Vec<Alert>> {
 
 pub async fn list_all(s: &Services, actor: &Actor) -> CoreResult<Vec<Alert>> {
     policy::authorize(actor, Permission::ViewAlertsAll, s.clock.now())?;
-    list(&mut s.db.read_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await?).await
+    list(&mut s.db.read_in(Reach::all_tenants(AllTenantsUse::operator(actor)?)).await?).await
 }
 
 pub async fn list_tenant(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<Alert>> {
@@ -395,7 +395,7 @@ pub async fn list_tenant(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Ve
 /// Alerts not yet closed (the dashboard badge).
 pub async fn open_count(s: &Services, actor: &Actor) -> CoreResult<i64> {
     policy::authorize(actor, Permission::ViewAlertsAll, s.clock.now())?;
-    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await?;
+    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::operator(actor)?)).await?;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE state <> 'closed'").fetch_one(&mut *tx).await?;
     Ok(n)
 }
@@ -410,7 +410,7 @@ async fn transition(
 ) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageAlerts, s.clock.now())?;
     let now = s.clock.now();
-    let mut tx = s.db.begin_write_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await?;
+    let mut tx = s.db.begin_write_in(Reach::all_tenants(AllTenantsUse::operator(actor)?)).await?;
     let row = sqlx::query("SELECT state, tenant_id FROM alerts WHERE id = $1")
         .bind(alert_id.trim())
         .fetch_optional(&mut *tx)

@@ -468,7 +468,7 @@ async fn append_locked(
             written = true;
             break;
         }
-        let max_seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(&mut *conn).await?;
+        let max_seq = highest_seq_of_every_organisation(conn).await?;
         last_seq = max_seq.unwrap_or(last_seq).max(last_seq);
         row.seq = last_seq + 1;
         hash = row.link(key, &prev_hash)?;
@@ -483,6 +483,31 @@ async fn append_locked(
         .await?;
     remember_head(row.seq, &hash);
     Ok(row.seq)
+}
+
+/// The highest sequence number in the log, whatever the transaction's reach:
+/// a row slipped in by hand may belong to any organisation. On PostgreSQL the
+/// reach is widened for this one statement and put back as it was.
+async fn highest_seq_of_every_organisation(conn: &mut AnyConnection) -> CoreResult<Option<i64>> {
+    const MAX: &str = "SELECT MAX(seq) FROM audit_log";
+    if Backend::of(conn) != Backend::Postgres {
+        return Ok(sqlx::query_scalar(MAX).fetch_one(&mut *conn).await?);
+    }
+    let before = sqlx::query(
+        "SELECT COALESCE(current_setting('kura.reach', true), '') AS reach, \
+         COALESCE(current_setting('kura.reach_by', true), '') AS reach_by, set_config('kura.reach', 'all', true)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (reach, by): (String, String) = (before.try_get("reach")?, before.try_get("reach_by")?);
+    sqlx::query("SELECT set_config('kura.reach_by', 'job:audit sequence', true)").execute(&mut *conn).await?;
+    let max: Option<i64> = sqlx::query_scalar(MAX).fetch_one(&mut *conn).await?;
+    sqlx::query("SELECT set_config('kura.reach', $1, true), set_config('kura.reach_by', $2, true)")
+        .bind(reach)
+        .bind(by)
+        .execute(&mut *conn)
+        .await?;
+    Ok(max)
 }
 
 /// Records an event on its own, for things that change nothing else
@@ -612,7 +637,7 @@ pub async fn verify_against(db: &Db, witnessed: &[WitnessedHead]) -> CoreResult<
     let broken = |checked, seq, kind| Ok(VerifyReport { rows_checked: checked, first_break: Some(ChainBreak { seq, kind }) });
     loop {
         // Every organisation's rows: the chain runs through all of them.
-        let mut rx = db.read_in(crate::db::Reach::all_tenants(crate::db::AllTenantsUse::Job("audit verification"))).await?;
+        let mut rx = db.read_in(crate::db::Reach::all_tenants(crate::db::AllTenantsUse::job("audit verification"))).await?;
         let rows = sqlx::query(&format!("SELECT {ROW_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"))
             .bind(expected_seq)
             .bind(BATCH)

@@ -168,7 +168,7 @@ pub async fn state(db: &Db) -> CoreResult<ChainState> {
     if has_key {
         return Ok(ChainState::Keyed);
     }
-    let mut rx = db.read_in(Reach::all_tenants(AllTenantsUse::Job("audit chain check"))).await?;
+    let mut rx = db.read_in(Reach::all_tenants(AllTenantsUse::job("audit chain check"))).await?;
     let has_rows = sqlx::query("SELECT 1 FROM audit_log LIMIT 1").fetch_optional(&mut *rx).await?.is_some();
     Ok(if has_rows { ChainState::Unkeyed } else { ChainState::Empty })
 }
@@ -220,7 +220,7 @@ pub async fn rekey_unkeyed(db: &Db, now: Timestamp, logged_heads: usize) -> Core
             "the system log shows this audit chain was keyed, but its key is gone: not re-keying (restore the key or investigate)",
         ));
     }
-    let mut tx = db.begin_write_in(Reach::all_tenants(AllTenantsUse::Job("audit chain re-keying"))).await?;
+    let mut tx = db.begin_write_in(Reach::all_tenants(AllTenantsUse::job("audit chain re-keying"))).await?;
     let (key, created) = create_key(&mut tx, now).await?;
     if !created {
         return Ok(None);
@@ -248,7 +248,9 @@ pub(crate) async fn for_append(tx: &mut WriteTx, now: Timestamp) -> CoreResult<A
         chain.remember(key.clone());
         return Ok(key);
     }
-    let has_rows = sqlx::query("SELECT 1 FROM audit_log LIMIT 1").fetch_optional(&mut **tx).await?.is_some();
+    // The head counts every organisation's events, whatever this transaction's reach.
+    let head: i64 = sqlx::query_scalar("SELECT last_seq FROM audit_head WHERE id = 1").fetch_one(&mut **tx).await?;
+    let has_rows = head > 0 || sqlx::query("SELECT 1 FROM audit_log LIMIT 1").fetch_optional(&mut **tx).await?.is_some();
     if has_rows {
         return Err(CoreError::Crypto("the audit log has events but no chain key"));
     }

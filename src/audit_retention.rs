@@ -46,7 +46,7 @@ pub async fn remove_expired(s: &Services, retention: Duration) -> CoreResult<u64
 async fn remove_batch(s: &Services, cutoff: crate::Timestamp) -> CoreResult<u64> {
     let now = s.clock.now();
     // Retention spans every organisation's events; each batch records itself.
-    let mut tx = s.db.begin_write_in(crate::db::Reach::all_tenants(crate::db::AllTenantsUse::Job("audit retention"))).await?;
+    let mut tx = s.db.begin_write_in(crate::db::Reach::all_tenants(crate::db::AllTenantsUse::job("audit retention"))).await?;
     // Only a prefix of the chain can go: the oldest rows, up to the first one
     // that is still inside the retention.
     let anchor: i64 = sqlx::query_scalar("SELECT seq FROM audit_anchor WHERE id = 1").fetch_one(&mut *tx).await?;

@@ -137,7 +137,7 @@ fn page(mut rows: Vec<AuditRow>) -> AuditPage {
 
 /// An operator's read across every organisation (authorised by the caller).
 async fn operator_reach(s: &Services, actor: &Actor) -> CoreResult<Tx> {
-    s.db.read_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await
+    s.db.read_in(Reach::all_tenants(AllTenantsUse::operator(actor)?)).await
 }
 
 /// Every organisation's events (operators).

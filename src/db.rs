@@ -161,6 +161,10 @@ impl Db {
             format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" TO {role}"),
             format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \"{schema}\" TO {role}"),
             format!("REVOKE INSERT, UPDATE, DELETE ON _sqlx_migrations FROM {role}"),
+            // One-time steps and key re-wrapping are `kura migrate`'s and
+            // `kura keys rotate-master`'s (the owner's), never the server's.
+            format!("REVOKE INSERT, UPDATE, DELETE ON audit_rekey_gate, sealed_fields_upgrade FROM {role}"),
+            format!("REVOKE UPDATE, DELETE ON audit_chain_key FROM {role}"),
         ] {
             sqlx::query(&stmt).execute(&mut *tx).await?;
         }
@@ -175,21 +179,34 @@ impl Db {
         if self.backend != Backend::Postgres {
             return Ok(None);
         }
+        // Roles count with every role they are a member of (SET ROLE is one statement away).
         let row = sqlx::query(
-            "SELECT current_user::text AS name, rolsuper, rolbypassrls, \
-             (SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user) AS owned \
-             FROM pg_roles WHERE rolname = current_user",
+            "SELECT current_user::text AS name, \
+             EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolsuper AND pg_has_role(current_user, r.oid, 'MEMBER')) AS superuser, \
+             EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolbypassrls AND pg_has_role(current_user, r.oid, 'MEMBER')) AS bypass, \
+             EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = current_schema() \
+                     AND pg_has_role(current_user, t.tableowner, 'MEMBER')) AS owns_tables, \
+             EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = current_schema() \
+                     AND pg_has_role(current_user, n.nspowner, 'MEMBER')) AS owns_schema, \
+             COALESCE(current_setting('kura.reach', true), '') <> '' \
+               OR COALESCE(current_setting('kura.tenant_id', true), '') <> '' AS preset",
         )
         .fetch_one(&self.pool)
         .await?;
         use sqlx::Row;
         let name: String = row.try_get("name")?;
-        let why = if row.try_get::<bool, _>("rolsuper")? {
-            "is a superuser"
-        } else if row.try_get::<bool, _>("rolbypassrls")? {
-            "has BYPASSRLS"
-        } else if row.try_get::<i64, _>("owned")? > 0 {
-            "owns Kura's tables"
+        let why = if row.try_get::<bool, _>("superuser")? {
+            "is (or is a member of) a superuser"
+        } else if row.try_get::<bool, _>("bypass")? {
+            "is (or is a member of) a role with BYPASSRLS"
+        } else if row.try_get::<bool, _>("owns_tables")? {
+            "owns (or is a member of the owner of) Kura's tables"
+        } else if row.try_get::<bool, _>("owns_schema")? {
+            "owns (or is a member of the owner of) Kura's schema"
+        } else if row.try_get::<bool, _>("preset")? {
+            // ALTER ROLE/DATABASE .. SET kura.reach, or options in the URL: every
+            // query outside a transaction would carry it.
+            "starts its connections with a kura.* setting already set"
         } else {
             return Ok(None);
         };
@@ -283,13 +300,38 @@ pub enum Reach {
 
 /// Who spans every organisation, and why: written into the transaction's
 /// settings (`kura.reach_by`), so the database's own statement log and
-/// `pg_stat_activity` name it too. Jobs record one audit event per run.
+/// `pg_stat_activity` name it too. Built only inside the core: for an
+/// operator (checked here) or a named job.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AllTenantsUse {
+pub struct AllTenantsUse(By);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum By {
     /// An operator's console view or export across organisations.
     Operator(crate::ids::UserId),
     /// A background job or a command-line maintenance step, by name.
     Job(&'static str),
+}
+
+impl AllTenantsUse {
+    /// An operator's cross-organisation work; anyone else is `Forbidden`.
+    pub(crate) fn operator(actor: &crate::auth::Actor) -> crate::error::CoreResult<AllTenantsUse> {
+        if !actor.is_operator() {
+            return Err(crate::error::CoreError::Forbidden);
+        }
+        Ok(AllTenantsUse(By::Operator(actor.user_id.clone())))
+    }
+
+    /// A job or maintenance step of the core itself.
+    pub(crate) fn job(name: &'static str) -> AllTenantsUse {
+        AllTenantsUse(By::Job(name))
+    }
+
+    /// For tests and benchmarks outside the core that must see every row.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn for_tests() -> AllTenantsUse {
+        AllTenantsUse(By::Job("test"))
+    }
 }
 
 impl Reach {
@@ -308,8 +350,8 @@ impl Reach {
             Reach::Nothing => ("nothing", String::new(), String::new()),
             Reach::Tenant(t) => ("tenant", t.as_str().to_owned(), String::new()),
             Reach::Installation => ("installation", String::new(), String::new()),
-            Reach::AllTenants(AllTenantsUse::Operator(u)) => ("all", String::new(), format!("operator:{u}")),
-            Reach::AllTenants(AllTenantsUse::Job(name)) => ("all", String::new(), format!("job:{name}")),
+            Reach::AllTenants(AllTenantsUse(By::Operator(u))) => ("all", String::new(), format!("operator:{u}")),
+            Reach::AllTenants(AllTenantsUse(By::Job(name))) => ("all", String::new(), format!("job:{name}")),
         }
     }
 }

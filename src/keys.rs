@@ -261,7 +261,7 @@ pub async fn rotate_master(
         return Err(CoreError::Invalid { field: "new_key", problem: "same_as_current" });
     }
     // Every organisation's key, in one transaction: an explicit all-tenants reach.
-    let mut tx = db.begin_write_in(Reach::all_tenants(AllTenantsUse::Job("master key rotation"))).await?;
+    let mut tx = db.begin_write_in(Reach::all_tenants(AllTenantsUse::job("master key rotation"))).await?;
     let tenants: Vec<String> = sqlx::query_scalar("SELECT tenant_id FROM tenant_keys WHERE master_key_id = $1 ORDER BY tenant_id")
         .bind(old.id())
         .fetch_all(&mut *tx)

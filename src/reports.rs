@@ -148,7 +148,7 @@ async fn daily_logins(s: &Services, reach: Reach, days: i64) -> CoreResult<Vec<D
 
 pub async fn daily_logins_all(s: &Services, actor: &crate::auth::Actor, days: i64) -> CoreResult<Vec<DailyLogins>> {
     crate::policy::authorize(actor, Permission::ViewAuditAll, s.clock.now())?;
-    daily_logins(s, Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone())), days).await
+    daily_logins(s, Reach::all_tenants(AllTenantsUse::operator(actor)?), days).await
 }
 
 pub async fn daily_logins_tenant(s: &Services, scope: &TenantScope<'_>, days: i64) -> CoreResult<Vec<DailyLogins>> {

@@ -214,7 +214,7 @@ async fn the_installation_reach_sees_only_rows_of_no_organisation() {
     assert_eq!(tenant_users, 0);
     drop(tx);
     // Every row is reachable only when asked for by name and reason.
-    let mut tx = w.s.db.read_in(Reach::all_tenants(AllTenantsUse::Job("test"))).await.expect("begin");
+    let mut tx = w.s.db.read_in(Reach::all_tenants(AllTenantsUse::job("test"))).await.expect("begin");
     let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(&mut *tx).await.expect("all");
     assert_eq!(all, 2);
     let by: String = sqlx::query_scalar("SELECT current_setting('kura.reach_by')").fetch_one(&mut *tx).await.expect("by");

@@ -126,9 +126,10 @@ impl TestDb {
         self.reopen().await
     }
 
-    /// A fresh handle on this database as the application (nothing cached), with its master key.
+    /// A fresh handle on this database as its owner (nothing cached), with its
+    /// master key: as `kura migrate` connects after an upgrade.
     pub async fn reopen(&self) -> Db {
-        let db = Db::connect(&self.app_url).await.expect("connect");
+        let db = Db::connect(&self.url).await.expect("connect");
         db.attach_master_key(std::sync::Arc::new(self.master_key()));
         crate::audit::forget_head();
         db

@@ -33,7 +33,7 @@ pub async fn get(s: &Services, actor: &Actor, tenant_id: &str) -> CoreResult<Ten
 /// across organisations in the operator's own all-tenants reach.
 async fn summaries(s: &Services, actor: &Actor, found: Vec<Tenant>) -> CoreResult<Vec<TenantSummary>> {
     let ids: Vec<TenantId> = found.iter().map(|t| t.id.clone()).collect();
-    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::Operator(actor.user_id.clone()))).await?;
+    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::operator(actor)?)).await?;
     let activity = users::activity_by_tenant(&mut tx, &ids).await?;
     Ok(found
         .into_iter()

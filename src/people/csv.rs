@@ -169,7 +169,7 @@ pub async fn import(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, 
     let by = Some(scope.actor().user_id.as_str());
     let mut tx = scope.begin_write(s).await?;
     let rows: Vec<(PersonId, PersonFields)> = people.into_iter().map(|p| (PersonId::generate(), p)).collect();
-    insert_sealed_many(&mut tx, scope.tenant_id().as_str(), &keys, &rows, by, now).await?;
+    insert_sealed_many(&mut tx, &keys, &rows, by, now).await?;
     let ev = scope.event(Action::PeopleImported, client).detail(json!({ "rows": rows.len() }));
     audit::append(&mut tx, now, &ev).await?;
     tx.commit().await?;

@@ -115,7 +115,7 @@ pub async fn seed(
         }
         let people: Vec<(PersonId, PersonFields)> = batch.into_iter().map(|(id, f, _)| (id, f)).collect();
         let mut tx = scope.begin_write(s).await?;
-        insert_sealed_many(&mut tx, tenant.id.as_str(), &keys, &people, None, now).await?;
+        insert_sealed_many(&mut tx, &keys, &people, None, now).await?;
         insert_records_many(&mut tx, keys.key_id(), &records, now).await?;
         tx.commit().await?;
         written += n;

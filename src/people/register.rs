@@ -11,6 +11,7 @@ use super::sealed::{self, IntegrityFailure, PEOPLE};
 use super::{query_terms, PersonFields, FIELD_COLUMNS};
 use crate::audit::{self, Action, ClientInfo};
 use crate::clock::Timestamp;
+use crate::db::Tx;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{CategoryId, PersonId};
 use crate::policy::Permission;
@@ -359,15 +360,14 @@ fn invalid(problems: Vec<crate::error::FieldProblem>) -> CoreError {
 /// Writes the sealed columns and the blind indexes of a new person (inside
 /// the caller's transaction).
 pub(crate) async fn insert_sealed(
-    conn: &mut AnyConnection,
-    scope_tenant: &str,
+    tx: &mut Tx,
     keys: &DataKeys,
     id: &PersonId,
     fields: &PersonFields,
     by: Option<&str>,
     now: Timestamp,
 ) -> CoreResult<()> {
-    insert_sealed_many(conn, scope_tenant, keys, &[(id.clone(), fields.clone())], by, now).await
+    insert_sealed_many(tx, keys, &[(id.clone(), fields.clone())], by, now).await
 }
 
 /// People per multi-row INSERT, and index rows per INSERT: well inside the
@@ -377,15 +377,18 @@ const TOKENS_PER_STATEMENT: usize = 500;
 
 /// Many new people in few statements (the CSV import and the demo seed):
 /// sealed and indexed exactly as one at a time.
+/// In the transaction's organisation (its reach), never one passed in.
 pub(crate) async fn insert_sealed_many(
-    conn: &mut AnyConnection,
-    scope_tenant: &str,
+    tx: &mut Tx,
     keys: &DataKeys,
     people: &[(PersonId, PersonFields)],
     by: Option<&str>,
     now: Timestamp,
 ) -> CoreResult<()> {
     const PER_ROW: usize = 14;
+    let scope_tenant = tx.tenant()?.as_str().to_owned();
+    let scope_tenant = scope_tenant.as_str();
+    let conn: &mut AnyConnection = tx;
     let mut sealed = Vec::with_capacity(people.len());
     let mut tokens = Vec::new();
     for (id, fields) in people {
@@ -420,8 +423,11 @@ pub(crate) async fn insert_sealed_many(
     insert_tokens(conn, scope_tenant, &tokens).await
 }
 
-/// Replaces a person's blind-index tokens (after an edit).
-async fn write_index(conn: &mut AnyConnection, tenant: &str, keys: &DataKeys, id: &PersonId, f: &PersonFields) -> CoreResult<()> {
+/// Replaces a person's blind-index tokens (after an edit), in the transaction's organisation.
+async fn write_index(tx: &mut Tx, keys: &DataKeys, id: &PersonId, f: &PersonFields) -> CoreResult<()> {
+    let tenant = tx.tenant()?.as_str().to_owned();
+    let tenant = tenant.as_str();
+    let conn: &mut AnyConnection = tx;
     sqlx::query("DELETE FROM people_index WHERE tenant_id = $1 AND person_id = $2")
         .bind(tenant)
         .bind(id.as_str())
@@ -454,7 +460,7 @@ pub async fn create(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, 
     let now = s.clock.now();
     let by = Some(scope.actor().user_id.as_str());
     let mut tx = scope.begin_write(s).await?;
-    insert_sealed(&mut tx, scope.tenant_id().as_str(), &keys, &id, &fields, by, now).await?;
+    insert_sealed(&mut tx, &keys, &id, &fields, by, now).await?;
     audit::append(&mut tx, now, &scope.event(Action::PersonCreated, client).target(id.to_string())).await?;
     tx.commit().await?;
     Ok(id)
@@ -511,7 +517,7 @@ pub async fn update(
     if done == 0 {
         return Err(CoreError::Stale);
     }
-    write_index(&mut tx, scope.tenant_id().as_str(), &keys, &id, &fields).await?;
+    write_index(&mut tx, &keys, &id, &fields).await?;
     let ev = scope.event(Action::PersonUpdated, client).target(id.to_string()).detail(json!({ "fields": changed }));
     audit::append(&mut tx, now, &ev).await?;
     tx.commit().await?;

@@ -43,7 +43,7 @@ pub async fn pending(s: &Services) -> CoreResult<bool> {
 }
 
 async fn on_chain(s: &Services, action: Action) -> CoreResult<bool> {
-    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::Job("sealed fields upgrade"))).await?;
+    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::job("sealed fields upgrade"))).await?;
     Ok(sqlx::query("SELECT 1 FROM audit_log WHERE action = $1 LIMIT 1").bind(action.as_str()).fetch_optional(&mut *tx).await?.is_some())
 }
 
