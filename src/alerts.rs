@@ -13,8 +13,8 @@ use sqlx::{AnyConnection, Row};
 use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
 use crate::auth::Actor;
 use crate::clock::Timestamp;
-use crate::error::{CoreError, CoreResult};
 use crate::db::{AllTenantsUse, Reach, Tx};
+use crate::error::{CoreError, CoreResult};
 use crate::ids::TenantId;
 use crate::policy::{self, Permission};
 use crate::scope::TenantScope;
@@ -72,13 +72,12 @@ struct Hit {
 
 /// Opens an alert, or counts on the one already open for this rule and subject.
 async fn raise(conn: &mut crate::db::WriteTx, hit: &Hit, now: Timestamp) -> CoreResult<bool> {
-    let existing: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM alerts WHERE rule = $1 AND dedupe_key = $2 AND state IN ('open', 'acknowledged')",
-    )
-    .bind(hit.rule)
-    .bind(&hit.key)
-    .fetch_optional(&mut **conn)
-    .await?;
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT id FROM alerts WHERE rule = $1 AND dedupe_key = $2 AND state IN ('open', 'acknowledged')")
+            .bind(hit.rule)
+            .bind(&hit.key)
+            .fetch_optional(&mut **conn)
+            .await?;
     if let Some(id) = existing {
         sqlx::query("UPDATE alerts SET events = events + 1, last_at = $1 WHERE id = $2")
             .bind(hit.at.as_millis())
@@ -128,7 +127,14 @@ impl CountBy {
 }
 
 /// Events of `actions` with this `key` in `(since, until]`.
-async fn count(conn: &mut AnyConnection, actions: &[Action], by: CountBy, key: &str, since: Timestamp, until: Timestamp) -> CoreResult<i64> {
+async fn count(
+    conn: &mut AnyConnection,
+    actions: &[Action],
+    by: CountBy,
+    key: &str,
+    since: Timestamp,
+    until: Timestamp,
+) -> CoreResult<i64> {
     let placeholders: Vec<String> = (0..actions.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "SELECT COUNT(*) FROM audit_log WHERE {} = $1 AND at > $2 AND at <= $3 AND action IN ({})",
@@ -239,7 +245,8 @@ async fn evaluate_batch(s: &Services, rules: &AlertRules) -> CoreResult<(i64, u6
         if action == Action::UserCreated && role.as_deref() == Some("admin") {
             if let Some(admin) = &actor {
                 let (_, day) = jst(at);
-                let n = count(&mut tx, &[Action::UserCreated], CountBy::Actor, admin, at.minus(Duration::from_secs(24 * 60 * 60)), at).await?;
+                let n =
+                    count(&mut tx, &[Action::UserCreated], CountBy::Actor, admin, at.minus(Duration::from_secs(24 * 60 * 60)), at).await?;
                 if n > rules.accounts_per_admin_day {
                     hits.push(Hit {
                         rule: rule::ADMIN_ACCOUNT_BURST,
@@ -400,14 +407,7 @@ pub async fn open_count(s: &Services, actor: &Actor) -> CoreResult<i64> {
     Ok(n)
 }
 
-async fn transition(
-    s: &Services,
-    actor: &Actor,
-    alert_id: &str,
-    to: &str,
-    comment: Option<&str>,
-    client: &ClientInfo,
-) -> CoreResult<()> {
+async fn transition(s: &Services, actor: &Actor, alert_id: &str, to: &str, comment: Option<&str>, client: &ClientInfo) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageAlerts, s.clock.now())?;
     let now = s.clock.now();
     let mut tx = s.db.begin_write_in(Reach::all_tenants(AllTenantsUse::operator(actor)?)).await?;
@@ -503,8 +503,11 @@ mod tests {
 
     async fn login(w: &World, realm: Realm, org: &str, user: &str, password: &str, ip: &str) -> CoreResult<Actor> {
         let client = ClientInfo::web(ip.parse().ok(), None);
-        crate::auth::login(&w.s, LoginRequest { realm, org_code: org, login: user, password: Password::new(password.into()), client: &client })
-            .await
+        crate::auth::login(
+            &w.s,
+            LoginRequest { realm, org_code: org, login: user, password: Password::new(password.into()), client: &client },
+        )
+        .await
     }
 
     async fn alerts(w: &World) -> Vec<(String, String, i64)> {
@@ -533,7 +536,13 @@ mod tests {
         for _ in 0..10 {
             w.clock.advance(Duration::from_secs(1));
             let ev = AuditEvent::new(AuditActor::anonymous(), Action::LoginFailed, Outcome::Failure)
-                .tenant(crate::tenants::find_by_code(&w.s.db, &crate::tenants::OrgCode::parse("acme").expect("c")).await.expect("f").map(|t| t.id).as_ref())
+                .tenant(
+                    crate::tenants::find_by_code(&w.s.db, &crate::tenants::OrgCode::parse("acme").expect("c"))
+                        .await
+                        .expect("f")
+                        .map(|t| t.id)
+                        .as_ref(),
+                )
                 .target("some-account");
             audit::record(&w.s.db, w.s.clock.now(), &ev).await.expect("record");
         }
@@ -572,7 +581,8 @@ mod tests {
         assert!(!check_chain(&w.s, &[]).await.expect("again"));
         let chain: Vec<_> = alerts(&w).await.into_iter().filter(|a| a.0 == rule::CHAIN_BROKEN).collect();
         assert_eq!(chain.len(), 1, "one alert for one break, however often it is found");
-        let detail: String = sqlx::query_scalar("SELECT detail FROM alerts WHERE rule = 'audit_chain_broken'").fetch_one(w.t.db.pool()).await.expect("d");
+        let detail: String =
+            sqlx::query_scalar("SELECT detail FROM alerts WHERE rule = 'audit_chain_broken'").fetch_one(w.t.db.pool()).await.expect("d");
         assert!(detail.contains("\"first_bad_seq\":2"), "{detail}");
     }
 }

@@ -16,8 +16,8 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
 
-use crate::clock::Timestamp;
 use crate::audit_chain::ChainKey;
+use crate::clock::Timestamp;
 use crate::db::{Backend, Db, WriteTx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{AuditId, TenantId, UserId};
@@ -150,9 +150,7 @@ impl AuditActor {
 
     /// An administrator at the server's command line.
     pub fn cli() -> Self {
-        let who = std::env::var("SUDO_USER")
-            .or_else(|_| std::env::var("USER"))
-            .unwrap_or_else(|_| String::from("unknown"));
+        let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| String::from("unknown"));
         Self { user_id: None, label: format!("cli:{who}") }
     }
 
@@ -378,9 +376,8 @@ pub(crate) async fn append_with_key(tx: &mut WriteTx, now: Timestamp, event: &Au
         }
     }
     // Locks the head row and reads it in one statement.
-    let head = sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash")
-        .fetch_one(&mut *conn)
-        .await?;
+    let head =
+        sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash").fetch_one(&mut *conn).await?;
     append_locked(conn, key, now, event, head.try_get("last_seq")?, head.try_get("last_hash")?).await
 }
 
@@ -394,12 +391,7 @@ enum FastAppend {
 /// it. PostgreSQL does both in one statement (the update in a CTE locks the
 /// head first, as the slow path does); SQLite, whose writer already holds the
 /// database lock, in two.
-async fn append_after_expected_head(
-    conn: &mut AnyConnection,
-    row: &StoredRow,
-    prev_hash: &[u8],
-    hash: &[u8],
-) -> CoreResult<FastAppend> {
+async fn append_after_expected_head(conn: &mut AnyConnection, row: &StoredRow, prev_hash: &[u8], hash: &[u8]) -> CoreResult<FastAppend> {
     const INSERT: &str = "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_label, tenant_id, client_ip, \
          action, target, result, detail, prev_hash, hash)";
     const MOVE_HEAD: &str = "UPDATE audit_head SET last_seq = $1, last_hash = $13 \
@@ -476,11 +468,7 @@ async fn append_locked(
     if !written {
         return Err(CoreError::Conflict("audit sequence taken twice"));
     }
-    sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
-        .bind(row.seq)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1").bind(row.seq).bind(&hash).execute(&mut *conn).await?;
     remember_head(row.seq, &hash);
     Ok(row.seq)
 }
@@ -729,8 +717,7 @@ mod tests {
 
     async fn write_events(db: &Db, n: usize) {
         for i in 0..n {
-            let ev = AuditEvent::new(AuditActor::system(), Action::AuditVerified, Outcome::Success)
-                .detail(json!({ "i": i }));
+            let ev = AuditEvent::new(AuditActor::system(), Action::AuditVerified, Outcome::Success).detail(json!({ "i": i }));
             record(db, Timestamp::from_millis(1_000 + i as i64), &ev).await.expect("append");
         }
     }
@@ -752,10 +739,7 @@ mod tests {
         let t = TestDb::fresh().await;
         write_events(&t.db, 5).await;
         t.allow_audit_tampering().await;
-        sqlx::query("UPDATE audit_log SET detail = '{\"i\":99}' WHERE seq = 3")
-            .execute(t.db.pool())
-            .await
-            .expect("tamper");
+        sqlx::query("UPDATE audit_log SET detail = '{\"i\":99}' WHERE seq = 3").execute(t.db.pool()).await.expect("tamper");
         let report = verify(&t.db).await.expect("verify");
         assert_eq!(report.first_break, Some(ChainBreak { seq: 3, kind: BreakKind::ContentMismatch }));
     }
@@ -890,7 +874,11 @@ mod tests {
         t.allow_audit_tampering().await;
         sqlx::query("DELETE FROM audit_log WHERE seq > 3").execute(t.db.pool()).await.expect("cut");
         let third: Vec<u8> = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = 3").fetch_one(t.db.pool()).await.expect("row");
-        sqlx::query("UPDATE audit_head SET last_seq = 3, last_hash = $1 WHERE id = 1").bind(&third).execute(t.db.pool()).await.expect("head");
+        sqlx::query("UPDATE audit_head SET last_seq = 3, last_hash = $1 WHERE id = 1")
+            .bind(&third)
+            .execute(t.db.pool())
+            .await
+            .expect("head");
         // Inside the database alone the shorter chain is whole; that is what the log is for.
         assert!(verify(&t.db).await.expect("verify").is_intact());
         let report = verify_against(&t.db, &[logged]).await.expect("verify");

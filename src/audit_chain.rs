@@ -95,11 +95,7 @@ impl ChainKeys {
     }
 
     fn master(&self) -> CoreResult<Arc<MasterKey>> {
-        self.master
-            .read()
-            .ok()
-            .and_then(|m| m.clone())
-            .ok_or(CoreError::Crypto("the audit chain needs the master key"))
+        self.master.read().ok().and_then(|m| m.clone()).ok_or(CoreError::Crypto("the audit chain needs the master key"))
     }
 
     fn cached(&self) -> Option<Arc<ChainKey>> {
@@ -119,9 +115,8 @@ fn wrap_aad(key_id: &str, master_id: &str) -> Vec<u8> {
 
 /// The stored chain key, unwrapped; `None` when there is none yet.
 async fn load(conn: &mut AnyConnection, master: &MasterKey) -> CoreResult<Option<ChainKey>> {
-    let Some(row) = sqlx::query("SELECT key_id, master_key_id, nonce, wrapped FROM audit_chain_key WHERE id = 1")
-        .fetch_optional(&mut *conn)
-        .await?
+    let Some(row) =
+        sqlx::query("SELECT key_id, master_key_id, nonce, wrapped FROM audit_chain_key WHERE id = 1").fetch_optional(&mut *conn).await?
     else {
         return Ok(None);
     };
@@ -287,9 +282,8 @@ async fn create_key(tx: &mut WriteTx, now: Timestamp) -> CoreResult<(Arc<ChainKe
 /// Re-wraps the chain key under `new` (inside the master key rotation's
 /// transaction). Returns its id, if there is one.
 pub(crate) async fn rewrap(tx: &mut WriteTx, old: &MasterKey, new: &MasterKey) -> CoreResult<Option<String>> {
-    let under: Option<(String, String)> = sqlx::query_as("SELECT key_id, master_key_id FROM audit_chain_key WHERE id = 1")
-        .fetch_optional(&mut **tx)
-        .await?;
+    let under: Option<(String, String)> =
+        sqlx::query_as("SELECT key_id, master_key_id FROM audit_chain_key WHERE id = 1").fetch_optional(&mut **tx).await?;
     match under {
         None => return Ok(None),
         // Done by an earlier, interrupted run.
@@ -324,21 +318,16 @@ async fn rekey_legacy_rows(tx: &mut WriteTx, key: &ChainKey, now: Timestamp) -> 
     let mut rows_rekeyed: i64 = 0;
     sqlx::query("UPDATE audit_rekey_gate SET open = 1 WHERE id = 1").execute(&mut **tx).await?;
     loop {
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
-            crate::audit::ROW_COLUMNS
-        ))
-        .bind(expected)
-        .bind(BATCH)
-        .fetch_all(&mut **tx)
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2", crate::audit::ROW_COLUMNS))
+            .bind(expected)
+            .bind(BATCH)
+            .fetch_all(&mut **tx)
+            .await?;
         let fetched = rows.len();
         for r in rows {
             let (row, prev_hash, hash) = crate::audit::stored_row_of(&r)?;
             let canonical = row.canonical_bytes();
-            if legacy_break.is_none()
-                && (row.seq != expected || prev_hash != old_running || legacy_link(&prev_hash, &canonical) != hash)
-            {
+            if legacy_break.is_none() && (row.seq != expected || prev_hash != old_running || legacy_link(&prev_hash, &canonical) != hash) {
                 legacy_break = Some(row.seq);
             }
             let link = key.link(&new_running, &canonical)?;

@@ -50,10 +50,8 @@ async fn remove_batch(s: &Services, cutoff: crate::Timestamp) -> CoreResult<u64>
     // Only a prefix of the chain can go: the oldest rows, up to the first one
     // that is still inside the retention.
     let anchor: i64 = sqlx::query_scalar("SELECT seq FROM audit_anchor WHERE id = 1").fetch_one(&mut *tx).await?;
-    let first_kept: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM audit_log WHERE at >= $1")
-        .bind(cutoff.as_millis())
-        .fetch_one(&mut *tx)
-        .await?;
+    let first_kept: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(seq) FROM audit_log WHERE at >= $1").bind(cutoff.as_millis()).fetch_one(&mut *tx).await?;
     let limit = anchor + BATCH;
     let up_to: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log WHERE seq > $1 AND seq <= $2 AND seq < $3")
         .bind(anchor)
@@ -73,12 +71,8 @@ async fn remove_batch(s: &Services, cutoff: crate::Timestamp) -> CoreResult<u64>
         .await?;
     sqlx::query("UPDATE audit_anchor SET seq = $1, hash = $2 WHERE id = 1").bind(up_to).bind(&hash).execute(&mut *tx).await?;
     sqlx::query("UPDATE audit_retention_gate SET open = 1 WHERE id = 1").execute(&mut *tx).await?;
-    let removed = sqlx::query("DELETE FROM audit_log WHERE seq > $1 AND seq <= $2")
-        .bind(anchor)
-        .bind(up_to)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let removed =
+        sqlx::query("DELETE FROM audit_log WHERE seq > $1 AND seq <= $2").bind(anchor).bind(up_to).execute(&mut *tx).await?.rows_affected();
     sqlx::query("UPDATE audit_retention_gate SET open = 0 WHERE id = 1").execute(&mut *tx).await?;
     let ev = AuditEvent::new(AuditActor::system(), Action::AuditRetentionRemoved, Outcome::Success).detail(json!({
         "rows": removed,

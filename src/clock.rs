@@ -46,17 +46,14 @@ impl Timestamp {
     /// `YYYY-MM-DDTHH:MM` in `time_zone`: the value of a `datetime-local` input.
     pub fn local_input_in(self, time_zone: &str) -> String {
         let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        jiff::Timestamp::from_millisecond(self.0)
-            .map(|t| t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M").to_string())
-            .unwrap_or_default()
+        jiff::Timestamp::from_millisecond(self.0).map(|t| t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
     }
 
     /// Formats for people: `2026年11月28日 12:34` (ja) or `2026-11-28 12:34 JST` (en),
     /// in the given IANA time zone. Unknown zones fall back to Asia/Tokyo.
     pub fn display_in(self, time_zone: &str, english: bool) -> String {
-        let tz = jiff::tz::TimeZone::get(time_zone)
-            .or_else(|_| jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE))
-            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let tz =
+            jiff::tz::TimeZone::get(time_zone).or_else(|_| jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE)).unwrap_or(jiff::tz::TimeZone::UTC);
         let Ok(ts) = jiff::Timestamp::from_millisecond(self.0) else {
             return String::from("-");
         };

@@ -7,8 +7,8 @@
 //! on PostgreSQL, see `audit::append`).
 
 use std::path::Path;
-use std::sync::Arc;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -37,7 +37,11 @@ impl Backend {
     /// The backend a connection talks to, for the one statement that differs
     /// (the audit append's single-statement form on PostgreSQL).
     pub fn of(conn: &sqlx::AnyConnection) -> Backend {
-        if conn.backend_name().eq_ignore_ascii_case("postgresql") { Backend::Postgres } else { Backend::Sqlite }
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
     }
 }
 
@@ -127,10 +131,7 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        let applied: Vec<i64> = match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-            .fetch_all(&self.pool)
-            .await
-        {
+        let applied: Vec<i64> = match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&self.pool).await {
             Ok(v) => v,
             // No migrations table: nothing was ever applied.
             Err(sqlx::Error::Database(_)) => Vec::new(),
@@ -268,7 +269,9 @@ impl Db {
 
 /// A role name safe to splice into GRANT (which takes no parameters).
 fn is_plain_identifier(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && !s.as_bytes()[0].is_ascii_digit()
 }
 

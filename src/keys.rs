@@ -223,10 +223,8 @@ pub(crate) fn random_secret() -> Zeroizing<[u8; KEY_LEN]> {
 pub(crate) fn wrap_secret(master: &MasterKey, secret: &[u8; KEY_LEN], aad: &[u8]) -> CoreResult<([u8; 24], Vec<u8>)> {
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let wrapped = master
-        .cipher()
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &secret[..], aad })
-        .map_err(|_| CoreError::Crypto("wrap"))?;
+    let wrapped =
+        master.cipher().encrypt(XNonce::from_slice(&nonce), Payload { msg: &secret[..], aad }).map_err(|_| CoreError::Crypto("wrap"))?;
     Ok((nonce, wrapped))
 }
 
@@ -250,13 +248,7 @@ pub(crate) fn unwrap_secret(master: &MasterKey, nonce: &[u8], wrapped: &[u8], aa
 /// under `new` are left as they are, so an interrupted rotation can be run
 /// again. Field data is untouched (the data keys themselves do not change),
 /// and afterwards `old` can be retired. Returns how many keys were re-wrapped.
-pub async fn rotate_master(
-    db: &Db,
-    old: &MasterKey,
-    new: &MasterKey,
-    by: &crate::audit::AuditActor,
-    now: Timestamp,
-) -> CoreResult<usize> {
+pub async fn rotate_master(db: &Db, old: &MasterKey, new: &MasterKey, by: &crate::audit::AuditActor, now: Timestamp) -> CoreResult<usize> {
     if old.id() == new.id() {
         return Err(CoreError::Invalid { field: "new_key", problem: "same_as_current" });
     }
@@ -347,9 +339,8 @@ mod tests {
         let mut ids = Vec::new();
         for code in ["aa", "bb"] {
             let mut tx = t.db.begin_write_in(Reach::Tenant(TenantId::generate())).await.expect("tx");
-            let tenant = crate::tenants::insert(&mut tx, &crate::tenants::OrgCode::parse(code).expect("code"), "T", now)
-                .await
-                .expect("tenant");
+            let tenant =
+                crate::tenants::insert(&mut tx, &crate::tenants::OrgCode::parse(code).expect("code"), "T", now).await.expect("tenant");
             create_tenant_key(&mut tx, &master, now).await.expect("key");
             tx.commit().await.expect("commit");
             ids.push(tenant.id);
@@ -385,10 +376,8 @@ mod tests {
         for code in ["aa", "bb"] {
             crate::provisioning::create_tenant(&s, &AuditActor::cli(), code, code, &ClientInfo::cli()).await.expect("tenant");
         }
-        let tenant = crate::tenants::find_by_code(&t.db, &crate::tenants::OrgCode::parse("aa").expect("code"))
-            .await
-            .expect("db")
-            .expect("aa");
+        let tenant =
+            crate::tenants::find_by_code(&t.db, &crate::tenants::OrgCode::parse("aa").expect("code")).await.expect("db").expect("aa");
         let before = tenant_key(&t.db, &s.keys, &tenant.id).await.expect("unwrap");
         let new = MasterKey::generate();
         let now = s.clock.now();

@@ -24,19 +24,19 @@ pub mod reports;
 pub mod scope;
 pub mod services;
 pub mod sessions;
-pub mod spreadsheet;
 pub mod setup_links;
+pub mod spreadsheet;
 pub mod tenants;
 pub mod ttl_cache;
 pub mod users;
 pub mod vault;
 
-#[cfg(any(test, feature = "testing"))]
-pub mod testing;
-#[cfg(test)]
-mod row_level_security_tests;
 #[cfg(test)]
 mod repository_rule_tests;
+#[cfg(test)]
+mod row_level_security_tests;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use db::{AllTenantsUse, Backend, Db, Reach, Tx};

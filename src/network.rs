@@ -113,7 +113,8 @@ async fn networks(s: &Services, tenant: &TenantId) -> CoreResult<Arc<Vec<IpNet>>
     if let Some(list) = s.allowlists.get(tenant) {
         return Ok(list);
     }
-    let list = Arc::new(load(&mut s.db.read_in(Reach::Tenant(tenant.clone())).await?).await?.into_iter().map(|e| e.cidr).collect::<Vec<_>>());
+    let list =
+        Arc::new(load(&mut s.db.read_in(Reach::Tenant(tenant.clone())).await?).await?.into_iter().map(|e| e.cidr).collect::<Vec<_>>());
     s.allowlists.put(tenant.clone(), list.clone());
     Ok(list)
 }
@@ -191,17 +192,15 @@ pub async fn add(s: &Services, scope: &TenantScope<'_>, cidr: &str, note: &str, 
     after.push(net);
     guard(s, scope, &after, client)?;
     let id = uuid::Uuid::new_v4().to_string();
-    sqlx::query(
-        "INSERT INTO tenant_ip_allowlist (id, tenant_id, cidr, note, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&id)
-    .bind(tx.tenant()?.as_str().to_owned())
-    .bind(net.to_string())
-    .bind(&note)
-    .bind(now.as_millis())
-    .bind(scope.actor().user_id.as_str())
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("INSERT INTO tenant_ip_allowlist (id, tenant_id, cidr, note, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(tx.tenant()?.as_str().to_owned())
+        .bind(net.to_string())
+        .bind(&note)
+        .bind(now.as_millis())
+        .bind(scope.actor().user_id.as_str())
+        .execute(&mut *tx)
+        .await?;
     let ev = scope.event(Action::AllowlistChanged, client).target(scope.tenant_id().to_string()).detail(json!({
         "added": net.to_string(), "entries": after.len()
     }));

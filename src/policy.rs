@@ -151,7 +151,9 @@ pub fn authorize(actor: &Actor, permission: Permission, now: Timestamp) -> CoreR
     if actor.must_change_password && permission != P::ManageOwnAccount {
         return Err(CoreError::Forbidden);
     }
-    if actor.role == Operator && permission.is_write() && permission != P::ManageOwnAccount
+    if actor.role == Operator
+        && permission.is_write()
+        && permission != P::ManageOwnAccount
         && now.since(actor.verified_at) > OPERATOR_REAUTH_AFTER
     {
         return Err(CoreError::ReauthRequired);

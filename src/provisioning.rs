@@ -3,12 +3,12 @@
 //! change is audited in its transaction; passwords are never logged.
 
 use crate::audit::{AuditActor, ClientInfo};
-use crate::auth::Actor;
-use crate::scope::TenantScope;
 use crate::auth::password::{check_new_password, generate_temporary_password, Password};
+use crate::auth::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::UserId;
 use crate::policy::{self, Permission};
+use crate::scope::TenantScope;
 use crate::services::Services;
 use crate::tenants::{self, OrgCode, Tenant};
 use crate::users::{self, LoginName, Role, UserStatus};
@@ -65,8 +65,7 @@ pub async fn ensure_first_operator(s: &Services, login: &str) -> CoreResult<Opti
     if users::count_operators(&s.db).await? > 0 {
         return Ok(None);
     }
-    let created =
-        create_operator(s, &AuditActor::system(), login, InitialPassword::Temporary, &ClientInfo::default()).await?;
+    let created = create_operator(s, &AuditActor::system(), login, InitialPassword::Temporary, &ClientInfo::default()).await?;
     Ok(Some(created))
 }
 

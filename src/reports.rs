@@ -131,9 +131,8 @@ async fn daily_logins(s: &Services, reach: Reach, days: i64) -> CoreResult<Vec<D
         q = q.bind(a.as_str());
     }
     let rows = q.fetch_all(&mut *tx).await?;
-    let mut out: Vec<DailyLogins> = (first..=today)
-        .map(|d| DailyLogins { day: Timestamp::from_millis(d * DAY_MS).date_in("UTC"), ..Default::default() })
-        .collect();
+    let mut out: Vec<DailyLogins> =
+        (first..=today).map(|d| DailyLogins { day: Timestamp::from_millis(d * DAY_MS).date_in("UTC"), ..Default::default() }).collect();
     for r in &rows {
         let day: i64 = r.try_get("day")?;
         let sum = |col: &str| -> CoreResult<i64> { Ok(r.try_get::<Option<i64>, _>(col)?.unwrap_or(0)) };
@@ -182,7 +181,17 @@ mod tests {
             let s = s.clone();
             async move {
                 let c = ClientInfo::cli();
-                crate::auth::login(&s, LoginRequest { realm: Realm::Tenant, org_code: "acme", login: user, password: Password::new(password.into()), client: &c }).await
+                crate::auth::login(
+                    &s,
+                    LoginRequest {
+                        realm: Realm::Tenant,
+                        org_code: "acme",
+                        login: user,
+                        password: Password::new(password.into()),
+                        client: &c,
+                    },
+                )
+                .await
             }
         };
         let boss = login("boss", "correct horse battery staple").await.expect("login");
@@ -194,8 +203,17 @@ mod tests {
         clock.advance(Duration::from_secs(24 * 60 * 60));
         let _ = login("boss", "correct horse battery staple").await.expect("login");
 
-        let report = privileged_activity(&s, &scope, Timestamp::from_millis(0), s.clock.now().plus(Duration::from_secs(1))).await.expect("report");
-        assert!(report.contains(&ActivityRow { actor: String::from("user:boss"), role: String::from("admin"), action: String::from("user.created"), count: 3 }), "{report:?}");
+        let report =
+            privileged_activity(&s, &scope, Timestamp::from_millis(0), s.clock.now().plus(Duration::from_secs(1))).await.expect("report");
+        assert!(
+            report.contains(&ActivityRow {
+                actor: String::from("user:boss"),
+                role: String::from("admin"),
+                action: String::from("user.created"),
+                count: 3
+            }),
+            "{report:?}"
+        );
         assert!(report.iter().any(|r| r.actor.starts_with("cli:") && r.action == "user.created" && r.role.is_empty()));
 
         let days = daily_logins_tenant(&s, &scope, 30).await.expect("days");

@@ -193,7 +193,17 @@ fn violations() -> Vec<String> {
 #[test]
 fn the_tenant_tables_are_read_from_the_migrations() {
     let tables = tenant_tables();
-    for t in ["users", "audit_log", "alerts", "people", "people_index", "person_records", "record_categories", "tenant_keys", "tenant_ip_allowlist"] {
+    for t in [
+        "users",
+        "audit_log",
+        "alerts",
+        "people",
+        "people_index",
+        "person_records",
+        "record_categories",
+        "tenant_keys",
+        "tenant_ip_allowlist",
+    ] {
         assert!(tables.contains(t), "{t} missing from {tables:?}");
     }
     // Tables without a tenant_id column are not tenant tables.

@@ -44,15 +44,29 @@ async fn world() -> Option<World> {
     let mut ids = Vec::new();
     for org in ["acme", "beta"] {
         let tenant = provisioning::create_tenant(&s, &AuditActor::cli(), org, org, &cli).await.expect("tenant");
-        provisioning::create_user(&s, &AuditActor::cli(), org, "boss", Role::Admin, InitialPassword::Chosen(Password::new(GOOD.into())), &cli)
-            .await
-            .expect("user");
+        provisioning::create_user(
+            &s,
+            &AuditActor::cli(),
+            org,
+            "boss",
+            Role::Admin,
+            InitialPassword::Chosen(Password::new(GOOD.into())),
+            &cli,
+        )
+        .await
+        .expect("user");
         let client = ClientInfo::web(Some("192.0.2.10".parse().expect("ip")), None);
-        let actor = auth::login(&s, LoginRequest { realm: Realm::Tenant, org_code: org, login: "boss", password: Password::new(GOOD.into()), client: &client })
-            .await
-            .expect("login");
+        let actor = auth::login(
+            &s,
+            LoginRequest { realm: Realm::Tenant, org_code: org, login: "boss", password: Password::new(GOOD.into()), client: &client },
+        )
+        .await
+        .expect("login");
         let scope = TenantScope::own(&s, &actor).await.expect("scope");
-        let fields = PersonFields { family_name: "山田".into(), given_name: "太郎".into(), phone: "03-1234-5678".into(), ..PersonFields::default() };
+        let fields =
+            PersonFields {
+                family_name: "山田".into(), given_name: "太郎".into(), phone: "03-1234-5678".into(), ..PersonFields::default()
+            };
         let person = register::create(&s, &scope, &client, &fields).await.expect("person");
         let category = crate::people::records::categories(&s, &scope).await.expect("categories")[0].id.to_string();
         let record = crate::people::records::RecordInput {
@@ -224,7 +238,11 @@ async fn the_installation_reach_sees_only_rows_of_no_organisation() {
 #[tokio::test]
 async fn the_application_role_cannot_switch_the_wall_off() {
     let Some(w) = world().await else { return };
-    for stmt in ["ALTER TABLE people DISABLE ROW LEVEL SECURITY", "ALTER TABLE people NO FORCE ROW LEVEL SECURITY", "DROP POLICY tenant_wall ON people"] {
+    for stmt in [
+        "ALTER TABLE people DISABLE ROW LEVEL SECURITY",
+        "ALTER TABLE people NO FORCE ROW LEVEL SECURITY",
+        "DROP POLICY tenant_wall ON people",
+    ] {
         assert!(sqlx::query(stmt).execute(w.s.db.pool()).await.is_err(), "{stmt}");
     }
     assert_eq!(w.s.db.serving_role_problem().await.expect("role"), None, "the test app role is fit to serve");

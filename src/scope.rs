@@ -4,7 +4,7 @@
 //! through it is limited to that organisation, so an id of another
 //! organisation is simply not found.
 
-use crate::audit::{AuditEvent, ClientInfo, Outcome, Action};
+use crate::audit::{Action, AuditEvent, ClientInfo, Outcome};
 use crate::auth::Actor;
 use crate::db::{Reach, Tx};
 use crate::error::{CoreError, CoreResult};
@@ -116,9 +116,7 @@ impl<'a> TenantScope<'a> {
 
     /// An audit event by this actor on this organisation.
     pub fn event(&self, action: Action, client: &ClientInfo) -> AuditEvent {
-        AuditEvent::new(self.actor.audit_actor(), action, Outcome::Success)
-            .tenant(Some(&self.tenant.id))
-            .from_client(client)
+        AuditEvent::new(self.actor.audit_actor(), action, Outcome::Success).tenant(Some(&self.tenant.id)).from_client(client)
     }
 }
 

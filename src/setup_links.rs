@@ -15,12 +15,12 @@ use zeroize::Zeroizing;
 use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
 use crate::auth::password::{check_new_password, Password, PasswordProblem};
 use crate::clock::Timestamp;
+use crate::db::{Reach, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{TenantId, UserId};
+use crate::scope::PreAuthScope;
 use crate::services::Services;
 use crate::sessions;
-use crate::db::{Reach, Tx};
-use crate::scope::PreAuthScope;
 use crate::tenants::TenantStatus;
 use crate::users;
 
@@ -98,7 +98,13 @@ pub async fn inspect(s: &Services, token: &str) -> CoreResult<SetupTarget> {
     if !user.may_log_in(s.clock.now()) || tenant.status != TenantStatus::Active {
         return Err(CoreError::NotFound);
     }
-    Ok(SetupTarget { user_id, tenant_id, org_code: tenant.code.as_str().to_owned(), org_name: tenant.name, login: user.login.as_str().to_owned() })
+    Ok(SetupTarget {
+        user_id,
+        tenant_id,
+        org_code: tenant.code.as_str().to_owned(),
+        org_name: tenant.name,
+        login: user.login.as_str().to_owned(),
+    })
 }
 
 /// Sets the account's password from a link and uses the link up. Another

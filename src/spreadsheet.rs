@@ -109,7 +109,8 @@ mod tests {
 
     #[test]
     fn written_csv_has_a_bom_defused_formulas_and_reads_back_the_same() {
-        let rows = vec![vec![String::from("=HYPERLINK(\"x\")"), String::from("+81 3 1234 5678")], vec![String::from("山田"), String::new()]];
+        let rows =
+            vec![vec![String::from("=HYPERLINK(\"x\")"), String::from("+81 3 1234 5678")], vec![String::from("山田"), String::new()]];
         let bytes = write(&["a", "b"], rows.clone()).expect("write");
         assert!(bytes.starts_with(BOM));
         let text = String::from_utf8(bytes.clone()).expect("utf8");
@@ -127,7 +128,9 @@ mod tests {
         let (cp932, _, unmappable) = encoding_rs::SHIFT_JIS.encode(text);
         assert!(!unmappable);
         let with_bom = [BOM, text.as_bytes()].concat();
-        for (bytes, encoding) in [(text.as_bytes(), TextEncoding::Utf8), (&with_bom[..], TextEncoding::Utf8), (&cp932[..], TextEncoding::Cp932)] {
+        for (bytes, encoding) in
+            [(text.as_bytes(), TextEncoding::Utf8), (&with_bom[..], TextEncoding::Utf8), (&cp932[..], TextEncoding::Cp932)]
+        {
             assert_eq!(decode(bytes), Ok((text.to_owned(), encoding)));
         }
     }

@@ -101,18 +101,12 @@ fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<Tenant> {
 }
 
 pub async fn find_by_code(db: &Db, code: &OrgCode) -> CoreResult<Option<Tenant>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tenants WHERE code = $1"))
-        .bind(code.as_str())
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tenants WHERE code = $1")).bind(code.as_str()).fetch_optional(db.pool()).await?;
     row.as_ref().map(from_row).transpose()
 }
 
 pub async fn get(db: &Db, id: &TenantId) -> CoreResult<Option<Tenant>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tenants WHERE id = $1"))
-        .bind(id.as_str())
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tenants WHERE id = $1")).bind(id.as_str()).fetch_optional(db.pool()).await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -205,10 +199,7 @@ pub(crate) async fn list(db: &Db, search: &str, offset: i64, limit: i64) -> Core
         .bind(offset)
         .fetch_all(db.pool())
         .await?;
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tenants t {filter}"))
-        .bind(&pattern)
-        .fetch_one(db.pool())
-        .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM tenants t {filter}")).bind(&pattern).fetch_one(db.pool()).await?;
     Ok((rows.iter().map(from_row).collect::<CoreResult<Vec<_>>>()?, total))
 }
 
@@ -223,11 +214,7 @@ pub(crate) async fn set_contacts(conn: &mut AnyConnection, id: &TenantId, contac
 }
 
 pub(crate) async fn set_status(conn: &mut AnyConnection, id: &TenantId, status: TenantStatus) -> CoreResult<()> {
-    sqlx::query("UPDATE tenants SET status = $1 WHERE id = $2")
-        .bind(status.as_str())
-        .bind(id.as_str())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("UPDATE tenants SET status = $1 WHERE id = $2").bind(status.as_str()).bind(id.as_str()).execute(&mut *conn).await?;
     Ok(())
 }
 

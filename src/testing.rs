@@ -8,8 +8,7 @@ use crate::db::{Backend, Db};
 
 /// Where the PostgreSQL server for tests listens; each test gets its own database in it.
 pub fn postgres_admin_url() -> String {
-    std::env::var("KURA_TEST_PG_URL")
-        .unwrap_or_else(|_| String::from("postgres://postgres@127.0.0.1:5432/test"))
+    std::env::var("KURA_TEST_PG_URL").unwrap_or_else(|_| String::from("postgres://postgres@127.0.0.1:5432/test"))
 }
 
 pub fn backend_under_test() -> Backend {
@@ -66,10 +65,7 @@ impl TestDb {
                 let admin_url = postgres_admin_url();
                 let name = format!("kura_t_{}", uuid::Uuid::new_v4().simple());
                 let admin = Db::connect(&admin_url).await.expect("connect to the test PostgreSQL");
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(admin.pool())
-                    .await
-                    .expect("create test database");
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.expect("create test database");
                 admin.close().await;
                 let url = replace_db_name(&admin_url, &name);
                 let db = Db::connect(&url).await.expect("open test database");
@@ -220,9 +216,7 @@ impl Drop for TestDb {
                 };
                 rt.block_on(async move {
                     if let Ok(admin) = Db::connect(&postgres_admin_url()).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(admin.pool())
-                            .await;
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(admin.pool()).await;
                         admin.close().await;
                     }
                 });
@@ -244,13 +238,7 @@ mod tests {
 
     #[test]
     fn the_database_name_is_replaced_in_a_postgres_url() {
-        assert_eq!(
-            replace_db_name("postgres://postgres@127.0.0.1:5432/test", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            replace_db_name("postgres://u@h/test?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
+        assert_eq!(replace_db_name("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(replace_db_name("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
     }
 }

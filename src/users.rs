@@ -21,8 +21,7 @@ impl LoginName {
         if s.len() > 64 {
             return Err(CoreError::Invalid { field: "login", problem: "too_long" });
         }
-        let ok = (1..=64).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c));
+        let ok = (1..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c));
         if !ok {
             return Err(CoreError::Invalid { field: "login", problem: "format" });
         }
@@ -201,11 +200,8 @@ pub(crate) async fn list(tx: &mut Tx, search: &str, offset: i64, limit: i64) -> 
         .bind(offset)
         .fetch_all(&mut **tx)
         .await?;
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
-        .bind(&owner)
-        .bind(&pattern)
-        .fetch_one(&mut **tx)
-        .await?;
+    let total: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}")).bind(&owner).bind(&pattern).fetch_one(&mut **tx).await?;
     let users = rows.iter().map(|r| from_row(r).map(|(u, _)| u)).collect::<CoreResult<Vec<_>>>()?;
     Ok((users, total))
 }
@@ -262,13 +258,12 @@ pub(crate) fn like_escape(s: &str) -> String {
 /// Active admins of the organisation other than `except` (inside the caller's transaction).
 pub(crate) async fn count_other_active_admins(tx: &mut Tx, except: &UserId) -> CoreResult<i64> {
     let tenant = tx.tenant()?.as_str().to_owned();
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' AND id <> $2",
-    )
-    .bind(tenant)
-    .bind(except.as_str())
-    .fetch_one(&mut **tx)
-    .await?;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' AND id <> $2")
+            .bind(tenant)
+            .bind(except.as_str())
+            .fetch_one(&mut **tx)
+            .await?;
     Ok(n)
 }
 
@@ -277,12 +272,11 @@ pub(crate) async fn count_other_active_operators(tx: &mut Tx, except: &UserId) -
     if !owner_of(tx)?.is_empty() {
         return Err(CoreError::Forbidden);
     }
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE tenant_id IS NULL AND role = 'operator' AND status = 'active' AND id <> $1",
-    )
-    .bind(except.as_str())
-    .fetch_one(&mut **tx)
-    .await?;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id IS NULL AND role = 'operator' AND status = 'active' AND id <> $1")
+            .bind(except.as_str())
+            .fetch_one(&mut **tx)
+            .await?;
     Ok(n)
 }
 
@@ -399,11 +393,7 @@ pub(crate) async fn set_status(tx: &mut Tx, id: &UserId, status: UserStatus) -> 
 
 /// Records a login outcome on the account (shown to admins later).
 pub(crate) async fn note_login(tx: &mut Tx, id: &UserId, ok: bool, now: Timestamp) -> CoreResult<()> {
-    let set = if ok {
-        "last_login_at = $3, failed_logins = 0"
-    } else {
-        "last_failed_login_at = $3, failed_logins = failed_logins + 1"
-    };
+    let set = if ok { "last_login_at = $3, failed_logins = 0" } else { "last_failed_login_at = $3, failed_logins = failed_logins + 1" };
     update_one(tx, id, set, |q| q.bind(now.as_millis())).await
 }
 
@@ -417,9 +407,7 @@ pub async fn operator_must_change_password(db: &Db, login: &LoginName) -> CoreRe
 /// creates a privileged account by itself just because the others are disabled.
 pub async fn count_operators(db: &Db) -> CoreResult<i64> {
     let mut tx = db.read_in(Reach::Installation).await?;
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id IS NULL AND role = 'operator'")
-        .fetch_one(&mut *tx)
-        .await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id IS NULL AND role = 'operator'").fetch_one(&mut *tx).await?;
     Ok(n)
 }
 

@@ -26,10 +26,10 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::db::Db;
-use crate::ttl_cache::TtlCache;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::TenantId;
 use crate::keys::{self, MasterKey, TenantKey};
+use crate::ttl_cache::TtlCache;
 
 /// How long an unwrapped data key stays in memory after it was last unwrapped.
 pub const KEY_TTL: Duration = Duration::from_secs(60);

@@ -209,10 +209,7 @@ pub fn Pager(page: RwSignal<i64>, pages: i64, total: i64) -> impl IntoView {
 
 /// The error of the last submission, announced to screen readers.
 #[component]
-pub fn FormError(
-    error: Signal<Option<ApiError>>,
-    #[prop(default = testid::FORM_ERROR)] test_id: &'static str,
-) -> impl IntoView {
+pub fn FormError(error: Signal<Option<ApiError>>, #[prop(default = testid::FORM_ERROR)] test_id: &'static str) -> impl IntoView {
     let lang = use_lang();
     view! {
         <p class="error" role="alert" data-testid=test_id>

@@ -13,8 +13,8 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::Lazy;
 use leptos_router::path;
+use leptos_router::Lazy;
 
 use i18n::Lang;
 use pages::account::AccountPage;
@@ -22,8 +22,8 @@ use pages::admin::{AdminPage, AdminSettingsPage, AdminUserPage};
 use pages::alerts::{AdminAlertsPage, OpsAlertsPage};
 use pages::audit::{AdminAuditPage, OpsAuditPage};
 use pages::network::AdminNetworkPage;
-use pages::people::{PeopleImportPage, PeoplePage, PersonEditPage, PersonNewPage, PersonPage};
 use pages::ops::{OpsHomePage, OpsOperatorsPage, OpsTenantPage, OpsUserPage};
+use pages::people::{PeopleImportPage, PeoplePage, PersonEditPage, PersonNewPage, PersonPage};
 use pages::setup::SetupPage;
 use pages::{ChangePasswordPage, HomePage, LoginPage, NotFound, OpsLoginPage};
 

@@ -16,7 +16,11 @@ use kura::Timestamp;
 
 /// Events per round, and rounds; `cargo test` (no `--bench`) runs a small smoke round.
 fn events() -> usize {
-    if std::env::args().any(|a| a == "--bench") { 1000 } else { 50 }
+    if std::env::args().any(|a| a == "--bench") {
+        1000
+    } else {
+        50
+    }
 }
 const ROUNDS: usize = 3;
 

@@ -48,10 +48,8 @@ async fn main() {
     let mut settings = kura_server::Settings::for_data_dir(dir.path().to_path_buf());
     settings.bind = "127.0.0.1:0".parse().unwrap();
     // BENCH_HASH_THREADS overrides the pool size, to compare against an unbounded one.
-    let hash_threads = std::env::var("BENCH_HASH_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(PasswordHasher::default_concurrency);
+    let hash_threads =
+        std::env::var("BENCH_HASH_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or_else(PasswordHasher::default_concurrency);
     settings.hash_concurrency = hash_threads;
     let app = kura_server::build(settings, Arc::new(SystemClock)).await.unwrap();
     let base = format!("http://{}", app.local_addr());

@@ -193,12 +193,7 @@ fn wrk(t: &Target, connections: usize, seconds: u64) -> Load {
     let n: Vec<u64> = line.split_whitespace().skip(1).map(|v| v.parse().unwrap()).collect();
     assert_eq!(n[4], 0, "{}: {} answers were not 2xx", t.label, n[4]);
     assert_eq!(n[5], 0, "{}: {} socket errors", t.label, n[5]);
-    Load {
-        rps: n[0] as f64 / (n[1] as f64 / 1e6),
-        p50: Duration::from_micros(n[2]),
-        p99: Duration::from_micros(n[3]),
-        requests: n[0],
-    }
+    Load { rps: n[0] as f64 / (n[1] as f64 / 1e6), p50: Duration::from_micros(n[2]), p99: Duration::from_micros(n[3]), requests: n[0] }
 }
 
 fn ms(d: Duration) -> String {
@@ -233,18 +228,29 @@ async fn main() {
 
     let cli = ClientInfo::cli();
     provisioning::create_tenant(&s, &AuditActor::cli(), "bench", "ベンチ株式会社", &cli).await.unwrap();
-    provisioning::create_user(&s, &AuditActor::cli(), "bench", "taro", Role::Member, InitialPassword::Chosen(Password::new(PASSWORD.into())), &cli)
-        .await
-        .unwrap();
+    provisioning::create_user(
+        &s,
+        &AuditActor::cli(),
+        "bench",
+        "taro",
+        Role::Member,
+        InitialPassword::Chosen(Password::new(PASSWORD.into())),
+        &cli,
+    )
+    .await
+    .unwrap();
     let n = people();
     let started = Instant::now();
     kura::people::demo::seed(&s, &AuditActor::cli(), "bench", n, &mut |_| {}).await.unwrap();
     let seeded = started.elapsed();
     println!("backend {:?}: seeded {n} people in {:.1} s", db.db.backend(), seeded.as_secs_f64());
 
-    let actor = auth::login(&s, LoginRequest { realm: Realm::Tenant, org_code: "bench", login: "taro", password: Password::new(PASSWORD.into()), client: &cli })
-        .await
-        .unwrap();
+    let actor = auth::login(
+        &s,
+        LoginRequest { realm: Realm::Tenant, org_code: "bench", login: "taro", password: Password::new(PASSWORD.into()), client: &cli },
+    )
+    .await
+    .unwrap();
     {
         // The person the phone search finds (seeded phones are random).
         let scope = TenantScope::own(&s, &actor).await.unwrap();
@@ -282,9 +288,16 @@ async fn main() {
         body: "q=&status=active&sort=updated&category=",
         headers: kura_headers.clone(),
     };
-    let page = Target { label: "Kura GET /people (SSR)", url: format!("{base}/people"), method: "GET", body: "", headers: vec![("Cookie", cookie.clone())] };
+    let page = Target {
+        label: "Kura GET /people (SSR)",
+        url: format!("{base}/people"),
+        method: "GET",
+        body: "",
+        headers: vec![("Cookie", cookie.clone())],
+    };
     let bare_list = Target { label: "bare handler, same SQL", url: format!("{bare}/bare/list"), method: "POST", body: "", headers: vec![] };
-    let core_list = Target { label: "bare handler calling the core", url: format!("{bare}/core/list"), method: "POST", body: "", headers: vec![] };
+    let core_list =
+        Target { label: "bare handler calling the core", url: format!("{bare}/core/list"), method: "POST", body: "", headers: vec![] };
     let search = Target {
         label: "Kura phone search",
         url: format!("{base}/api/people/list"),
@@ -292,7 +305,8 @@ async fn main() {
         body: "q=03-1234-5678&status=active&sort=updated&category=",
         headers: kura_headers,
     };
-    let bare_search = Target { label: "bare handler, same search SQL", url: format!("{bare}/bare/search"), method: "POST", body: "", headers: vec![] };
+    let bare_search =
+        Target { label: "bare handler, same search SQL", url: format!("{bare}/bare/search"), method: "POST", body: "", headers: vec![] };
 
     // Every handler answers, and with the same rows in the same order.
     let client = reqwest::Client::new();

@@ -105,10 +105,7 @@ pub fn check_hash_file(hash_file: &Path, site_root: &Path) {
 /// files come precompressed and pass through untouched (tower-http never
 /// re-encodes a response that has a Content-Encoding).
 pub fn compression() -> CompressionLayer<impl Predicate> {
-    CompressionLayer::new()
-        .br(true)
-        .gzip(true)
-        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/wasm")))
+    CompressionLayer::new().br(true).gzip(true).compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/wasm")))
 }
 
 /// Responses that carry a one-time secret (a temporary password, a setup

@@ -291,10 +291,9 @@ pub fn main() -> ExitCode {
     // Only the server writes log files; one-off commands log to the terminal.
     let (files, threads) = match &cli.command {
         Command::Serve(opts) => match kura::audit_retention::check_days(opts.log_retention_days) {
-            Ok(_) => (
-                Some((cli.global.data_dir.join("logs"), usize::try_from(opts.log_retention_days).unwrap_or(400))),
-                opts.worker_threads,
-            ),
+            Ok(_) => {
+                (Some((cli.global.data_dir.join("logs"), usize::try_from(opts.log_retention_days).unwrap_or(400))), opts.worker_threads)
+            }
             Err(e) => return fail(refusal(e.replace("audit retention", "log retention"))),
         },
         _ => (None, crate::config::default_worker_threads()),
@@ -411,9 +410,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Migrate { app_role } => Ok(migrate(g, &app_role).await?),
         Command::Operator(OperatorCmd::Create { login, password_stdin }) => {
             let s = services(g).await?;
-            let created = provisioning::create_operator(&s, &by, &login, initial_password(password_stdin)?, &client)
-                .await
-                .map_err(core_err)?;
+            let created =
+                provisioning::create_operator(&s, &by, &login, initial_password(password_stdin)?, &client).await.map_err(core_err)?;
             println!("operator {login} created");
             print_temporary(&created.temporary_password);
             Ok(ExitCode::SUCCESS)
@@ -428,8 +426,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let role = Role::parse_tenant_role(&role).map_err(|_| String::from("--role must be admin, member or viewer"))?;
             let initial = initial_password(password_stdin)?;
             let s = services(g).await?;
-            let created =
-                provisioning::create_user(&s, &by, &org, &login, role, initial, &client).await.map_err(core_err)?;
+            let created = provisioning::create_user(&s, &by, &org, &login, role, initial, &client).await.map_err(core_err)?;
             println!("account {login} created in {org} as {}", role.as_str());
             print_temporary(&created.temporary_password);
             Ok(ExitCode::SUCCESS)
@@ -439,13 +436,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let s = services(g).await?;
             let bar = indicatif::ProgressBar::new(people as u64);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} people  {per_sec}  ETA {eta}")
-                    .map_err(|e| e.to_string())?,
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} people  {per_sec}  ETA {eta}").map_err(|e| e.to_string())?,
             );
             let started = std::time::Instant::now();
-            let added = kura::people::demo::seed(&s, &by, &org, people, &mut |n| bar.set_position(n as u64))
-                .await
-                .map_err(core_err)?;
+            let added = kura::people::demo::seed(&s, &by, &org, people, &mut |n| bar.set_position(n as u64)).await.map_err(core_err)?;
             bar.finish_and_clear();
             println!("{added} demo people added to {org} in {:.1} s", started.elapsed().as_secs_f64());
             Ok(ExitCode::SUCCESS)
@@ -479,7 +473,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         witnessed.len()
                     );
                     if witnessed.is_empty() {
-                        println!("note: no audit chain heads found in the system log ({}): rows cut off the end cannot be seen without them", settings_from(g).data_dir.join("logs").display());
+                        println!(
+                            "note: no audit chain heads found in the system log ({}): rows cut off the end cannot be seen without them",
+                            settings_from(g).data_dir.join("logs").display()
+                        );
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -527,7 +524,10 @@ async fn migrate(g: &GlobalOpts, app_role: &str) -> Result<ExitCode, String> {
             return Err(format!("the audit chain is broken at event {} ({:?}): people data is not re-sealed over it", b.seq, b.kind));
         }
         let done = kura::people::upgrade::upgrade_sealed_fields(&s).await.map_err(core_err)?;
-        println!("people data re-sealed: {} people, {} records ({} could not be opened and were left as they are)", done.people, done.records, done.failed);
+        println!(
+            "people data re-sealed: {} people, {} records ({} could not be opened and were left as they are)",
+            done.people, done.records, done.failed
+        );
     }
     // Each run of the maintenance connection is on the record.
     let ev = AuditEvent::new(AuditActor::cli(), Action::SchemaMigrated, Outcome::Success).from_client(&ClientInfo::cli()).detail(
@@ -557,18 +557,23 @@ async fn rotate_master(g: &GlobalOpts, new_key_file: Option<PathBuf>) -> Result<
         let retired = g.data_dir.join(format!("master.key.retired-{old_id}"));
         std::fs::rename(&default_file, &retired).map_err(|e| format!("cannot move the old key aside: {e}"))?;
         std::fs::rename(&new_path, &default_file).map_err(|e| format!("cannot put the new key in place: {e}"))?;
-        println!("{} now holds the new key; the old one is {} — delete it once no backup needs it", default_file.display(), retired.display());
+        println!(
+            "{} now holds the new key; the old one is {} — delete it once no backup needs it",
+            default_file.display(),
+            retired.display()
+        );
     } else {
-        println!("start Kura with --master-key-file {} (or its contents in KURA_MASTER_KEY); the old key is no longer used", new_path.display());
+        println!(
+            "start Kura with --master-key-file {} (or its contents in KURA_MASTER_KEY); the old key is no longer used",
+            new_path.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 async fn set_status(g: &GlobalOpts, org: &str, login: &str, status: UserStatus) -> Result<ExitCode, String> {
     let s = services(g).await?;
-    provisioning::set_user_status(&s, &AuditActor::cli(), org, login, status, &ClientInfo::cli())
-        .await
-        .map_err(core_err)?;
+    provisioning::set_user_status(&s, &AuditActor::cli(), org, login, status, &ClientInfo::cli()).await.map_err(core_err)?;
     println!("account {login} in {org} is now {}", status.as_str());
     Ok(ExitCode::SUCCESS)
 }
@@ -611,10 +616,9 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, Failure> {
     settings.auth.absolute_timeout = Duration::from_secs(opts.session_absolute_hours * 3600);
     settings.worker_threads = opts.worker_threads;
     let data_dir = settings.data_dir.clone();
-    let app = startup::build(settings, Arc::new(SystemClock)).await.map_err(|e: StartupError| Failure {
-        message: one_line(&e),
-        config: e.is_config(),
-    })?;
+    let app = startup::build(settings, Arc::new(SystemClock))
+        .await
+        .map_err(|e: StartupError| Failure { message: one_line(&e), config: e.is_config() })?;
     let addr = app.local_addr();
     let scheme = if app.settings.tls.is_some() { "https" } else { "http" };
     let console = match app.operator_addr() {
@@ -644,12 +648,7 @@ async fn serve(g: &GlobalOpts, opts: ServeOpts) -> Result<ExitCode, Failure> {
 
 /// Shows the first operator's one-time password on the terminal only. Without
 /// a terminal it goes to an owner-only file in the data directory, never to a log.
-fn announce_first_operator(
-    login: &str,
-    password: Option<Password>,
-    file: &std::path::Path,
-    console: &str,
-) -> Result<(), String> {
+fn announce_first_operator(login: &str, password: Option<Password>, file: &std::path::Path, console: &str) -> Result<(), String> {
     let Some(password) = password else { return Ok(()) };
     if std::io::stderr().is_terminal() {
         let mut err = std::io::stderr().lock();

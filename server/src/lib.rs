@@ -7,10 +7,10 @@ pub mod cli;
 pub mod config;
 pub mod jobs;
 pub mod runtime;
-pub mod web;
 pub mod startup;
 pub mod telemetry;
 pub mod tls;
+pub mod web;
 
 pub use config::Settings;
 pub use startup::{build, Application, StartupError};

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::handler::HandlerWithoutStateExt;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::middleware::Next;
 use axum::{middleware, Router};
 use http::StatusCode;
 use kura::auth::password::PasswordHasher;
@@ -268,9 +268,8 @@ pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<Appl
     if let Some(problem) = services.db.serving_role_problem().await.map_err(|e| StartupError::Core(e.to_string()))? {
         return Err(StartupError::Config(problem));
     }
-    let bind = |addr: SocketAddr| async move {
-        tokio::net::TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })
-    };
+    let bind =
+        |addr: SocketAddr| async move { tokio::net::TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source }) };
     let listener = bind(settings.bind).await?;
     let redirect = match settings.http_redirect {
         Some(addr) => Some(bind(addr).await?),
@@ -463,9 +462,7 @@ pub fn router(services: Services, settings: Arc<Settings>, pages: RenderPool, he
                     )
                 })
                 .on_response(
-                    tower_http::trace::DefaultOnResponse::new()
-                        .level(tracing::Level::INFO)
-                        .latency_unit(tower_http::LatencyUnit::Millis),
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(tower_http::LatencyUnit::Millis),
                 ),
         )
         .with_state(state);

@@ -17,8 +17,7 @@ use tracing_subscriber::{fmt, EnvFilter, Layer};
 pub struct LogGuard(#[allow(dead_code)] Option<WorkerGuard>);
 
 fn filter() -> EnvFilter {
-    EnvFilter::try_from_env("KURA_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn,tower_sessions_core=warn"))
+    EnvFilter::try_from_env("KURA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn,tower_sessions_core=warn"))
 }
 
 /// `files`: the log directory and how many daily files to keep.

@@ -56,10 +56,7 @@ fn load(files: &TlsFiles) -> Result<CertifiedKey, TlsError> {
         return Err(TlsError::Invalid(String::from("no certificate in the file")));
     }
     let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| TlsError::Invalid(format!("key: {e}")))?;
-    let signing = default_provider()
-        .key_provider
-        .load_private_key(key)
-        .map_err(|e| TlsError::Invalid(format!("key: {e}")))?;
+    let signing = default_provider().key_provider.load_private_key(key).map_err(|e| TlsError::Invalid(format!("key: {e}")))?;
     let certified = CertifiedKey::new(certs, signing);
     certified.keys_match().map_err(|e| TlsError::Invalid(format!("the key does not match the certificate: {e}")))?;
     Ok(certified)
@@ -211,12 +208,13 @@ pub async fn serve_redirect(listener: TcpListener, https_port: u16, public_origi
             let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
             let origin = match public_origin {
                 Some(o) => Some(o),
-                None => req
-                    .headers()
-                    .get(http::header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .and_then(host_name)
-                    .map(|h| if https_port == 443 { format!("https://{h}") } else { format!("https://{h}:{https_port}") }),
+                None => req.headers().get(http::header::HOST).and_then(|h| h.to_str().ok()).and_then(host_name).map(|h| {
+                    if https_port == 443 {
+                        format!("https://{h}")
+                    } else {
+                        format!("https://{h}:{https_port}")
+                    }
+                }),
             };
             match origin {
                 Some(o) => Redirect::permanent(&format!("{o}{path}")).into_response(),
@@ -236,9 +234,7 @@ fn host_name(host: &str) -> Option<String> {
         Some(v6) => format!("[{}]", v6.split(']').next()?),
         None => host.split(':').next()?.to_owned(),
     };
-    let ok = !name.is_empty()
-        && name.len() <= 253
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || ".-[]:".contains(c));
+    let ok = !name.is_empty() && name.len() <= 253 && name.chars().all(|c| c.is_ascii_alphanumeric() || ".-[]:".contains(c));
     ok.then_some(name)
 }
 

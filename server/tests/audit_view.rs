@@ -41,7 +41,8 @@ async fn world() -> (TestApp, reqwest::Client, reqwest::Client) {
     let _ = app.login(&common::browser(&app.base), "beta", "taro", "not the password").await;
     let ops = app.operator_client("ops").await;
     let acme = tenant(&app, "acme").await.to_string();
-    let (status, _) = app.call(&ops, "/api/accounts/create", &[("org", &acme), ("login", "jiro"), ("role", "viewer"), ("method", "link")]).await;
+    let (status, _) =
+        app.call(&ops, "/api/accounts/create", &[("org", &acme), ("login", "jiro"), ("role", "viewer"), ("method", "link")]).await;
     assert_eq!(status, 200);
     let admin = app.member_client("acme", "boss", GOOD_PASSWORD).await;
     (app, ops, admin)
@@ -77,7 +78,13 @@ async fn filters_narrow_by_result_action_actor_and_day() {
     assert!(!by_ops.is_empty() && by_ops.iter().all(|e| e["actor"].as_str().unwrap().contains("ops")));
     let long_ago = entries(&list(&app, &ops, "/api/ops/audit/list", &[("from", "2000-01-01"), ("to", "2000-01-31")]).await);
     assert!(long_ago.is_empty());
-    let bad = app.call(&ops, "/api/ops/audit/list", &[("query[from]", "yesterday"), ("query[to]", ""), ("query[actor]", ""), ("query[action]", ""), ("query[result]", "")]).await;
+    let bad = app
+        .call(
+            &ops,
+            "/api/ops/audit/list",
+            &[("query[from]", "yesterday"), ("query[to]", ""), ("query[actor]", ""), ("query[action]", ""), ("query[result]", "")],
+        )
+        .await;
     assert_eq!(bad.0, 422, "a date that is not one is the caller's mistake");
 }
 
@@ -86,9 +93,7 @@ async fn keyset_paging_stays_stable_while_new_events_arrive() {
     let (app, _ops, admin) = world().await;
     let acme = tenant(&app, "acme").await;
     for i in 0..60 {
-        let ev = AuditEvent::new(AuditActor::system(), Action::SessionEnded, Outcome::Success)
-            .tenant(Some(&acme))
-            .target(format!("t{i}"));
+        let ev = AuditEvent::new(AuditActor::system(), Action::SessionEnded, Outcome::Success).tenant(Some(&acme)).target(format!("t{i}"));
         audit::record(&app.services.db, app.services.clock.now(), &ev).await.unwrap();
     }
     let first = list(&app, &admin, "/api/audit/list", &[]).await;
@@ -121,8 +126,10 @@ async fn the_csv_export_is_excel_ready_limited_to_the_organisation_and_itself_au
     assert!(lines.len() >= 2);
     assert!(lines[1..].iter().all(|l| l.contains(",acme,") && l.contains(",failure,")), "{text}");
     assert!(lines[1..].iter().all(|l| l.contains(" JST")), "times carry their zone");
-    let exported: Vec<(Option<String>, String)> =
-        sqlx::query_as("SELECT tenant_id, detail FROM audit_log WHERE action = 'audit.exported'").fetch_all(app.db.db.pool()).await.unwrap();
+    let exported: Vec<(Option<String>, String)> = sqlx::query_as("SELECT tenant_id, detail FROM audit_log WHERE action = 'audit.exported'")
+        .fetch_all(app.db.db.pool())
+        .await
+        .unwrap();
     assert_eq!(exported.len(), 1);
     assert_eq!(exported[0].0.as_deref(), Some(tenant(&app, "acme").await.as_str()));
     assert!(exported[0].1.contains(&format!("\"rows\":{}", lines.len() - 1)));

@@ -18,10 +18,7 @@ fn kura(data_dir: &Path, db: &TestDb) -> Command {
     let mut c = Command::new(BIN);
     // As in production: everyday commands and `serve` as the application
     // role, `migrate` and key rotation as the maintenance role (the owner).
-    c.env("KURA_DATA_DIR", data_dir)
-        .env("DATABASE_URL", &db.app_url)
-        .env("KURA_MAINTENANCE_DATABASE_URL", &db.url)
-        .env_remove("KURA_LOG");
+    c.env("KURA_DATA_DIR", data_dir).env("DATABASE_URL", &db.app_url).env("KURA_MAINTENANCE_DATABASE_URL", &db.url).env_remove("KURA_LOG");
     c
 }
 
@@ -97,12 +94,7 @@ fn refused_configurations_exit_78_and_nothing_else_does() {
 #[test]
 fn a_bad_database_url_exits_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
-        .args(["migrate"])
-        .env("KURA_DATA_DIR", dir.path())
-        .env("DATABASE_URL", "mysql://nope")
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(["migrate"]).env("KURA_DATA_DIR", dir.path()).env("DATABASE_URL", "mysql://nope").output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -139,7 +131,12 @@ async fn the_command_line_refuses_to_disable_an_organisations_last_admin_as_the_
     let db = TestDb::fresh().await;
     let dir = tempfile::tempdir().unwrap();
     assert!(kura(dir.path(), &db).args(["tenant", "create", "acme", "Acme"]).status().unwrap().success());
-    assert!(kura(dir.path(), &db).args(["user", "create", "--org", "acme", "--login", "boss", "--role", "admin"]).output().unwrap().status.success());
+    assert!(kura(dir.path(), &db)
+        .args(["user", "create", "--org", "acme", "--login", "boss", "--role", "admin"])
+        .output()
+        .unwrap()
+        .status
+        .success());
     let out = kura(dir.path(), &db).args(["user", "disable", "--org", "acme", "--login", "boss"]).output().unwrap();
     assert!(!out.status.success(), "the last admin was disabled: {}", String::from_utf8_lossy(&out.stdout));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -147,10 +144,16 @@ async fn the_command_line_refuses_to_disable_an_organisations_last_admin_as_the_
     let status: String = sqlx::query_scalar("SELECT status FROM users WHERE login = 'boss'").fetch_one(db.db.pool()).await.unwrap();
     assert_eq!(status, "active");
     // With a second admin, the first one may go; the change is audited as the console's is.
-    assert!(kura(dir.path(), &db).args(["user", "create", "--org", "acme", "--login", "deputy", "--role", "admin"]).output().unwrap().status.success());
+    assert!(kura(dir.path(), &db)
+        .args(["user", "create", "--org", "acme", "--login", "deputy", "--role", "admin"])
+        .output()
+        .unwrap()
+        .status
+        .success());
     let out = kura(dir.path(), &db).args(["user", "disable", "--org", "acme", "--login", "boss"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let label: String = sqlx::query_scalar("SELECT actor_label FROM audit_log WHERE action = 'user.disabled'").fetch_one(db.db.pool()).await.unwrap();
+    let label: String =
+        sqlx::query_scalar("SELECT actor_label FROM audit_log WHERE action = 'user.disabled'").fetch_one(db.db.pool()).await.unwrap();
     assert!(label.starts_with("cli:"), "{label}");
     // An unknown organisation or account changes nothing and says so.
     let out = kura(dir.path(), &db).args(["user", "disable", "--org", "nope", "--login", "boss"]).output().unwrap();
@@ -178,7 +181,12 @@ async fn audit_verify_passes_and_then_names_the_row_edited_by_hand() {
     let db = TestDb::fresh().await;
     let dir = tempfile::tempdir().unwrap();
     assert!(kura(dir.path(), &db).args(["tenant", "create", "acme", "Acme"]).status().unwrap().success());
-    assert!(kura(dir.path(), &db).args(["user", "create", "--org", "acme", "--login", "taro", "--role", "member"]).output().unwrap().status.success());
+    assert!(kura(dir.path(), &db)
+        .args(["user", "create", "--org", "acme", "--login", "taro", "--role", "member"])
+        .output()
+        .unwrap()
+        .status
+        .success());
     let out = kura(dir.path(), &db).args(["audit", "verify"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
@@ -218,9 +226,15 @@ async fn audit_verify_finds_rows_cut_off_the_end_against_the_heads_in_the_system
     // creation and the verify record) and moves the head back to a real row.
     drop_audit_triggers(&db.db).await;
     let keep = seq - 2;
-    let (keep_link,): (Vec<u8>,) = sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1").bind(keep).fetch_one(db.db.pool()).await.unwrap();
+    let (keep_link,): (Vec<u8>,) =
+        sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1").bind(keep).fetch_one(db.db.pool()).await.unwrap();
     sqlx::query("DELETE FROM audit_log WHERE seq > $1").bind(keep).execute(db.db.pool()).await.unwrap();
-    sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1").bind(keep).bind(&keep_link).execute(db.db.pool()).await.unwrap();
+    sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
+        .bind(keep)
+        .bind(&keep_link)
+        .execute(db.db.pool())
+        .await
+        .unwrap();
     let out = kura(dir.path(), &db).args(["audit", "verify"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "{text}");
@@ -242,7 +256,8 @@ async fn an_audit_chain_from_before_keys_is_rekeyed_by_migrate_only_and_never_ov
     // With heads of this chain in the system log, it was keyed before: refused.
     std::fs::create_dir_all(dir.path().join("logs")).unwrap();
     let head = dir.path().join("logs").join("kura.2026-12-01.log");
-    std::fs::write(&head, "{\"fields\":{\"message\":\"audit chain head\",\"seq\":1,\"link\":\"00\"},\"target\":\"kura::audit_head\"}\n").unwrap();
+    std::fs::write(&head, "{\"fields\":{\"message\":\"audit chain head\",\"seq\":1,\"link\":\"00\"},\"target\":\"kura::audit_head\"}\n")
+        .unwrap();
     let out = kura(dir.path(), &db).args(["migrate"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not re-keying"), "{}", String::from_utf8_lossy(&out.stderr));
@@ -326,11 +341,7 @@ async fn first_start_hands_over_the_operator_password_outside_the_logs_and_no_se
     let session_cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().split('=').nth(1).unwrap().to_owned();
     assert_eq!(r.json::<String>().await.unwrap(), "/change-password");
     let new_pw = "a new operator passphrase for tests";
-    let r = post(
-        "/api/change-password",
-        vec![("current", one_time.clone()), ("new", new_pw.into()), ("confirm", new_pw.into())],
-    )
-    .await;
+    let r = post("/api/change-password", vec![("current", one_time.clone()), ("new", new_pw.into()), ("confirm", new_pw.into())]).await;
     assert_eq!(r.status(), 200);
     let cookie_value = client.get(format!("{base}/ops")).send().await.unwrap().status();
     assert_eq!(cookie_value, 200);
@@ -426,6 +437,7 @@ async fn rotating_the_master_key_puts_a_new_key_in_place_and_the_data_keys_still
     assert!(run(&["demo", "seed", "--org", "demo", "--people", "5"]).contains("5 demo people added"));
     assert!(run(&["audit", "verify"]).contains("audit log intact"));
     // With the old key the data key no longer unwraps.
-    let out = kura(dir.path(), &db).env("KURA_MASTER_KEY", old.trim()).args(["demo", "seed", "--org", "demo", "--people", "1"]).output().unwrap();
+    let out =
+        kura(dir.path(), &db).env("KURA_MASTER_KEY", old.trim()).args(["demo", "seed", "--org", "demo", "--people", "1"]).output().unwrap();
     assert!(!out.status.success());
 }

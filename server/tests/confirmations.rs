@@ -111,7 +111,8 @@ async fn a_record_form_sent_twice_stores_one_record() {
     let (key, now) = record_form(&s).await;
     let form = [("person_id", s.person.as_str()), ("occurred_at", &now), ("category_id", ""), ("body", "面談の記録"), ("submission", &key)];
     // Two quick clicks: both requests at once.
-    let (a, b) = tokio::join!(s.app.call(&s.member, "/api/people/record/add", &form), s.app.call(&s.member, "/api/people/record/add", &form));
+    let (a, b) =
+        tokio::join!(s.app.call(&s.member, "/api/people/record/add", &form), s.app.call(&s.member, "/api/people/record/add", &form));
     assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
     assert_eq!(a.1, b.1, "both answer with the one record");
     // A retried request later: still the same record.
@@ -123,13 +124,20 @@ async fn a_record_form_sent_twice_stores_one_record() {
     // The next rendering of the form has a new key and adds a second record.
     let (next_key, _) = record_form(&s).await;
     assert_ne!(next_key, key);
-    let second = [("person_id", s.person.as_str()), ("occurred_at", &now), ("category_id", ""), ("body", "電話の記録"), ("submission", &next_key)];
+    let second =
+        [("person_id", s.person.as_str()), ("occurred_at", &now), ("category_id", ""), ("body", "電話の記録"), ("submission", &next_key)];
     assert_eq!(s.app.call(&s.member, "/api/people/record/add", &second).await.0, 200);
     assert_eq!(s.app.count("person_records").await, 2);
 
     // The same key with other text (edited before a retry) is refused, not
     // answered with the first record: nothing typed is silently dropped.
-    let edited = [("person_id", s.person.as_str()), ("occurred_at", &now), ("category_id", ""), ("body", "面談の記録（追記あり）"), ("submission", &key)];
+    let edited = [
+        ("person_id", s.person.as_str()),
+        ("occurred_at", &now),
+        ("category_id", ""),
+        ("body", "面談の記録（追記あり）"),
+        ("submission", &key),
+    ];
     let (status, body) = s.app.call(&s.member, "/api/people/record/add", &edited).await;
     assert_ne!(status, 200);
     assert_eq!(body, serde_json::json!({ "Invalid": { "field": "submission", "problem": "already_saved" } }));

@@ -47,24 +47,27 @@ async fn the_journey_is_audited_with_who_which_organisation_what_target_and_addr
     let ops_id: String = sqlx::query_scalar("SELECT id FROM users WHERE login = 'ops'").fetch_one(app.db.db.pool()).await.unwrap();
 
     let (status, created) = app
-        .call(&ops, "/api/ops/tenants/create", &[
-            ("org_code", "acme"), ("name", "アクメ株式会社"), ("contract_start", "2026-04-01"),
-            ("emails", "it@acme.example"), ("phone", "03-1234-5678"),
-        ])
+        .call(
+            &ops,
+            "/api/ops/tenants/create",
+            &[
+                ("org_code", "acme"),
+                ("name", "アクメ株式会社"),
+                ("contract_start", "2026-04-01"),
+                ("emails", "it@acme.example"),
+                ("phone", "03-1234-5678"),
+            ],
+        )
         .await;
     assert_eq!(status, 200, "{created}");
     let acme = created.as_str().unwrap().to_owned();
     assert_eq!(acme, tenant_id(&app, "acme").await);
-    let key_rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_keys WHERE tenant_id = $1")
-        .bind(&acme)
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
+    let key_rows: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM tenant_keys WHERE tenant_id = $1").bind(&acme).fetch_one(app.db.db.pool()).await.unwrap();
     assert_eq!(key_rows, 1, "the organisation got its wrapped data key");
 
-    let (status, issued) = app
-        .call(&ops, "/api/accounts/create", &[("org", &acme), ("login", "yamada"), ("role", "admin"), ("method", "link")])
-        .await;
+    let (status, issued) =
+        app.call(&ops, "/api/accounts/create", &[("org", &acme), ("login", "yamada"), ("role", "admin"), ("method", "link")]).await;
     assert_eq!(status, 200, "{issued}");
     assert!(issued["temporary_password"].is_null(), "the operator never sees the admin's password");
     let link = issued["setup_link"].as_str().unwrap();
@@ -88,7 +91,11 @@ async fn the_journey_is_audited_with_who_which_organisation_what_target_and_addr
     let suzuki = user_id(&app, "acme", "suzuki").await;
     let member = app.member_client("acme", "suzuki", &temporary).await;
     let (status, _) = app
-        .call(&member, "/api/change-password", &[("current", &temporary), ("new", "suzuki has a passphrase"), ("confirm", "suzuki has a passphrase")])
+        .call(
+            &member,
+            "/api/change-password",
+            &[("current", &temporary), ("new", "suzuki has a passphrase"), ("confirm", "suzuki has a passphrase")],
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(app.me(&member).await["org_code"], "acme");
@@ -128,7 +135,13 @@ async fn bad_organisation_input_is_named_by_field_and_saves_nothing() {
     app.create_operator("ops").await;
     app.create_tenant("acme").await;
     let ops = app.operator_client("ops").await;
-    let good = [("org_code", "newco"), ("name", "New Co"), ("contract_start", "2026-04-01"), ("emails", "a@newco.example"), ("phone", "03-1234-5678")];
+    let good = [
+        ("org_code", "newco"),
+        ("name", "New Co"),
+        ("contract_start", "2026-04-01"),
+        ("emails", "a@newco.example"),
+        ("phone", "03-1234-5678"),
+    ];
     let long_name = "名".repeat(101);
     let long_code = "a".repeat(33);
     let cases: Vec<(&str, &str, (u16, Value))> = vec![
@@ -193,10 +206,7 @@ async fn a_role_change_applies_to_the_next_request_without_logging_in_again() {
     assert_eq!(app.call(&taro, "/api/accounts/list", &[("search", ""), ("page", "0")]).await, (403, json!("Forbidden")));
     // The last admin cannot demote themselves.
     let boss_id = user_id(&app, "acme", "boss").await;
-    assert_eq!(
-        app.call(&boss, "/api/accounts/role", &[("user_id", &boss_id), ("role", "member")]).await,
-        invalid("user", "last_admin")
-    );
+    assert_eq!(app.call(&boss, "/api/accounts/role", &[("user_id", &boss_id), ("role", "member")]).await, invalid("user", "last_admin"));
     assert_eq!(app.call(&boss, "/api/accounts/delete", &[("user_id", &boss_id), ("confirmed", "yes")]).await, invalid("user", "self"));
 }
 

@@ -62,9 +62,7 @@ async fn a_post_from_a_foreign_origin_is_refused_and_changes_nothing() {
     let audit_before = app.count("audit_log").await;
     let foreign = reqwest::Client::builder().cookie_store(true).build().unwrap();
     for origin in [Some("https://evil.example"), Some("null"), None] {
-        let mut req = foreign
-            .post(app.url("/api/login"))
-            .form(&[("org", "acme"), ("login", "taro"), ("password", GOOD_PASSWORD)]);
+        let mut req = foreign.post(app.url("/api/login")).form(&[("org", "acme"), ("login", "taro"), ("password", GOOD_PASSWORD)]);
         if let Some(o) = origin {
             req = req.header("origin", o);
         }
@@ -73,12 +71,7 @@ async fn a_post_from_a_foreign_origin_is_refused_and_changes_nothing() {
         assert!(r.headers().get("set-cookie").is_none());
     }
     // A browser's same-origin fetch without Origin is accepted.
-    let r = foreign
-        .post(app.url("/api/me"))
-        .header("sec-fetch-site", "same-origin")
-        .send()
-        .await
-        .unwrap();
+    let r = foreign.post(app.url("/api/me")).header("sec-fetch-site", "same-origin").send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(app.count("audit_log").await, audit_before, "nothing was recorded, nothing changed");
     assert_eq!(app.count("sessions").await, 0);
@@ -107,10 +100,8 @@ async fn a_member_logs_in_sees_who_they_are_and_the_session_id_is_renewed() {
     assert_eq!(r.status(), 200);
     // The stored session is indexed by user and its id is not stored in clear.
     let session_id = cookie.split(';').next().unwrap().trim_start_matches("kura_session=");
-    let stored: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id IS NOT NULL")
-        .fetch_all(app.db.db.pool())
-        .await
-        .unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id IS NOT NULL").fetch_all(app.db.db.pool()).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0], session_id);
     assert_eq!(stored[0], kura::sessions::id_hash(session_id));
@@ -177,10 +168,8 @@ async fn logout_ends_the_session_on_the_server() {
     let thief = common::browser(&app.base);
     let r = thief.post(app.url("/api/me")).header("cookie", cookie_jar_copy).send().await.unwrap();
     assert_eq!(r.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
-    let user_sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL")
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
+    let user_sessions: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL").fetch_one(app.db.db.pool()).await.unwrap();
     assert_eq!(user_sessions, 0);
 }
 
@@ -213,9 +202,8 @@ async fn a_temporary_password_must_be_changed_before_anything_else() {
         .post_form(&app.client, "/api/change-password", &[("current", &temp), ("new", "password1234"), ("confirm", "password1234")])
         .await;
     assert_eq!(r.text().await.unwrap(), r#"{"WeakPassword":{"issue":"Common"}}"#);
-    let r = app
-        .post_form(&app.client, "/api/change-password", &[("current", &temp), ("new", GOOD_PASSWORD), ("confirm", GOOD_PASSWORD)])
-        .await;
+    let r =
+        app.post_form(&app.client, "/api/change-password", &[("current", &temp), ("new", GOOD_PASSWORD), ("confirm", GOOD_PASSWORD)]).await;
     assert_eq!(r.json::<String>().await.unwrap(), "/", "after the change the member goes home");
     let r = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200, "home is open after the change");

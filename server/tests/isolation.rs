@@ -86,7 +86,12 @@ const ROWS: &[Row] = &[
         takes_id: true,
         args: args!("session" => session, "confirmed" => text("yes")),
     },
-    Row { path: "/api/accounts/list", permission: Some(P::ViewAccounts), takes_id: true, args: args!("org" => org, "search" => text(""), "page" => text("0")) },
+    Row {
+        path: "/api/accounts/list",
+        permission: Some(P::ViewAccounts),
+        takes_id: true,
+        args: args!("org" => org, "search" => text(""), "page" => text("0")),
+    },
     Row { path: "/api/accounts/get", permission: Some(P::ViewAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
     Row {
         path: "/api/accounts/create",
@@ -94,12 +99,37 @@ const ROWS: &[Row] = &[
         takes_id: true,
         args: args!("org" => org, "login" => text("intruder"), "role" => text("admin"), "method" => text("temporary")),
     },
-    Row { path: "/api/accounts/role", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "role" => text("viewer")) },
-    Row { path: "/api/accounts/enabled", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "enabled" => text("false")) },
-    Row { path: "/api/accounts/expiry", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "expires_on" => text("2099-12-31")) },
-    Row { path: "/api/accounts/reset", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "method" => text("temporary")) },
+    Row {
+        path: "/api/accounts/role",
+        permission: Some(P::ManageAccounts),
+        takes_id: true,
+        args: args!("org" => org, "user_id" => user, "role" => text("viewer")),
+    },
+    Row {
+        path: "/api/accounts/enabled",
+        permission: Some(P::ManageAccounts),
+        takes_id: true,
+        args: args!("org" => org, "user_id" => user, "enabled" => text("false")),
+    },
+    Row {
+        path: "/api/accounts/expiry",
+        permission: Some(P::ManageAccounts),
+        takes_id: true,
+        args: args!("org" => org, "user_id" => user, "expires_on" => text("2099-12-31")),
+    },
+    Row {
+        path: "/api/accounts/reset",
+        permission: Some(P::ManageAccounts),
+        takes_id: true,
+        args: args!("org" => org, "user_id" => user, "method" => text("temporary")),
+    },
     Row { path: "/api/accounts/unlock", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
-    Row { path: "/api/accounts/delete", permission: Some(P::ManageAccounts), takes_id: true, args: args!("org" => org, "user_id" => user, "confirmed" => text("yes")) },
+    Row {
+        path: "/api/accounts/delete",
+        permission: Some(P::ManageAccounts),
+        takes_id: true,
+        args: args!("org" => org, "user_id" => user, "confirmed" => text("yes")),
+    },
     Row { path: "/api/accounts/sessions", permission: Some(P::ViewAccounts), takes_id: true, args: args!("org" => org, "user_id" => user) },
     Row {
         path: "/api/accounts/sessions/revoke",
@@ -114,7 +144,12 @@ const ROWS: &[Row] = &[
         takes_id: true,
         args: args!("org" => org, "cidr" => text("0.0.0.0/0"), "note" => text("intruder")),
     },
-    Row { path: "/api/network/remove", permission: Some(P::ManageAllowlist), takes_id: true, args: args!("org" => org, "entry_id" => entry, "confirmed" => text("yes")) },
+    Row {
+        path: "/api/network/remove",
+        permission: Some(P::ManageAllowlist),
+        takes_id: true,
+        args: args!("org" => org, "entry_id" => entry, "confirmed" => text("yes")),
+    },
     Row {
         path: "/api/audit/list",
         permission: Some(P::ViewTenantAudit),
@@ -137,7 +172,12 @@ const ROWS: &[Row] = &[
     },
     Row { path: "/api/ops/alerts/close", permission: Some(P::ManageAlerts), takes_id: true, args: args!("alert_id" => user) },
     Row { path: "/api/alerts/list", permission: Some(P::ViewTenantAlerts), takes_id: false, args: none },
-    Row { path: "/api/reports/privileged", permission: Some(P::ViewTenantAudit), takes_id: false, args: args!("from" => text(""), "to" => text("")) },
+    Row {
+        path: "/api/reports/privileged",
+        permission: Some(P::ViewTenantAudit),
+        takes_id: false,
+        args: args!("from" => text(""), "to" => text("")),
+    },
     Row {
         path: "/api/ops/reports/privileged",
         permission: Some(P::ViewAuditAll),
@@ -153,7 +193,12 @@ const ROWS: &[Row] = &[
         takes_id: false,
         args: args!("members_may_export" => text("on"), "time_zone" => text("UTC")),
     },
-    Row { path: "/api/ops/tenants/list", permission: Some(P::ViewTenants), takes_id: false, args: args!("search" => text(""), "page" => text("0")) },
+    Row {
+        path: "/api/ops/tenants/list",
+        permission: Some(P::ViewTenants),
+        takes_id: false,
+        args: args!("search" => text(""), "page" => text("0")),
+    },
     Row { path: "/api/ops/tenants/get", permission: Some(P::ViewTenants), takes_id: true, args: args!("tenant_id" => org) },
     Row {
         path: "/api/ops/tenants/create",
@@ -168,10 +213,30 @@ const ROWS: &[Row] = &[
         takes_id: true,
         args: args!("tenant_id" => org, "emails" => text("x@evil.example"), "phone" => text("03-0000-0000")),
     },
-    Row { path: "/api/ops/tenants/suspend", permission: Some(P::ManageTenants), takes_id: true, args: args!("tenant_id" => org, "suspended" => text("true")) },
-    Row { path: "/api/ops/operators/list", permission: Some(P::ViewOperators), takes_id: false, args: args!("search" => text(""), "page" => text("0")) },
-    Row { path: "/api/ops/operators/create", permission: Some(P::ManageOperators), takes_id: false, args: args!("login" => text("intruder")) },
-    Row { path: "/api/ops/operators/enabled", permission: Some(P::ManageOperators), takes_id: true, args: args!("user_id" => user, "enabled" => text("false")) },
+    Row {
+        path: "/api/ops/tenants/suspend",
+        permission: Some(P::ManageTenants),
+        takes_id: true,
+        args: args!("tenant_id" => org, "suspended" => text("true")),
+    },
+    Row {
+        path: "/api/ops/operators/list",
+        permission: Some(P::ViewOperators),
+        takes_id: false,
+        args: args!("search" => text(""), "page" => text("0")),
+    },
+    Row {
+        path: "/api/ops/operators/create",
+        permission: Some(P::ManageOperators),
+        takes_id: false,
+        args: args!("login" => text("intruder")),
+    },
+    Row {
+        path: "/api/ops/operators/enabled",
+        permission: Some(P::ManageOperators),
+        takes_id: true,
+        args: args!("user_id" => user, "enabled" => text("false")),
+    },
     Row {
         path: "/api/people/list",
         permission: Some(P::ReadPeople),
@@ -194,25 +259,52 @@ const ROWS: &[Row] = &[
                     "family_kana" => text(""), "given_kana" => text(""), "phone" => text(""), "email" => text(""),
                     "postal_code" => text(""), "address" => text(""), "notes" => text("")),
     },
-    Row { path: "/api/people/archive", permission: Some(P::WritePeople), takes_id: true, args: args!("id" => person, "archived" => text("true")) },
-    Row { path: "/api/people/delete", permission: Some(P::DeletePeople), takes_id: true, args: args!("id" => person, "confirmed" => text("yes")) },
+    Row {
+        path: "/api/people/archive",
+        permission: Some(P::WritePeople),
+        takes_id: true,
+        args: args!("id" => person, "archived" => text("true")),
+    },
+    Row {
+        path: "/api/people/delete",
+        permission: Some(P::DeletePeople),
+        takes_id: true,
+        args: args!("id" => person, "confirmed" => text("yes")),
+    },
     Row {
         path: "/api/people/record/add",
         permission: Some(P::WritePeople),
         takes_id: true,
         args: args!("person_id" => person, "occurred_at" => text("2026-11-28T10:00"), "category_id" => text(""), "body" => text("侵入")),
     },
-    Row { path: "/api/people/import/preview", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n"), "confirmed" => text("yes")) },
-    Row { path: "/api/people/import", permission: Some(P::ImportPeople), takes_id: false, args: args!("content" => text("姓\n侵入\n"), "confirmed" => text("yes")) },
+    Row {
+        path: "/api/people/import/preview",
+        permission: Some(P::ImportPeople),
+        takes_id: false,
+        args: args!("content" => text("姓\n侵入\n"), "confirmed" => text("yes")),
+    },
+    Row {
+        path: "/api/people/import",
+        permission: Some(P::ImportPeople),
+        takes_id: false,
+        args: args!("content" => text("姓\n侵入\n"), "confirmed" => text("yes")),
+    },
     Row { path: "/api/people/categories", permission: Some(P::ReadPeople), takes_id: false, args: none },
-    Row { path: "/api/people/categories/add", permission: Some(P::ManageCategories), takes_id: false, args: args!("name" => text("侵入")) },
+    Row {
+        path: "/api/people/categories/add", permission: Some(P::ManageCategories), takes_id: false, args: args!("name" => text("侵入"))
+    },
     Row {
         path: "/api/people/categories/rename",
         permission: Some(P::ManageCategories),
         takes_id: true,
         args: args!("category_id" => category, "name" => text("改ざん")),
     },
-    Row { path: "/api/ops/reauth", permission: Some(P::ManageOperators), takes_id: false, args: args!("password" => text("not the password")) },
+    Row {
+        path: "/api/ops/reauth",
+        permission: Some(P::ManageOperators),
+        takes_id: false,
+        args: args!("password" => text("not the password")),
+    },
 ];
 
 #[test]
@@ -254,11 +346,13 @@ async fn session_of(app: &TestApp, user: &str) -> String {
 }
 
 async fn category_of(app: &TestApp, org: &str) -> String {
-    sqlx::query_scalar("SELECT c.id FROM record_categories c JOIN tenants t ON t.id = c.tenant_id WHERE t.code = $1 ORDER BY c.position LIMIT 1")
-        .bind(org)
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT c.id FROM record_categories c JOIN tenants t ON t.id = c.tenant_id WHERE t.code = $1 ORDER BY c.position LIMIT 1",
+    )
+    .bind(org)
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap()
 }
 
 /// A person in `org`'s register, added by its member through the core.
@@ -317,12 +411,14 @@ async fn world() -> World {
     // B keeps an allowlist (loopback, so its session works), to aim at its entry.
     let b_org = tenant_id(&app, "beta").await;
     let b_entry = uuid::Uuid::new_v4().to_string();
-    sqlx::query("INSERT INTO tenant_ip_allowlist (id, tenant_id, cidr, note, created_at, created_by) VALUES ($1, $2, '127.0.0.0/8', '', 0, 'test')")
-        .bind(&b_entry)
-        .bind(&b_org)
-        .execute(app.db.db.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO tenant_ip_allowlist (id, tenant_id, cidr, note, created_at, created_by) VALUES ($1, $2, '127.0.0.0/8', '', 0, 'test')",
+    )
+    .bind(&b_entry)
+    .bind(&b_org)
+    .execute(app.db.db.pool())
+    .await
+    .unwrap();
     let a_person = add_person(&app, "acme").await;
     let b_person = add_person(&app, "beta").await;
     let a = Ids {
@@ -334,7 +430,8 @@ async fn world() -> World {
         category: category_of(&app, "acme").await,
     };
     let b_category = category_of(&app, "beta").await;
-    let b = Ids { org: b_org, session: session_of(&app, &b_taro).await, user: b_taro, entry: b_entry, person: b_person, category: b_category };
+    let b =
+        Ids { org: b_org, session: session_of(&app, &b_taro).await, user: b_taro, entry: b_entry, person: b_person, category: b_category };
     World { app, clients, a, b }
 }
 
@@ -348,7 +445,14 @@ async fn call(app: &TestApp, client: &reqwest::Client, path: &str, args: &[(&'st
 /// choice and aim at B's accounts and sessions; A's people name B outright.
 fn foreign(w: &World, role: Role) -> Ids {
     let org = if role == Role::Operator { w.a.org.clone() } else { w.b.org.clone() };
-    Ids { org, user: w.b.user.clone(), session: w.b.session.clone(), entry: w.b.entry.clone(), person: w.b.person.clone(), category: w.b.category.clone() }
+    Ids {
+        org,
+        user: w.b.user.clone(),
+        session: w.b.session.clone(),
+        entry: w.b.entry.clone(),
+        person: w.b.person.clone(),
+        category: w.b.category.clone(),
+    }
 }
 
 fn nonexistent(w: &World, role: Role) -> Ids {
@@ -373,8 +477,9 @@ async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_
             // Operators work across organisations by design: an organisation id is
             // theirs to choose, so for them only calls naming an account or a
             // session of another organisation than the chosen one are foreign.
-            let names_account =
-                (row.args)(&w.b).iter().any(|(_, v)| *v == w.b.user || *v == w.b.session || *v == w.b.entry || *v == w.b.person || *v == w.b.category);
+            let names_account = (row.args)(&w.b)
+                .iter()
+                .any(|(_, v)| *v == w.b.user || *v == w.b.session || *v == w.b.entry || *v == w.b.person || *v == w.b.category);
             if *role == Role::Operator && !names_account {
                 continue;
             }

@@ -9,10 +9,10 @@ mod common;
 use std::sync::Arc;
 
 use common::{browser, browser_behind_proxy, browser_with, spawn_configured, TestApp, GOOD_PASSWORD};
-use kura_server::web::client::ForwardedHeader;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use kura::users::Role;
 use kura::SystemClock;
+use kura_server::web::client::ForwardedHeader;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
 /// The operators' office, behind the proxy (loopback may not be on the
@@ -55,8 +55,7 @@ async fn setup(app: &TestApp, behind_proxy: bool) -> (reqwest::Client, String) {
     app.create_user("acme", "taro", Role::Member).await;
     let ops = if behind_proxy { operator_behind_proxy(app, "ops").await } else { app.operator_client("ops").await };
     let acme = tenant_id(app, "acme").await;
-    let (status, body) =
-        app.call(&ops, "/api/network/add", &[("org", &acme), ("cidr", "203.0.113.0/24"), ("note", "本社")]).await;
+    let (status, body) = app.call(&ops, "/api/network/add", &[("org", &acme), ("cidr", "203.0.113.0/24"), ("note", "本社")]).await;
     assert_eq!(status, 200, "{body}");
     (ops, acme)
 }
@@ -74,7 +73,8 @@ async fn counters(app: &TestApp) -> (i64, i64) {
         .fetch_one(app.db.db.pool())
         .await
         .unwrap();
-    let failed: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(failed_logins), 0) AS BIGINT) FROM users").fetch_one(app.db.db.pool()).await.unwrap();
+    let failed: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(failed_logins), 0) AS BIGINT) FROM users").fetch_one(app.db.db.pool()).await.unwrap();
     (throttle, failed)
 }
 
@@ -158,10 +158,8 @@ async fn an_admin_cannot_save_a_list_that_shuts_out_their_own_address_and_sees_w
     }
     let (_, v) = app.call(&admin, "/api/network/view", &[]).await;
     assert_eq!(v["entries"].as_array().unwrap().len(), 2);
-    let changes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'allowlist.changed'")
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
+    let changes: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'allowlist.changed'").fetch_one(app.db.db.pool()).await.unwrap();
     assert_eq!(changes, 2, "every change audited, refusals change nothing");
 }
 

@@ -86,15 +86,12 @@ async fn an_export_cannot_be_started_from_another_site() {
     app.create_operator("ops").await;
     let admin = app.member_client("acme", "boss", GOOD_PASSWORD).await;
     assert_eq!(app.call(&admin, "/api/people/create", &PERSON).await.0, 200);
-    let admin_cookie =
-        session_cookie(&app, "/api/login", &[("org", "acme"), ("login", "boss"), ("password", GOOD_PASSWORD)]).await;
+    let admin_cookie = session_cookie(&app, "/api/login", &[("org", "acme"), ("login", "boss"), ("password", GOOD_PASSWORD)]).await;
     let ops_cookie = session_cookie(&app, "/api/ops/login", &[("login", "ops"), ("password", GOOD_PASSWORD)]).await;
     let bare = reqwest::Client::new();
-    for (cookie, path) in [
-        (&admin_cookie, "/people/export.csv"),
-        (&admin_cookie, "/admin/audit/export.csv"),
-        (&ops_cookie, "/ops/audit/export.csv"),
-    ] {
+    for (cookie, path) in
+        [(&admin_cookie, "/people/export.csv"), (&admin_cookie, "/admin/audit/export.csv"), (&ops_cookie, "/ops/audit/export.csv")]
+    {
         // A top-level link from another site is a GET: not an export.
         let r = bare.get(app.url(path)).header("cookie", cookie).header("sec-fetch-site", "cross-site").send().await.unwrap();
         assert_eq!(r.status(), 405, "GET {path}");
@@ -145,7 +142,8 @@ async fn the_import_reads_shift_jis_as_excel_saves_it_and_utf8_without_a_bom() {
     let (status, preview) = upload(&app, &admin, "/api/people/import/preview", &cp932, false).await;
     assert_eq!((status, preview["rows"].as_u64(), preview["invalid"].as_array().map(Vec::len)), (200, Some(2), Some(0)), "{preview}");
     assert_eq!(upload(&app, &admin, "/api/people/import", &cp932, true).await, (200, serde_json::json!(2)));
-    let (_, list) = app.call(&admin, "/api/people/list", &[("q", "03-1234-5678"), ("status", "all"), ("sort", "updated"), ("category", "")]).await;
+    let (_, list) =
+        app.call(&admin, "/api/people/list", &[("q", "03-1234-5678"), ("status", "all"), ("sort", "updated"), ("category", "")]).await;
     assert!(list.to_string().contains("渡邊") && list.to_string().contains("花子"), "the names read back as typed: {list}");
     let utf8 = "姓,名\n佐藤,一郎\n";
     assert_eq!(upload(&app, &admin, "/api/people/import", utf8.as_bytes(), true).await, (200, serde_json::json!(1)));
@@ -170,7 +168,11 @@ fn register_file(n: usize, notes_chars: usize) -> Vec<u8> {
     let notes = "記".repeat(notes_chars);
     let mut out = String::from("姓,名,フリガナ（セイ）,フリガナ（メイ）,電話番号,メールアドレス,郵便番号,住所,備考\n");
     for i in 0..n {
-        out.push_str(&format!("山田{i},太郎,ヤマダ,タロウ,03-{:04}-{:04},,100-0001,東京都千代田区千代田1-1,{notes}\n", i / 10_000, i % 10_000));
+        out.push_str(&format!(
+            "山田{i},太郎,ヤマダ,タロウ,03-{:04}-{:04},,100-0001,東京都千代田区千代田1-1,{notes}\n",
+            i / 10_000,
+            i % 10_000
+        ));
     }
     out.into_bytes()
 }
@@ -207,7 +209,12 @@ async fn anything_but_an_upload_sent_to_the_import_is_refused_as_such() {
         assert_eq!(r.status(), 415, "{path}: no boundary");
     }
     // Content types that server_fn's boundary parser would choke on: refused or read, never a crash.
-    for ct in ["multipart/form-data; boundary=", "multipart/form-data; boundary=a; x", "multipart/form-data; boundary=\"a", "multipart/form-data;;"] {
+    for ct in [
+        "multipart/form-data; boundary=",
+        "multipart/form-data; boundary=a; x",
+        "multipart/form-data; boundary=\"a",
+        "multipart/form-data;;",
+    ] {
         let r = admin.post(app.url("/api/people/import/preview")).header("content-type", ct).body("--a\r\n").send().await.unwrap();
         assert!([400, 415, 422].contains(&r.status().as_u16()), "{ct}: {}", r.status());
     }

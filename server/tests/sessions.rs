@@ -135,8 +135,7 @@ async fn no_column_of_any_table_holds_a_session_id_and_stored_data_rebuilds_no_c
         }
     }
     // Whatever a reader of the database might try as a cookie is refused.
-    let rows: Vec<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT id_hash, data FROM sessions").fetch_all(app.db.db.pool()).await.unwrap();
+    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as("SELECT id_hash, data FROM sessions").fetch_all(app.db.db.pool()).await.unwrap();
     assert_eq!(rows.len(), 4);
     for (hash, data) in rows {
         let data: serde_json::Value = serde_json::from_slice(&data).unwrap();
@@ -160,8 +159,7 @@ async fn in_flight(app: &TestApp, cookie: &str) -> (DbSessionStore, tower_sessio
 async fn a_request_that_finishes_after_its_session_was_ended_does_not_bring_it_back() {
     let app = world().await;
     let admin = app.member_client("acme", "boss", GOOD_PASSWORD).await;
-    let taro_id: String =
-        sqlx::query_scalar("SELECT id FROM users WHERE login = 'taro'").fetch_one(app.db.db.pool()).await.unwrap();
+    let taro_id: String = sqlx::query_scalar("SELECT id FROM users WHERE login = 'taro'").fetch_one(app.db.db.pool()).await.unwrap();
 
     // Ended by its owner (log out), by an admin, by the owner from another device.
     for how in ["logout", "admin", "owner elsewhere"] {
@@ -179,17 +177,15 @@ async fn a_request_that_finishes_after_its_session_was_ended_does_not_bring_it_b
                 assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
             }
             "admin" => {
-                let (status, body) = app
-                    .call(&admin, "/api/accounts/sessions/revoke", &[("user_id", &taro_id), ("confirmed", "yes")])
-                    .await;
+                let (status, body) =
+                    app.call(&admin, "/api/accounts/sessions/revoke", &[("user_id", &taro_id), ("confirmed", "yes")]).await;
                 assert_eq!(status, 200, "{body}");
             }
             _ => {
                 let other = app.member_client("acme", "taro", GOOD_PASSWORD).await;
                 let (_, list) = app.call(&other, "/api/account/sessions", &[]).await;
                 let hash = list.as_array().unwrap().iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
-                let (status, body) =
-                    app.call(&other, "/api/account/sessions/end", &[("session", &hash), ("confirmed", "yes")]).await;
+                let (status, body) = app.call(&other, "/api/account/sessions/end", &[("session", &hash), ("confirmed", "yes")]).await;
                 assert_eq!(status, 200, "{body}");
             }
         }
@@ -208,7 +204,11 @@ async fn a_password_change_ends_older_sessions_even_if_their_rows_come_back() {
     let (store, mut record) = in_flight(&app, &old).await;
     let current = app.member_client("acme", "taro", GOOD_PASSWORD).await;
     let (status, body) = app
-        .call(&current, "/api/change-password", &[("current", GOOD_PASSWORD), ("new", "a brand new pass phrase"), ("confirm", "a brand new pass phrase")])
+        .call(
+            &current,
+            "/api/change-password",
+            &[("current", GOOD_PASSWORD), ("new", "a brand new pass phrase"), ("confirm", "a brand new pass phrase")],
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.me(&current).await["login"], "taro", "the session that changed it carries on");
@@ -219,10 +219,8 @@ async fn a_password_change_ends_older_sessions_even_if_their_rows_come_back() {
     assert!(me_with(&app, &old).await.is_null(), "an older credential generation is refused");
     // An admin's reset does the same to the session that changed it.
     let admin = app.member_client("acme", "boss", GOOD_PASSWORD).await;
-    let taro_id: String =
-        sqlx::query_scalar("SELECT id FROM users WHERE login = 'taro'").fetch_one(app.db.db.pool()).await.unwrap();
-    let (status, body) =
-        app.call(&admin, "/api/accounts/reset", &[("user_id", &taro_id), ("method", "temporary")]).await;
+    let taro_id: String = sqlx::query_scalar("SELECT id FROM users WHERE login = 'taro'").fetch_one(app.db.db.pool()).await.unwrap();
+    let (status, body) = app.call(&admin, "/api/accounts/reset", &[("user_id", &taro_id), ("method", "temporary")]).await;
     assert_eq!(status, 200, "{body}");
     assert!(app.me(&current).await.is_null(), "reset ends every session of the account");
 }

@@ -202,9 +202,10 @@ async fn concrete_pages(base: &str, admin: &reqwest::Client, operator: &reqwest:
     let tenant = first_link(&get_text(operator, &format!("{base}/ops")).await, "/ops/tenants/")
         .map(|l| l.trim_start_matches("/ops/tenants/").to_owned())
         .expect("an organisation link on /ops");
-    let tenant_user = first_link(&get_text(operator, &format!("{base}/ops/tenants/{tenant}")).await, &format!("/ops/tenants/{tenant}/users/"))
-        .map(|l| l.rsplit('/').next().unwrap().to_owned())
-        .expect("an account link on the organisation's page");
+    let tenant_user =
+        first_link(&get_text(operator, &format!("{base}/ops/tenants/{tenant}")).await, &format!("/ops/tenants/{tenant}/users/"))
+            .map(|l| l.rsplit('/').next().unwrap().to_owned())
+            .expect("an account link on the organisation's page");
     let mut pages = Vec::new();
     for route in kura_server::page_paths() {
         let mut filled = Vec::new();
@@ -240,7 +241,15 @@ async fn log_in(base: &str, c: &reqwest::Client, p: &Person) {
 }
 
 /// One person cycling through every page until `deadline`.
-async fn cycle_pages(base: String, c: reqwest::Client, pages: Arc<Vec<String>>, offset: usize, tls: bool, deadline: Instant, out: Arc<Mutex<Outcome>>) {
+async fn cycle_pages(
+    base: String,
+    c: reqwest::Client,
+    pages: Arc<Vec<String>>,
+    offset: usize,
+    tls: bool,
+    deadline: Instant,
+    out: Arc<Mutex<Outcome>>,
+) {
     let mut i = offset;
     while Instant::now() < deadline {
         let page = &pages[i % pages.len()];

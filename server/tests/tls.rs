@@ -60,11 +60,7 @@ fn client(trusted: &[u8], versions: &[&'static rustls::SupportedProtocolVersion]
 
 /// One HTTP/1.1 request over TLS; returns the negotiated version, the
 /// server's certificate and the raw response.
-async fn request(
-    connector: &TlsConnector,
-    to: SocketAddr,
-    raw: &str,
-) -> std::io::Result<(rustls::ProtocolVersion, Vec<u8>, String)> {
+async fn request(connector: &TlsConnector, to: SocketAddr, raw: &str) -> std::io::Result<(rustls::ProtocolVersion, Vec<u8>, String)> {
     let tcp = TcpStream::connect(to).await?;
     let mut tls = connector.connect(ServerName::IpAddress(to.ip().into()), tcp).await?;
     let (version, cert) = {
@@ -86,7 +82,9 @@ async fn tls_1_2_and_1_3_clients_connect_and_get_hsts() {
     let dir = tempfile::tempdir().unwrap();
     let der = write_cert(dir.path(), "kura-test");
     let app = https_app(dir.path()).await;
-    for (version, expected) in [(&rustls::version::TLS13, rustls::ProtocolVersion::TLSv1_3), (&rustls::version::TLS12, rustls::ProtocolVersion::TLSv1_2)] {
+    for (version, expected) in
+        [(&rustls::version::TLS13, rustls::ProtocolVersion::TLSv1_3), (&rustls::version::TLS12, rustls::ProtocolVersion::TLSv1_2)]
+    {
         let (negotiated, _, response) = request(&client(&der, &[version]), addr(&app), &get("/healthz")).await.unwrap();
         assert_eq!(negotiated, expected);
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
@@ -204,7 +202,8 @@ async fn browsers_use_pages_over_http2_and_old_clients_over_http_1_1() {
         let r = c.get(app.url("/login")).send().await.unwrap();
         assert_eq!((r.status().as_u16(), r.version()), (200, version), "{name}");
         assert!(r.text().await.unwrap().contains("</html>"), "{name}: a whole page");
-        let r = c.post(app.url("/api/login")).form(&[("org", "acme"), ("login", "taro"), ("password", GOOD_PASSWORD)]).send().await.unwrap();
+        let r =
+            c.post(app.url("/api/login")).form(&[("org", "acme"), ("login", "taro"), ("password", GOOD_PASSWORD)]).send().await.unwrap();
         assert_eq!((r.status().as_u16(), r.version()), (200, version), "{name}: login");
         let r = c.get(app.url("/people")).send().await.unwrap();
         assert_eq!((r.status().as_u16(), r.version()), (200, version), "{name}: the people register");

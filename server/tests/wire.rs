@@ -62,7 +62,11 @@ async fn pages_name_the_hashed_bundle_which_is_served_precompressed_and_cached_f
     }
     for path in ["/pkg/unhashed.js".to_owned(), format!("/pkg/chunk_1.{REWRITTEN}.wasm")] {
         let r = app.client.get(app.url(&path)).send().await.unwrap();
-        assert_eq!((r.status().as_u16(), r.headers()["cache-control"].to_str().unwrap()), (200, "no-cache"), "{path} is revalidated: its name is not its content's hash");
+        assert_eq!(
+            (r.status().as_u16(), r.headers()["cache-control"].to_str().unwrap()),
+            (200, "no-cache"),
+            "{path} is revalidated: its name is not its content's hash"
+        );
     }
     let r = app.client.get(app.url("/pkg/kura.AAAAAAAAAAAAAAAAAAAAAA.js")).send().await.unwrap();
     assert_eq!(r.status(), 404);
@@ -78,7 +82,13 @@ async fn pages_and_json_are_compressed_but_answers_carrying_a_secret_are_not() {
     let r = admin.get(app.url("/admin")).header("accept-encoding", "br").send().await.unwrap();
     assert_eq!(r.headers()["content-encoding"], "br", "a page");
     assert_eq!(r.headers()["cache-control"], "no-store");
-    let r = admin.post(app.url("/api/accounts/list")).header("accept-encoding", "gzip").form(&[("search", ""), ("page", "0")]).send().await.unwrap();
+    let r = admin
+        .post(app.url("/api/accounts/list"))
+        .header("accept-encoding", "gzip")
+        .form(&[("search", ""), ("page", "0")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip", "JSON");
 
     // A temporary password: never compressed, whatever the browser accepts.
@@ -93,6 +103,13 @@ async fn pages_and_json_are_compressed_but_answers_carrying_a_secret_are_not() {
     assert!(r.headers().get("content-encoding").is_none());
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(body["temporary_password"].as_str().is_some_and(|p| p.len() >= 12), "{body}");
-    let r = app.client.post(app.url("/api/login")).header("accept-encoding", "br").form(&[("org", "acme"), ("login", "boss"), ("password", GOOD_PASSWORD)]).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/login"))
+        .header("accept-encoding", "br")
+        .form(&[("org", "acme"), ("login", "boss"), ("password", GOOD_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert!(r.headers().get("content-encoding").is_none(), "a login answer");
 }

@@ -14,9 +14,9 @@ use serde_json::json;
 
 use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
 use crate::db::Reach;
-use crate::scope::PreAuthScope;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{TenantId, UserId};
+use crate::scope::PreAuthScope;
 use crate::services::Services;
 use crate::sessions;
 use crate::tenants::{self, OrgCode, TenantStatus};
@@ -134,9 +134,7 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
     let account_key = account_throttle_key(req.realm, &org_raw, &login_raw);
 
     // Count the attempt before the password is looked at.
-    for (scope, key, policy) in
-        [("address", &address_key, &s.auth.address_throttle), ("account", &account_key, &s.auth.account_throttle)]
-    {
+    for (scope, key, policy) in [("address", &address_key, &s.auth.address_throttle), ("account", &account_key, &s.auth.account_throttle)] {
         match throttle::admit(&s.db, key, policy, now).await? {
             Admission::Blocked { retry_after } => {
                 let ev = AuditEvent::new(AuditActor::anonymous(), Action::LoginBlocked, Outcome::Denied)
@@ -159,9 +157,7 @@ pub async fn login(s: &Services, req: LoginRequest<'_>) -> CoreResult<Actor> {
     let stored_hash = found.as_ref().map(|(_, _, h)| h);
     let password_ok = s.hasher.verify(&req.password, stored_hash).await?;
 
-    let usable = found.as_ref().filter(|(user, tenant_active, _)| {
-        password_ok && user.may_log_in(now) && *tenant_active
-    });
+    let usable = found.as_ref().filter(|(user, tenant_active, _)| password_ok && user.may_log_in(now) && *tenant_active);
     match usable {
         Some((user, _, _)) => {
             throttle::clear(&s.db, &account_key).await?;
@@ -275,12 +271,7 @@ pub async fn whoami(s: &Services, actor: &Actor) -> CoreResult<WhoAmI> {
         Some(t) => Some(tenants::get(&s.db, t).await?.ok_or(CoreError::NotAuthenticated)?),
         None => None,
     };
-    Ok(WhoAmI {
-        login: actor.login.clone(),
-        role: actor.role,
-        tenant,
-        must_change_password: actor.must_change_password,
-    })
+    Ok(WhoAmI { login: actor.login.clone(), role: actor.role, tenant, must_change_password: actor.must_change_password })
 }
 
 /// What a session remembers about its login.
@@ -503,8 +494,8 @@ pub async fn record_session_end(s: &Services, claims: &SessionClaims, why: Sessi
 mod tests {
     use super::*;
     use crate::provisioning::{self, InitialPassword};
-    use crate::users::UserStatus;
     use crate::testing::TestDb;
+    use crate::users::UserStatus;
     use crate::ManualClock;
     use std::sync::Arc;
 
@@ -600,9 +591,8 @@ mod tests {
     async fn the_sweep_forgets_login_counters_only_after_every_window_has_passed() {
         let w = world().await;
         let _ = try_login(&w, "acme", "taro", "a wrong password").await;
-        let counters = || async {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_throttle").fetch_one(w.s.db.pool()).await.expect("count")
-        };
+        let counters =
+            || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_throttle").fetch_one(w.s.db.pool()).await.expect("count") };
         assert_eq!(counters().await, 2, "one for the account, one for the address");
         w.clock.advance(Duration::from_secs(30 * 60));
         assert_eq!(sweep_expired(&w.s).await.expect("sweep").1, 0, "the account window (1 h) is still open");
@@ -624,7 +614,14 @@ mod tests {
         let w = world().await;
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let now = w.s.clock.now();
-        let claims = SessionClaims { user_id: actor.user_id.clone(), tenant_id: actor.tenant_id.clone(), authenticated_at: now, last_seen_at: now, verified_at: now, credential_generation: actor.credential_generation };
+        let claims = SessionClaims {
+            user_id: actor.user_id.clone(),
+            tenant_id: actor.tenant_id.clone(),
+            authenticated_at: now,
+            last_seen_at: now,
+            verified_at: now,
+            credential_generation: actor.credential_generation,
+        };
         assert!(resolve_session(&w.s, &claims, None).await.expect("resolve").is_ok());
         provisioning::set_user_status(&w.s, &AuditActor::cli(), "acme", "taro", UserStatus::Disabled, &ClientInfo::cli())
             .await
@@ -638,7 +635,14 @@ mod tests {
         let w = world().await;
         let actor = try_login(&w, "acme", "taro", GOOD).await.expect("login");
         let start = w.s.clock.now();
-        let mut claims = SessionClaims { user_id: actor.user_id.clone(), tenant_id: actor.tenant_id.clone(), authenticated_at: start, last_seen_at: start, verified_at: start, credential_generation: actor.credential_generation };
+        let mut claims = SessionClaims {
+            user_id: actor.user_id.clone(),
+            tenant_id: actor.tenant_id.clone(),
+            authenticated_at: start,
+            last_seen_at: start,
+            verified_at: start,
+            credential_generation: actor.credential_generation,
+        };
         w.clock.advance(Duration::from_secs(31 * 60));
         assert_eq!(resolve_session(&w.s, &claims, None).await.expect("resolve"), Err(SessionEnd::Idle));
         // Active all along, but past the absolute limit.

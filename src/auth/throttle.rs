@@ -99,19 +99,21 @@ impl ThrottleKey {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Admission {
     /// Go ahead; `engaged` is true when this attempt started a delay (for the audit log).
-    Allowed { engaged: bool },
-    Blocked { retry_after: Duration },
+    Allowed {
+        engaged: bool,
+    },
+    Blocked {
+        retry_after: Duration,
+    },
 }
 
 /// Counts one attempt against `key` unless a delay is in force.
 pub async fn admit(db: &Db, key: &ThrottleKey, policy: &ThrottlePolicy, now: Timestamp) -> CoreResult<Admission> {
     for _ in 0..16 {
-        let row = sqlx::query(
-            "SELECT failures, blocked_until, last_attempt_at FROM login_throttle WHERE key_hash = $1",
-        )
-        .bind(&key.0)
-        .fetch_optional(db.pool())
-        .await?;
+        let row = sqlx::query("SELECT failures, blocked_until, last_attempt_at FROM login_throttle WHERE key_hash = $1")
+            .bind(&key.0)
+            .fetch_optional(db.pool())
+            .await?;
         let Some(row) = row else {
             let blocked_until = now.plus(policy.delay_after(1));
             let inserted = sqlx::query(
@@ -214,10 +216,7 @@ mod tests {
         for _ in 0..5 {
             assert!(matches!(admit(&t.db, &key, &p, now).await.expect("admit"), Admission::Allowed { .. }));
         }
-        assert_eq!(
-            admit(&t.db, &key, &p, now).await.expect("admit"),
-            Admission::Blocked { retry_after: Duration::from_secs(1) }
-        );
+        assert_eq!(admit(&t.db, &key, &p, now).await.expect("admit"), Admission::Blocked { retry_after: Duration::from_secs(1) });
         let later = now.plus(Duration::from_secs(1));
         assert!(matches!(admit(&t.db, &key, &p, later).await.expect("admit"), Admission::Allowed { .. }));
     }
@@ -261,14 +260,8 @@ mod tests {
             admit(&t.db, &key, &ThrottlePolicy::ACCOUNT, now).await.expect("admit");
         }
         clear(&t.db, &key).await.expect("clear");
-        assert!(matches!(
-            admit(&t.db, &key, &ThrottlePolicy::ACCOUNT, now).await.expect("admit"),
-            Admission::Allowed { engaged: false }
-        ));
-        let stored: String = sqlx::query_scalar("SELECT key_hash FROM login_throttle")
-            .fetch_one(t.db.pool())
-            .await
-            .expect("row");
+        assert!(matches!(admit(&t.db, &key, &ThrottlePolicy::ACCOUNT, now).await.expect("admit"), Admission::Allowed { engaged: false }));
+        let stored: String = sqlx::query_scalar("SELECT key_hash FROM login_throttle").fetch_one(t.db.pool()).await.expect("row");
         assert!(!stored.contains("taro"));
     }
 }

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{first_hash, offset, FirstPassword, Issued, Page, PER_PAGE};
 use crate::audit::{Action, ClientInfo};
 use crate::auth::throttle::{self, ThrottleKey};
+use crate::db::Tx;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::UserId;
 use crate::input;
@@ -15,7 +16,6 @@ use crate::services::Services;
 use crate::sessions::{self, SessionInfo};
 use crate::setup_links;
 use crate::users::{self, LoginName, NewUser, Role, User, UserStatus};
-use crate::db::Tx;
 
 pub async fn list(s: &Services, scope: &TenantScope<'_>, search: &str, page: i64) -> CoreResult<Page<User>> {
     scope.authorize(s, Permission::ViewAccounts)?;
@@ -29,7 +29,12 @@ pub async fn get(s: &Services, scope: &TenantScope<'_>, user_id: &str) -> CoreRe
     scope.user(s, user_id).await
 }
 
-async fn issue(tx: &mut Tx, user: &UserId, temporary: Option<crate::auth::password::Password>, now: crate::Timestamp) -> CoreResult<Issued> {
+async fn issue(
+    tx: &mut Tx,
+    user: &UserId,
+    temporary: Option<crate::auth::password::Password>,
+    now: crate::Timestamp,
+) -> CoreResult<Issued> {
     match temporary {
         Some(p) => {
             sqlx::query("DELETE FROM setup_tokens WHERE user_id = $1").bind(user.as_str()).execute(&mut **tx).await?;
@@ -112,10 +117,7 @@ pub async fn find_by_login(s: &Services, scope: &TenantScope<'_>, login: &str) -
 
 /// Refuses a change that would leave the organisation without an active admin.
 async fn keep_an_admin(tx: &mut Tx, user: &User) -> CoreResult<()> {
-    if user.role == Role::Admin
-        && user.status == UserStatus::Active
-        && users::count_other_active_admins(tx, &user.id).await? == 0
-    {
+    if user.role == Role::Admin && user.status == UserStatus::Active && users::count_other_active_admins(tx, &user.id).await? == 0 {
         return Err(CoreError::Invalid { field: "user", problem: "last_admin" });
     }
     Ok(())
@@ -170,7 +172,10 @@ pub async fn set_expiry(s: &Services, scope: &TenantScope<'_>, user_id: &str, da
         None
     } else {
         let day = input::parse_date("expires_on", date)?;
-        Some(crate::clock::start_of_next_day(day, &scope.tenant().time_zone).ok_or(CoreError::Invalid { field: "expires_on", problem: "format" })?)
+        Some(
+            crate::clock::start_of_next_day(day, &scope.tenant().time_zone)
+                .ok_or(CoreError::Invalid { field: "expires_on", problem: "format" })?,
+        )
     };
     let now = s.clock.now();
     if expires_at.is_some_and(|e| e <= now) {
@@ -181,10 +186,7 @@ pub async fn set_expiry(s: &Services, scope: &TenantScope<'_>, user_id: &str, da
         keep_an_admin(&mut tx, &user).await?;
     }
     users::set_expiry(&mut tx, &user.id, expires_at).await?;
-    let ev = scope
-        .event(Action::UserExpirySet, client)
-        .target(user.id.to_string())
-        .detail(json!({ "expires_on": date.trim() }));
+    let ev = scope.event(Action::UserExpirySet, client).target(user.id.to_string()).detail(json!({ "expires_on": date.trim() }));
     tx.commit(ev).await?;
     Ok(())
 }

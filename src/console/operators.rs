@@ -6,8 +6,8 @@ use super::{first_hash, offset, FirstPassword, Page, PER_PAGE};
 use crate::audit::{self, Action, AuditEvent, ClientInfo, Outcome};
 use crate::auth::password::Password;
 use crate::auth::Actor;
-use crate::error::{CoreError, CoreResult};
 use crate::db::Reach;
+use crate::error::{CoreError, CoreResult};
 use crate::ids::UserId;
 use crate::policy::{self, Permission};
 use crate::services::Services;
@@ -54,12 +54,8 @@ pub async fn create(s: &Services, actor: &Actor, login: &str, client: &ClientInf
     let temporary = temporary.ok_or(CoreError::Hashing(String::from("no temporary password")))?;
     let now = s.clock.now();
     let mut tx = s.db.begin_write_in(Reach::Installation).await?;
-    let user_id = users::insert(
-        &mut tx,
-        NewUser { login: &login, role: Role::Operator, hash: &hash, must_change_password: true },
-        now,
-    )
-    .await?;
+    let user_id =
+        users::insert(&mut tx, NewUser { login: &login, role: Role::Operator, hash: &hash, must_change_password: true }, now).await?;
     let ev = AuditEvent::new(actor.audit_actor(), Action::OperatorCreated, Outcome::Success)
         .from_client(client)
         .target(user_id.to_string())

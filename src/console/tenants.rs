@@ -6,15 +6,15 @@ use serde_json::json;
 use super::{offset, Page, PER_PAGE};
 use crate::audit::{self, Action, AuditEvent, ClientInfo, Outcome};
 use crate::auth::Actor;
-use crate::error::{CoreError, CoreResult};
 use crate::db::{AllTenantsUse, Reach};
+use crate::error::{CoreError, CoreResult};
 use crate::ids::TenantId;
-use crate::users;
 use crate::input;
 use crate::keys;
 use crate::policy::{self, Permission};
 use crate::services::Services;
 use crate::tenants::{self, NewTenant, OrgCode, Tenant, TenantStatus, TenantSummary};
+use crate::users;
 
 pub async fn list(s: &Services, actor: &Actor, search: &str, page: i64) -> CoreResult<Page<TenantSummary>> {
     policy::authorize(actor, Permission::ViewTenants, s.clock.now())?;
@@ -94,14 +94,7 @@ pub(crate) async fn create_unchecked(
     Ok(tenant)
 }
 
-pub async fn set_contacts(
-    s: &Services,
-    actor: &Actor,
-    tenant_id: &str,
-    emails: &str,
-    phone: &str,
-    client: &ClientInfo,
-) -> CoreResult<()> {
+pub async fn set_contacts(s: &Services, actor: &Actor, tenant_id: &str, emails: &str, phone: &str, client: &ClientInfo) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageTenants, s.clock.now())?;
     let tenant = get(s, actor, tenant_id).await?.tenant;
     let contacts = input::parse_contacts(emails, phone)?;

@@ -29,12 +29,8 @@ async fn world() -> World {
     let s = t.services(clock.clone());
     for org in ["acme", "beta"] {
         provisioning::create_tenant(&s, &AuditActor::cli(), org, org, &ClientInfo::cli()).await.expect("tenant");
-        provisioning::create_user(&s, &AuditActor::cli(), org, "boss", Role::Admin, chosen(), &ClientInfo::cli())
-            .await
-            .expect("admin");
-        provisioning::create_user(&s, &AuditActor::cli(), org, "taro", Role::Member, chosen(), &ClientInfo::cli())
-            .await
-            .expect("member");
+        provisioning::create_user(&s, &AuditActor::cli(), org, "boss", Role::Admin, chosen(), &ClientInfo::cli()).await.expect("admin");
+        provisioning::create_user(&s, &AuditActor::cli(), org, "taro", Role::Member, chosen(), &ClientInfo::cli()).await.expect("member");
     }
     provisioning::create_operator(&s, &AuditActor::cli(), "ops", chosen(), &ClientInfo::cli()).await.expect("operator");
     World { _t: t, s, clock }
@@ -47,8 +43,7 @@ fn chosen() -> InitialPassword {
 async fn log_in(w: &World, org: &str, login: &str, password: &str) -> Result<Actor, CoreError> {
     let client = ClientInfo::cli();
     let realm = if org.is_empty() { Realm::Operator } else { Realm::Tenant };
-    auth::login(&w.s, LoginRequest { realm, org_code: org, login, password: Password::new(password.into()), client: &client })
-        .await
+    auth::login(&w.s, LoginRequest { realm, org_code: org, login, password: Password::new(password.into()), client: &client }).await
 }
 
 async fn id_of(w: &World, actor: &Actor, login: &str) -> String {

@@ -26,7 +26,18 @@ pub const FILE_TOO_MANY_ROWS: &str = "file_too_many_rows";
 
 /// The exported columns: the personal fields (importable) then facts.
 pub const HEADER_JA: [&str; 12] = [
-    "姓", "名", "フリガナ（セイ）", "フリガナ（メイ）", "電話番号", "メールアドレス", "郵便番号", "住所", "備考", "状態", "登録日時", "更新日時",
+    "姓",
+    "名",
+    "フリガナ（セイ）",
+    "フリガナ（メイ）",
+    "電話番号",
+    "メールアドレス",
+    "郵便番号",
+    "住所",
+    "備考",
+    "状態",
+    "登録日時",
+    "更新日時",
 ];
 
 /// Export is for admins, and for members when their organisation allows it.
@@ -109,7 +120,11 @@ fn parse(bytes: &[u8]) -> CoreResult<(Vec<PersonFields>, ImportPreview)> {
         // Shown like a row's problem: the line where the text stops making sense.
         Err(at) => {
             let problem = FieldProblem { field: "file", problem: "encoding" };
-            let preview = ImportPreview { rows: 0, invalid: vec![RowProblems { line: at.line, problems: vec![problem] }], ignored_columns: Vec::new() };
+            let preview = ImportPreview {
+                rows: 0,
+                invalid: vec![RowProblems { line: at.line, problems: vec![problem] }],
+                ignored_columns: Vec::new(),
+            };
             return Ok((Vec::new(), preview));
         }
     };
@@ -125,8 +140,12 @@ fn parse(bytes: &[u8]) -> CoreResult<(Vec<PersonFields>, ImportPreview)> {
     if rows.len() > IMPORT_MAX_ROWS {
         return Err(CoreError::Invalid { field: "file", problem: FILE_TOO_MANY_ROWS });
     }
-    let ignored_columns =
-        header.iter().zip(&map).filter(|(h, m)| m.is_none() && !h.is_empty() && !HEADER_JA.contains(&h.as_str())).map(|(h, _)| h.clone()).collect();
+    let ignored_columns = header
+        .iter()
+        .zip(&map)
+        .filter(|(h, m)| m.is_none() && !h.is_empty() && !HEADER_JA.contains(&h.as_str()))
+        .map(|(h, _)| h.clone())
+        .collect();
     let mut people = Vec::with_capacity(rows.len());
     let mut invalid = Vec::new();
     for (i, row) in rows.iter().enumerate() {

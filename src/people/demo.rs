@@ -13,11 +13,11 @@ use super::register::insert_sealed_many;
 use super::sealed::RECORDS;
 use super::PersonFields;
 use crate::audit::{self, Action, AuditActor, AuditEvent, ClientInfo, Outcome};
+use crate::auth::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{PersonId, RecordId};
-use crate::services::Services;
-use crate::auth::Actor;
 use crate::scope::TenantScope;
+use crate::services::Services;
 use crate::vault::FieldRef;
 
 /// People written per transaction, and records per INSERT.
@@ -26,23 +26,69 @@ const BATCH: usize = 1000;
 pub const MAX_PEOPLE: usize = 1_000_000;
 
 const FAMILY: &[(&str, &str)] = &[
-    ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"), ("伊藤", "イトウ"),
-    ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"),
-    ("吉田", "ヨシダ"), ("山田", "ヤマダ"), ("佐々木", "ササキ"), ("山口", "ヤマグチ"), ("松本", "マツモト"),
-    ("井上", "イノウエ"), ("木村", "キムラ"), ("林", "ハヤシ"), ("斎藤", "サイトウ"), ("清水", "シミズ"),
-    ("山崎", "ヤマザキ"), ("森", "モリ"), ("池田", "イケダ"), ("橋本", "ハシモト"), ("阿部", "アベ"),
-    ("石川", "イシカワ"), ("山下", "ヤマシタ"), ("中島", "ナカジマ"), ("石井", "イシイ"), ("小川", "オガワ"),
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+    ("吉田", "ヨシダ"),
+    ("山田", "ヤマダ"),
+    ("佐々木", "ササキ"),
+    ("山口", "ヤマグチ"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+    ("木村", "キムラ"),
+    ("林", "ハヤシ"),
+    ("斎藤", "サイトウ"),
+    ("清水", "シミズ"),
+    ("山崎", "ヤマザキ"),
+    ("森", "モリ"),
+    ("池田", "イケダ"),
+    ("橋本", "ハシモト"),
+    ("阿部", "アベ"),
+    ("石川", "イシカワ"),
+    ("山下", "ヤマシタ"),
+    ("中島", "ナカジマ"),
+    ("石井", "イシイ"),
+    ("小川", "オガワ"),
 ];
 const GIVEN: &[(&str, &str)] = &[
-    ("太郎", "タロウ"), ("花子", "ハナコ"), ("翔太", "ショウタ"), ("陽菜", "ヒナ"), ("大輔", "ダイスケ"),
-    ("美咲", "ミサキ"), ("健一", "ケンイチ"), ("さくら", "サクラ"), ("拓也", "タクヤ"), ("結衣", "ユイ"),
-    ("直樹", "ナオキ"), ("愛", "アイ"), ("誠", "マコト"), ("恵子", "ケイコ"), ("蓮", "レン"),
-    ("葵", "アオイ"), ("浩二", "コウジ"), ("由美", "ユミ"), ("悠斗", "ユウト"), ("真由美", "マユミ"),
+    ("太郎", "タロウ"),
+    ("花子", "ハナコ"),
+    ("翔太", "ショウタ"),
+    ("陽菜", "ヒナ"),
+    ("大輔", "ダイスケ"),
+    ("美咲", "ミサキ"),
+    ("健一", "ケンイチ"),
+    ("さくら", "サクラ"),
+    ("拓也", "タクヤ"),
+    ("結衣", "ユイ"),
+    ("直樹", "ナオキ"),
+    ("愛", "アイ"),
+    ("誠", "マコト"),
+    ("恵子", "ケイコ"),
+    ("蓮", "レン"),
+    ("葵", "アオイ"),
+    ("浩二", "コウジ"),
+    ("由美", "ユミ"),
+    ("悠斗", "ユウト"),
+    ("真由美", "マユミ"),
 ];
 const PLACES: &[(&str, &str)] = &[
-    ("100-0001", "東京都千代田区千代田"), ("530-0001", "大阪府大阪市北区梅田"), ("460-0008", "愛知県名古屋市中区栄"),
-    ("060-0001", "北海道札幌市中央区北一条西"), ("810-0001", "福岡県福岡市中央区天神"), ("980-0021", "宮城県仙台市青葉区中央"),
-    ("730-0011", "広島県広島市中区基町"), ("900-0015", "沖縄県那覇市久茂地"), ("220-0011", "神奈川県横浜市西区高島"),
+    ("100-0001", "東京都千代田区千代田"),
+    ("530-0001", "大阪府大阪市北区梅田"),
+    ("460-0008", "愛知県名古屋市中区栄"),
+    ("060-0001", "北海道札幌市中央区北一条西"),
+    ("810-0001", "福岡県福岡市中央区天神"),
+    ("980-0021", "宮城県仙台市青葉区中央"),
+    ("730-0011", "広島県広島市中区基町"),
+    ("900-0015", "沖縄県那覇市久茂地"),
+    ("220-0011", "神奈川県横浜市西区高島"),
 ];
 const RECORD_TEXT: &[&str] = &[
     "初回面談。現在の状況と希望を伺った。",
@@ -96,9 +142,8 @@ pub async fn seed(
     while written < count {
         let n = BATCH.min(count - written);
         // Made up before the transaction, so the write lock is held only for writing.
-        let batch: Vec<(PersonId, PersonFields, usize)> = (0..n)
-            .map(|k| (PersonId::generate(), fake_person(&mut rng, written + k), rng.gen_range(0..3)))
-            .collect();
+        let batch: Vec<(PersonId, PersonFields, usize)> =
+            (0..n).map(|k| (PersonId::generate(), fake_person(&mut rng, written + k), rng.gen_range(0..3))).collect();
         let now = s.clock.now();
         // Records made up and sealed before the transaction too.
         let mut records = Vec::new();
@@ -159,10 +204,26 @@ mod tests {
             .expect("audit");
         assert!(audited.contains("\"demo\":true"));
         // Person 7's phone is findable through the blind index.
-        let keys = s.data_keys.data_keys(&s.db, &s.keys, &crate::tenants::find_by_code(&s.db, &crate::tenants::OrgCode::parse("demo").expect("code")).await.expect("db").expect("tenant").id).await.expect("keys");
+        let keys = s
+            .data_keys
+            .data_keys(
+                &s.db,
+                &s.keys,
+                &crate::tenants::find_by_code(&s.db, &crate::tenants::OrgCode::parse("demo").expect("code"))
+                    .await
+                    .expect("db")
+                    .expect("tenant")
+                    .id,
+            )
+            .await
+            .expect("keys");
         let phone = fake_person(&mut rand::thread_rng(), 7).phone;
         let token = keys.blind_index(crate::vault::IndexKind::Phone, &super::super::normalize::phone(&phone));
-        let hits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people_index WHERE token = $1").bind(token).fetch_one(t.db.pool()).await.expect("hits");
+        let hits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people_index WHERE token = $1")
+            .bind(token)
+            .fetch_one(t.db.pool())
+            .await
+            .expect("hits");
         assert_eq!(hits, 1);
         assert!(matches!(seed(&s, &AuditActor::cli(), "nosuch", 1, &mut |_| {}).await, Err(CoreError::NotFound)));
     }

@@ -98,7 +98,11 @@ impl PersonFields {
             address: check("address", text("address", &self.address, ADDRESS_MAX, false, false)),
             notes: check("notes", text("notes", &self.notes, NOTES_MAX, false, true)),
         };
-        if problems.is_empty() { Ok(out) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(problems)
+        }
     }
 
     /// What the blind indexes are computed over: normalised, per kind. The
@@ -197,7 +201,11 @@ fn reading(field: &'static str, raw: &str) -> CoreResult<String> {
 }
 
 fn optional(raw: &str, parse: impl Fn(&str) -> CoreResult<String>) -> CoreResult<String> {
-    if raw.trim().is_empty() { Ok(String::new()) } else { parse(raw) }
+    if raw.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        parse(raw)
+    }
 }
 
 /// `123-4567` (also typed as `1234567`, full-width, or with 〒).
@@ -278,7 +286,8 @@ mod field_tests {
         assert!(terms.contains(&(IndexKind::Name, "山田太郎".into())));
         assert!(terms.contains(&(IndexKind::Reading, "ヤマダ".into())));
         assert!(terms.contains(&(IndexKind::Reading, "ヤマダタロウ".into())));
-        for q in ["03-1234-5678", "0312345678", "０３１２３４５６７８", "ヤマダ", "ﾔﾏﾀﾞ", "山田 太郎", "TARO@example.jp"] {
+        for q in ["03-1234-5678", "0312345678", "０３１２３４５６７８", "ヤマダ", "ﾔﾏﾀﾞ", "山田 太郎", "TARO@example.jp"]
+        {
             assert!(query_terms(q).iter().any(|t| terms.contains(t)), "{q}");
         }
         assert!(!query_terms("03-9999-0000").iter().any(|t| terms.contains(t)));

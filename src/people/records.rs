@@ -73,9 +73,7 @@ pub(crate) async fn categories_of(tx: &mut Tx) -> CoreResult<Vec<Category>> {
         .bind(tenant.as_str())
         .fetch_all(&mut **tx)
         .await?;
-    rows.iter()
-        .map(|r| Ok(Category { id: CategoryId::from_db(r.try_get("id")?), name: r.try_get("name")? }))
-        .collect()
+    rows.iter().map(|r| Ok(Category { id: CategoryId::from_db(r.try_get("id")?), name: r.try_get("name")? })).collect()
 }
 
 fn category_name(raw: &str) -> CoreResult<String> {
@@ -97,12 +95,7 @@ pub(crate) type SealedRecord = (RecordId, PersonId, i64, Option<String>, Vec<u8>
 
 /// Records written in bulk, sealed by the caller (the demo seed), in the
 /// transaction's organisation.
-pub(crate) async fn insert_records_many(
-    tx: &mut Tx,
-    key_id: &str,
-    records: &[SealedRecord],
-    now: Timestamp,
-) -> CoreResult<()> {
+pub(crate) async fn insert_records_many(tx: &mut Tx, key_id: &str, records: &[SealedRecord], now: Timestamp) -> CoreResult<()> {
     const PER_STATEMENT: usize = 200;
     let tenant = tx.tenant()?.clone();
     for chunk in records.chunks(PER_STATEMENT) {
@@ -236,13 +229,7 @@ fn parse_local_time(raw: &str, time_zone: &str) -> CoreResult<Timestamp> {
 }
 
 /// Adds a record to a person (members and admins).
-pub async fn add(
-    s: &Services,
-    scope: &TenantScope<'_>,
-    client: &ClientInfo,
-    person_id: &str,
-    input: &RecordInput,
-) -> CoreResult<RecordId> {
+pub async fn add(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, person_id: &str, input: &RecordInput) -> CoreResult<RecordId> {
     scope.authorize(s, Permission::WritePeople)?;
     let person_id = PersonId::parse(person_id).ok_or(CoreError::NotFound)?;
     let occurred_at = parse_local_time(&input.occurred_at, &scope.tenant().time_zone)?;
@@ -265,10 +252,8 @@ pub async fn add(
     };
     let keys = data_keys(s, scope).await?;
     let id = RecordId::generate();
-    let sealed = keys.seal(
-        FieldRef { table: RECORDS, column: "body", row_id: id.as_str(), person_id: person_id.as_str(), version: 0 },
-        &body,
-    )?;
+    let sealed =
+        keys.seal(FieldRef { table: RECORDS, column: "body", row_id: id.as_str(), person_id: person_id.as_str(), version: 0 }, &body)?;
     let now = s.clock.now();
     let mut tx = scope.begin_write(s).await?;
     // The person must be in this organisation: the insert reads it through the scope.
@@ -322,7 +307,13 @@ struct Submitted<'a> {
 /// content (the text edited before a retry, a form restored by the browser)
 /// is refused rather than answered with the first record, so nothing the
 /// person typed is silently dropped.
-async fn stored_by(s: &Services, scope: &TenantScope<'_>, keys: &crate::vault::DataKeys, key: &SubmissionKey, sent: &Submitted<'_>) -> CoreResult<RecordId> {
+async fn stored_by(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    keys: &crate::vault::DataKeys,
+    key: &SubmissionKey,
+    sent: &Submitted<'_>,
+) -> CoreResult<RecordId> {
     let row = sqlx::query(
         "SELECT id, person_id, occurred_at, category_id, body FROM person_records WHERE tenant_id = $1 AND submission_key = $2",
     )

@@ -279,12 +279,7 @@ const ALL_COLUMNS: &str = "p.id, p.family_name, p.given_name, p.family_kana, p.g
 
 /// A person of the scope's organisation, or where their row failed its
 /// integrity check (for the caller to report).
-async fn fetch(
-    s: &Services,
-    scope: &TenantScope<'_>,
-    keys: &DataKeys,
-    id: &PersonId,
-) -> CoreResult<Result<Person, IntegrityFailure>> {
+async fn fetch(s: &Services, scope: &TenantScope<'_>, keys: &DataKeys, id: &PersonId) -> CoreResult<Result<Person, IntegrityFailure>> {
     let row = sqlx::query(&format!(
         "SELECT {ALL_COLUMNS} FROM people p \
          LEFT JOIN users cu ON cu.id = p.created_by LEFT JOIN users uu ON uu.id = p.updated_by \

@@ -19,9 +19,7 @@ pub(crate) fn seal_person(keys: &DataKeys, person_id: &str, fields_version: i64,
     FIELD_COLUMNS
         .iter()
         .zip(f.values())
-        .map(|(column, value)| {
-            keys.seal(FieldRef { table: PEOPLE, column, row_id: person_id, person_id, version: fields_version }, value)
-        })
+        .map(|(column, value)| keys.seal(FieldRef { table: PEOPLE, column, row_id: person_id, person_id, version: fields_version }, value))
         .collect()
 }
 

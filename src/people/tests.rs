@@ -89,10 +89,8 @@ async fn raw_storage(w: &World) -> Vec<u8> {
             assert!(tables.iter().any(|t| t == "people"));
             let mut out = Vec::new();
             for table in tables {
-                let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT CAST(t AS text) FROM {table} t"))
-                    .fetch_all(w.t.db.pool())
-                    .await
-                    .expect("dump");
+                let rows: Vec<String> =
+                    sqlx::query_scalar(&format!("SELECT CAST(t AS text) FROM {table} t")).fetch_all(w.t.db.pool()).await.expect("dump");
                 for r in rows {
                     out.extend(r.into_bytes());
                     out.push(b'\n');
@@ -114,9 +112,15 @@ async fn no_name_phone_email_note_or_record_is_stored_in_plaintext() {
     let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
     let id = register::create(&w.s, &scope, &ClientInfo::cli(), &yamada()).await.expect("create");
     let when = "2026-11-28T10:30";
-    records::add(&w.s, &scope, &ClientInfo::cli(), id.as_str(), &RecordInput { occurred_at: when.into(), category_id: String::new(), body: "相談内容の記録本文".into(), submission: None })
-        .await
-        .expect("record");
+    records::add(
+        &w.s,
+        &scope,
+        &ClientInfo::cli(),
+        id.as_str(),
+        &RecordInput { occurred_at: when.into(), category_id: String::new(), body: "相談内容の記録本文".into(), submission: None },
+    )
+    .await
+    .expect("record");
     // Readable through Kura…
     let p = register::get(&w.s, &scope, id.as_str()).await.expect("get");
     assert_eq!(p.fields, yamada());
@@ -215,7 +219,9 @@ async fn the_same_person_is_found_by_any_way_of_writing_the_phone_or_reading_and
 
     // A viewer searches.
     let viewer_scope = TenantScope::own(&w.s, &acme).await.expect("scope");
-    for q in ["03-1234-5678", "0312345678", "０３１２３４５６７８", "ヤマダ", "ﾔﾏﾀﾞ", "やまだ", "山田", "山田 太郎", "TARO.YAMADA@example.jp"] {
+    for q in
+        ["03-1234-5678", "0312345678", "０３１２３４５６７８", "ヤマダ", "ﾔﾏﾀﾞ", "やまだ", "山田", "山田 太郎", "TARO.YAMADA@example.jp"]
+    {
         let page = register::list(&w.s, &viewer_scope, &search(q)).await.expect("search");
         let ids: Vec<_> = page.people.iter().map(|p| p.id.clone()).collect();
         assert_eq!(ids, vec![id.clone()], "search {q}");
@@ -298,9 +304,7 @@ async fn paging_by_keyset_neither_repeats_nor_skips_when_people_are_added_meanwh
     // Someone adds a person between the two pages: it goes to the top, not into page 2.
     w.clock.advance(std::time::Duration::from_secs(1));
     register::create(&w.s, &scope, &c, &PersonFields { family_name: "新人".into(), ..yamada() }).await.expect("new");
-    let second = register::list(&w.s, &scope, &PeopleQuery { after: first.next.clone(), ..PeopleQuery::default() })
-        .await
-        .expect("page 2");
+    let second = register::list(&w.s, &scope, &PeopleQuery { after: first.next.clone(), ..PeopleQuery::default() }).await.expect("page 2");
     assert_eq!(second.people.len(), 7);
     assert!(second.next.is_none());
     let mut seen: Vec<_> = first.people.iter().chain(&second.people).map(|p| p.id.clone()).collect();
@@ -320,7 +324,12 @@ async fn records_are_shown_newest_first_in_the_organisations_time_and_filter_the
     let cats = records::categories(&w.s, &scope).await.expect("categories");
     assert_eq!(cats.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), records::DEFAULT_CATEGORIES);
     let phone_call = cats[1].id.to_string();
-    let add = |at: &str, cat: &str, body: &str| RecordInput { occurred_at: at.into(), category_id: cat.into(), body: body.into(), submission: None };
+    let add = |at: &str, cat: &str, body: &str| RecordInput {
+        occurred_at: at.into(),
+        category_id: cat.into(),
+        body: body.into(),
+        submission: None,
+    };
     records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T09:00", &phone_call, "電話で相談")).await.expect("r1");
     records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T15:30", "", "来所")).await.expect("r2");
     let list = records::list(&w.s, &scope, id.as_str()).await.expect("records");
@@ -346,10 +355,7 @@ async fn records_are_shown_newest_first_in_the_organisations_time_and_filter_the
     let beta = actor(&w, "beta", "taro").await;
     let beta_scope = TenantScope::own(&w.s, &beta).await.expect("scope");
     assert!(matches!(records::list(&w.s, &beta_scope, id.as_str()).await, Err(CoreError::NotFound)));
-    assert!(matches!(
-        records::add(&w.s, &beta_scope, &c, id.as_str(), &add("2026-11-28T09:00", "", "x")).await,
-        Err(CoreError::NotFound)
-    ));
+    assert!(matches!(records::add(&w.s, &beta_scope, &c, id.as_str(), &add("2026-11-28T09:00", "", "x")).await, Err(CoreError::NotFound)));
 }
 
 #[tokio::test]
@@ -363,9 +369,14 @@ async fn an_admin_exports_csv_with_a_bom_and_imports_it_into_another_organisatio
     let acme = TenantScope::own(&w.s, &admin).await.expect("scope");
     let beta = TenantScope::own(&w.s, &beta_admin).await.expect("scope");
     register::create(&w.s, &ms, &c, &yamada()).await.expect("one");
-    register::create(&w.s, &ms, &c, &PersonFields { family_name: "=cmd|' /C calc'!A0".into(), phone: "+81 3 1111 2222".into(), ..yamada() })
-        .await
-        .expect("two");
+    register::create(
+        &w.s,
+        &ms,
+        &c,
+        &PersonFields { family_name: "=cmd|' /C calc'!A0".into(), phone: "+81 3 1111 2222".into(), ..yamada() },
+    )
+    .await
+    .expect("two");
     assert!(matches!(super::csv::export(&w.s, &ms, &c).await, Err(CoreError::Forbidden)), "members may not export by default");
     let file = super::csv::export(&w.s, &acme, &c).await.expect("export");
     assert!(file.starts_with(b"\xEF\xBB\xBF"));
@@ -486,7 +497,8 @@ async fn an_older_value_of_the_same_field_put_back_is_an_integrity_failure() {
 /// Returns services on a fresh handle, as after the upgrade of the binary.
 async fn as_legacy(w: &World, person: &str, record: &str) -> Services {
     use crate::vault::FieldRef;
-    let tenant: String = sqlx::query_scalar("SELECT tenant_id FROM people WHERE id = $1").bind(person).fetch_one(w.t.db.pool()).await.expect("t");
+    let tenant: String =
+        sqlx::query_scalar("SELECT tenant_id FROM people WHERE id = $1").bind(person).fetch_one(w.t.db.pool()).await.expect("t");
     let keys = w.s.data_keys.data_keys(&w.s.db, &w.s.keys, &crate::ids::TenantId::from_db(tenant)).await.expect("keys");
     for (column, value) in super::FIELD_COLUMNS.iter().zip(yamada().values()) {
         let at = FieldRef { table: "people", column, row_id: person, person_id: "", version: 0 };

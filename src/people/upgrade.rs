@@ -152,14 +152,12 @@ async fn upgrade_people(s: &Services, tenant: &TenantId, keys: &DataKeys, n: &mu
 async fn upgrade_records(s: &Services, tenant: &TenantId, keys: &DataKeys, n: &mut Upgraded) -> CoreResult<()> {
     let mut after = String::new();
     loop {
-        let rows = sqlx::query(
-            "SELECT id, person_id, body FROM person_records WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(tenant.as_str())
-        .bind(&after)
-        .bind(BATCH)
-        .fetch_all(&mut *s.db.read_in(Reach::Tenant(tenant.clone())).await?)
-        .await?;
+        let rows = sqlx::query("SELECT id, person_id, body FROM person_records WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+            .bind(tenant.as_str())
+            .bind(&after)
+            .bind(BATCH)
+            .fetch_all(&mut *s.db.read_in(Reach::Tenant(tenant.clone())).await?)
+            .await?;
         let Some(last) = rows.last() else { return Ok(()) };
         after = last.try_get("id")?;
         let mut tx = s.db.begin_write_in(Reach::Tenant(tenant.clone())).await?;

@@ -79,12 +79,7 @@ pub(crate) mod wire {
             Issued::SetupLink { token, expires_at } => IssuedCredential {
                 user_id: user_id.to_string(),
                 temporary_password: None,
-                setup_link: Some(format!(
-                    "{}{}#{}",
-                    ctx.origin.as_deref().unwrap_or_default(),
-                    crate::routes::SETUP,
-                    token.expose()
-                )),
+                setup_link: Some(format!("{}{}#{}", ctx.origin.as_deref().unwrap_or_default(), crate::routes::SETUP, token.expose())),
                 valid_until: Some(ctx.when(expires_at, time_zone)),
             },
         }
@@ -104,15 +99,12 @@ pub(crate) mod wire {
 
     /// A short, readable name for a browser's User-Agent.
     fn describe_device(ua: &str) -> String {
-        let browser = ["Edg/", "Firefox/", "Chrome/", "Safari/"]
-            .iter()
-            .find(|b| ua.contains(*b))
-            .map(|b| match *b {
-                "Edg/" => "Edge",
-                "Firefox/" => "Firefox",
-                "Chrome/" => "Chrome",
-                _ => "Safari",
-            });
+        let browser = ["Edg/", "Firefox/", "Chrome/", "Safari/"].iter().find(|b| ua.contains(*b)).map(|b| match *b {
+            "Edg/" => "Edge",
+            "Firefox/" => "Firefox",
+            "Chrome/" => "Chrome",
+            _ => "Safari",
+        });
         let os = ["Windows", "Mac OS X", "iPhone", "Android", "Linux"].iter().find(|o| ua.contains(*o)).copied();
         match (browser, os) {
             (Some(b), Some(o)) => format!("{b} / {}", o.replace("Mac OS X", "macOS")),
@@ -148,12 +140,7 @@ pub async fn get_account(org: Option<String>, user_id: String) -> Result<UserRow
 
 /// Creates an account with a temporary password (`method=temporary`) or a setup link (`method=link`).
 #[server(prefix = "/api", endpoint = "accounts/create")]
-pub async fn create_account(
-    org: Option<String>,
-    login: String,
-    role: String,
-    method: String,
-) -> Result<IssuedCredential, ApiError> {
+pub async fn create_account(org: Option<String>, login: String, role: String, method: String) -> Result<IssuedCredential, ApiError> {
     use crate::ssr::api_error;
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
@@ -175,9 +162,7 @@ pub async fn change_role(org: Option<String>, user_id: String, role: String) -> 
 pub async fn set_account_enabled(org: Option<String>, user_id: String, enabled: bool) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    kura::console::accounts::set_enabled(&ctx.services, &scope, &user_id, enabled, &ctx.client)
-        .await
-        .map_err(crate::ssr::api_error)
+    kura::console::accounts::set_enabled(&ctx.services, &scope, &user_id, enabled, &ctx.client).await.map_err(crate::ssr::api_error)
 }
 
 /// Sets the last day the account may be used (`YYYY-MM-DD`), or clears it (empty).
@@ -185,9 +170,7 @@ pub async fn set_account_enabled(org: Option<String>, user_id: String, enabled: 
 pub async fn set_account_expiry(org: Option<String>, user_id: String, expires_on: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    kura::console::accounts::set_expiry(&ctx.services, &scope, &user_id, &expires_on, &ctx.client)
-        .await
-        .map_err(crate::ssr::api_error)
+    kura::console::accounts::set_expiry(&ctx.services, &scope, &user_id, &expires_on, &ctx.client).await.map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "accounts/reset")]
@@ -197,9 +180,7 @@ pub async fn reset_account_password(org: Option<String>, user_id: String, method
     let scope = ctx.scope(org.as_deref()).await?;
     let method = kura::console::FirstPassword::parse(&method).map_err(api_error)?;
     let user = scope.user(&ctx.services, &user_id).await.map_err(api_error)?;
-    let issued = kura::console::accounts::reset_password(&ctx.services, &scope, &user_id, method, &ctx.client)
-        .await
-        .map_err(api_error)?;
+    let issued = kura::console::accounts::reset_password(&ctx.services, &scope, &user_id, method, &ctx.client).await.map_err(api_error)?;
     Ok(wire::issued(&ctx, &user.id, issued, &scope.tenant().time_zone))
 }
 

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::{Lang, Msg};
 
 pub mod account;
+pub mod accounts;
 pub mod alerts;
 pub mod audit;
-pub mod accounts;
 pub mod network;
 pub mod ops;
 pub mod people;
@@ -202,9 +202,7 @@ impl ApiError {
     pub fn field_message(&self, field: &str, lang: Lang) -> Option<&'static str> {
         match self {
             ApiError::Invalid { field: f, problem } if f == field => Some(problem_msg(problem).text(lang)),
-            ApiError::InvalidFields { problems } => {
-                problems.iter().find(|p| p.field == field).map(|p| problem_msg(&p.problem).text(lang))
-            }
+            ApiError::InvalidFields { problems } => problems.iter().find(|p| p.field == field).map(|p| problem_msg(&p.problem).text(lang)),
             _ => None,
         }
     }

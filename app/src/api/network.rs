@@ -27,11 +27,7 @@ pub async fn view_allowlist(org: Option<String>) -> Result<AllowlistView, ApiErr
     let scope = ctx.scope(org.as_deref()).await?;
     let v = kura::network::view(&ctx.services, &scope, &ctx.client).await.map_err(crate::ssr::api_error)?;
     Ok(AllowlistView {
-        entries: v
-            .entries
-            .into_iter()
-            .map(|e| AllowlistEntryRow { id: e.id, cidr: e.cidr.to_string(), note: e.note })
-            .collect(),
+        entries: v.entries.into_iter().map(|e| AllowlistEntryRow { id: e.id, cidr: e.cidr.to_string(), note: e.note }).collect(),
         your_address: v.your_address.map(|ip| ip.to_string()).unwrap_or_default(),
         you_are_allowed: v.you_are_allowed,
         required: v.required,

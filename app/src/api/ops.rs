@@ -127,9 +127,7 @@ pub async fn create_operator(login: String) -> Result<NewOperator, ApiError> {
 #[server(prefix = "/api", endpoint = "ops/operators/enabled")]
 pub async fn set_operator_enabled(user_id: String, enabled: bool) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
-    kura::console::operators::set_enabled(&ctx.services, ctx.actor()?, &user_id, enabled, &ctx.client)
-        .await
-        .map_err(crate::ssr::api_error)
+    kura::console::operators::set_enabled(&ctx.services, ctx.actor()?, &user_id, enabled, &ctx.client).await.map_err(crate::ssr::api_error)
 }
 
 /// The operator types their password again; privileged changes are allowed

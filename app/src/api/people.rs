@@ -244,9 +244,7 @@ pub async fn create_person(
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
     let person = PersonForm { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes };
-    let id = kura::people::register::create(&ctx.services, &scope, &ctx.client, &person.into())
-        .await
-        .map_err(crate::ssr::api_error)?;
+    let id = kura::people::register::create(&ctx.services, &scope, &ctx.client, &person.into()).await.map_err(crate::ssr::api_error)?;
     Ok(id.to_string())
 }
 
@@ -270,18 +268,14 @@ pub async fn update_person(
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
     let person = PersonForm { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes };
-    kura::people::register::update(&ctx.services, &scope, &ctx.client, &id, version, &person.into())
-        .await
-        .map_err(crate::ssr::api_error)
+    kura::people::register::update(&ctx.services, &scope, &ctx.client, &id, version, &person.into()).await.map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "people/archive")]
 pub async fn archive_person(id: String, archived: bool) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    kura::people::register::set_archived(&ctx.services, &scope, &ctx.client, &id, archived)
-        .await
-        .map_err(crate::ssr::api_error)
+    kura::people::register::set_archived(&ctx.services, &scope, &ctx.client, &id, archived).await.map_err(crate::ssr::api_error)
 }
 
 /// Deletes a person and every record; only with `confirmed=yes`.
@@ -309,15 +303,13 @@ pub async fn add_record(
     let scope = ctx.own_scope().await?;
     let submission = match submission.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(k) => Some(kura::ids::SubmissionKey::parse(k).ok_or(ApiError::Invalid {
-            field: String::from("submission"),
-            problem: String::from("format"),
-        })?),
+        Some(k) => Some(
+            kura::ids::SubmissionKey::parse(k)
+                .ok_or(ApiError::Invalid { field: String::from("submission"), problem: String::from("format") })?,
+        ),
     };
     let input = kura::people::records::RecordInput { occurred_at, category_id, body, submission };
-    let id = kura::people::records::add(&ctx.services, &scope, &ctx.client, &person_id, &input)
-        .await
-        .map_err(crate::ssr::api_error)?;
+    let id = kura::people::records::add(&ctx.services, &scope, &ctx.client, &person_id, &input).await.map_err(crate::ssr::api_error)?;
     Ok(id.to_string())
 }
 
@@ -357,10 +349,9 @@ async fn read_import_form(data: MultipartData) -> Result<(Vec<u8>, Option<String
         while let Some(chunk) = field.chunk().await.map_err(|_| ApiError::Request)? {
             if bytes.len() + chunk.len() > cap {
                 return Err(match name.as_deref() {
-                    Some("file") => ApiError::Invalid {
-                        field: String::from("file"),
-                        problem: kura::people::csv::FILE_TOO_LARGE.to_owned(),
-                    },
+                    Some("file") => {
+                        ApiError::Invalid { field: String::from("file"), problem: kura::people::csv::FILE_TOO_LARGE.to_owned() }
+                    }
                     _ => ApiError::Request,
                 });
             }
@@ -425,9 +416,7 @@ pub async fn list_categories() -> Result<Vec<CategoryRow>, ApiError> {
 pub async fn add_category(name: String) -> Result<String, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    let id = kura::people::records::add_category(&ctx.services, &scope, &ctx.client, &name)
-        .await
-        .map_err(crate::ssr::api_error)?;
+    let id = kura::people::records::add_category(&ctx.services, &scope, &ctx.client, &name).await.map_err(crate::ssr::api_error)?;
     Ok(id.to_string())
 }
 
@@ -436,7 +425,5 @@ pub async fn add_category(name: String) -> Result<String, ApiError> {
 pub async fn rename_category(category_id: String, name: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    kura::people::records::rename_category(&ctx.services, &scope, &ctx.client, &category_id, &name)
-        .await
-        .map_err(crate::ssr::api_error)
+    kura::people::records::rename_category(&ctx.services, &scope, &ctx.client, &category_id, &name).await.map_err(crate::ssr::api_error)
 }

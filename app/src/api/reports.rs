@@ -34,9 +34,8 @@ pub async fn privileged_report(from: String, to: String) -> Result<Vec<ActivityR
 #[server(prefix = "/api", endpoint = "ops/reports/privileged")]
 pub async fn ops_privileged_report(tenant_id: String, from: String, to: String) -> Result<Vec<ActivityRow>, ApiError> {
     let ctx = crate::ssr::ctx()?;
-    let scope = kura::scope::TenantScope::chosen_by_operator(&ctx.services, ctx.actor()?, &tenant_id)
-        .await
-        .map_err(crate::ssr::api_error)?;
+    let scope =
+        kura::scope::TenantScope::chosen_by_operator(&ctx.services, ctx.actor()?, &tenant_id).await.map_err(crate::ssr::api_error)?;
     report(&ctx, &scope, &from, &to).await
 }
 

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::accounts::{
-    ChangeRole, CreateAccount, DeleteAccount, IssuedCredential, ResetAccountPassword,
-    RevokeAccountSessions, SetAccountEnabled, SetAccountExpiry, UnlockAccount,
+    ChangeRole, CreateAccount, DeleteAccount, IssuedCredential, ResetAccountPassword, RevokeAccountSessions, SetAccountEnabled,
+    SetAccountExpiry, UnlockAccount,
 };
 use crate::components::{ActionError, ConfirmButton, InputField, Pager, SubmitButton};
 use crate::i18n::{use_lang, Msg};
@@ -192,10 +192,7 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
     let delete_error = last_error(delete.value());
     // A short confirmation after a change that only shows in the facts above.
     let saved = move || {
-        [role.value().get(), enabled.value().get(), expiry.value().get(), unlock.value().get()]
-            .into_iter()
-            .flatten()
-            .any(|r| r.is_ok())
+        [role.value().get(), enabled.value().get(), expiry.value().get(), unlock.value().get()].into_iter().flatten().any(|r| r.is_ok())
             || revoke.value().get().is_some_and(|r| r.is_ok())
     };
     let issued = Signal::derive(move || reset.value().get().and_then(|r| r.ok()));

@@ -115,10 +115,7 @@ fn Categories() -> impl IntoView {
     let lang = use_lang();
     let add = ServerAction::<AddCategory>::new();
     let rename = ServerAction::<RenameCategory>::new();
-    let list = Resource::new(
-        move || (add.version().get(), rename.version().get()),
-        |_| crate::api::people::list_categories(),
-    );
+    let list = Resource::new(move || (add.version().get(), rename.version().get()), |_| crate::api::people::list_categories());
     let add_error = last_error(add.value());
     let rename_error = last_error(rename.value());
     view! {

@@ -90,7 +90,13 @@ fn Alerts(operator: bool) -> impl IntoView {
     }
 }
 
-fn alert_card(lang: Lang, a: AlertRow, operator: bool, ack: ServerAction<AcknowledgeAlert>, close: ServerAction<CloseAlert>) -> impl IntoView {
+fn alert_card(
+    lang: Lang,
+    a: AlertRow,
+    operator: bool,
+    ack: ServerAction<AcknowledgeAlert>,
+    close: ServerAction<CloseAlert>,
+) -> impl IntoView {
     let open = a.state == "open";
     let closable = a.state != "closed";
     let (ack_id, close_id) = (a.id.clone(), a.id.clone());

@@ -53,8 +53,13 @@ fn text_input(id: &'static str, label: Msg, kind: &'static str, value: RwSignal<
 #[component]
 fn AuditViewer(operator: bool) -> impl IntoView {
     let lang = use_lang();
-    let (from, to, actor, action, result) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (from, to, actor, action, result) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let applied = RwSignal::new(AuditQuery::default());
     let page = Resource::new(
         move || applied.get(),

@@ -7,8 +7,8 @@ pub mod admin;
 pub mod alerts;
 pub mod audit;
 pub mod network;
-pub mod people;
 pub mod ops;
+pub mod people;
 pub mod reports;
 pub mod setup;
 
@@ -19,11 +19,11 @@ use leptos::server_fn::request::ClientReq;
 use leptos::server_fn::{Http, ServerFn};
 use leptos::web_sys::FormData;
 use leptos_meta::Title;
-use serde::de::DeserializeOwned;
 use leptos_router::components::{Redirect, A};
+use serde::de::DeserializeOwned;
 
 use crate::api::{use_signed_in, Account, ApiError, ChangePassword, Login, Logout, OperatorLogin};
-use crate::components::{Frame, FormError, PasswordField, SubmitButton, TextField};
+use crate::components::{FormError, Frame, PasswordField, SubmitButton, TextField};
 use crate::i18n::{use_lang, Msg};
 use crate::routes::{self, testid, Visitor};
 
@@ -46,12 +46,7 @@ fn LoginCard<S, P>(
     other_page_label: Msg,
 ) -> impl IntoView
 where
-    S: DeserializeOwned
-        + ServerFn<Protocol = Http<PostUrl, P>, Output = String, Error = ApiError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
+    S: DeserializeOwned + ServerFn<Protocol = Http<PostUrl, P>, Output = String, Error = ApiError> + Clone + Send + Sync + 'static,
     P: Send + Sync + 'static,
     S::Client: Client<ApiError>,
     <<S::Client as Client<ApiError>>::Request as ClientReq<ApiError>>::FormData: From<FormData>,

@@ -17,10 +17,8 @@ pub fn AllowlistPanel(org: Option<String>) -> impl IntoView {
     let add = ServerAction::<AddAllowlistEntry>::new();
     let remove = ServerAction::<RemoveAllowlistEntry>::new();
     let o = org.clone();
-    let view_list = Resource::new(
-        move || (add.version().get(), remove.version().get()),
-        move |_| crate::api::network::view_allowlist(o.clone()),
-    );
+    let view_list =
+        Resource::new(move || (add.version().get(), remove.version().get()), move |_| crate::api::network::view_allowlist(o.clone()));
     let add_error = last_error(add.value());
     let remove_error = last_error(remove.value());
     let org = StoredValue::new(org);

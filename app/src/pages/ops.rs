@@ -67,10 +67,7 @@ fn OpsHome(login: String) -> impl IntoView {
     let create = ServerAction::<CreateTenant>::new();
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(0i64);
-    let list = Resource::new(
-        move || (search.get(), page.get(), create.version().get()),
-        |(q, p, _)| crate::api::ops::list_tenants(q, p),
-    );
+    let list = Resource::new(move || (search.get(), page.get(), create.version().get()), |(q, p, _)| crate::api::ops::list_tenants(q, p));
     let error = last_error(create.value());
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -153,10 +150,8 @@ fn OpsTenant() -> impl IntoView {
     let contacts = ServerAction::<SetTenantContacts>::new();
     let suspend = ServerAction::<SetTenantSuspended>::new();
     let id = tenant_id.clone();
-    let tenant = Resource::new(
-        move || (contacts.version().get(), suspend.version().get()),
-        move |_| crate::api::ops::get_tenant(id.clone()),
-    );
+    let tenant =
+        Resource::new(move || (contacts.version().get(), suspend.version().get()), move |_| crate::api::ops::get_tenant(id.clone()));
     let contacts_error = last_error(contacts.value());
     let suspend_error = last_error(suspend.value());
     let id = StoredValue::new(tenant_id.clone());

@@ -8,9 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::api::people::{
-    AddRecord, ArchivePerson, CreatePerson, DeletePerson, PersonForm, PersonView, UpdatePerson,
-};
+use crate::api::people::{AddRecord, ArchivePerson, CreatePerson, DeletePerson, PersonForm, PersonView, UpdatePerson};
 use crate::api::ApiError;
 use crate::components::{ask, ActionError, ConfirmButton, Frame, InputField, SubmitButton};
 use crate::i18n::{use_lang, Lang, Msg};
@@ -254,10 +252,8 @@ fn PersonDetail(id: String) -> impl IntoView {
     let archive = ServerAction::<ArchivePerson>::new();
     let delete = ServerAction::<DeletePerson>::new();
     let pid = id.clone();
-    let person = Resource::new(
-        move || (add_record.version().get(), archive.version().get()),
-        move |_| crate::api::people::get_person(pid.clone()),
-    );
+    let person =
+        Resource::new(move || (add_record.version().get(), archive.version().get()), move |_| crate::api::people::get_person(pid.clone()));
     let record_form = NodeRef::<leptos::html::Form>::new();
     // A saved record clears its form (the next one starts empty, with a new submission key).
     Effect::new(move |_| {

@@ -93,10 +93,7 @@ const PAD: f64 = 30.0;
 
 fn points(days: &[DayLogins], pick: fn(&DayLogins) -> i64, max: i64) -> Vec<(f64, f64)> {
     let step = (W - 2.0 * PAD) / (days.len().max(2) - 1) as f64;
-    days.iter()
-        .enumerate()
-        .map(|(i, d)| (PAD + step * i as f64, H - PAD - (H - 2.0 * PAD) * pick(d) as f64 / max.max(1) as f64))
-        .collect()
+    days.iter().enumerate().map(|(i, d)| (PAD + step * i as f64, H - PAD - (H - 2.0 * PAD) * pick(d) as f64 / max.max(1) as f64)).collect()
 }
 
 /// A line of the chart: its name, its value, CSS class, dash pattern and marker.

@@ -14,10 +14,7 @@ use crate::routes::{self, testid};
 fn fragment_token() -> String {
     #[cfg(feature = "hydrate")]
     {
-        web_sys::window()
-            .and_then(|w| w.location().hash().ok())
-            .map(|h| h.trim_start_matches('#').to_owned())
-            .unwrap_or_default()
+        web_sys::window().and_then(|w| w.location().hash().ok()).map(|h| h.trim_start_matches('#').to_owned()).unwrap_or_default()
     }
     #[cfg(not(feature = "hydrate"))]
     {

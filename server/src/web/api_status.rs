@@ -34,11 +34,9 @@ pub async fn uploads_are_multipart(req: Request, next: Next) -> Response {
 const MAX_UPLOAD_BYTES: usize = kura::people::csv::IMPORT_MAX_BYTES + 64 * 1024;
 
 fn is_multipart(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("multipart/form-data")
-            && multer::parse_boundary(ct).is_ok_and(|b| !b.is_empty()))
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+        ct.trim_start().to_ascii_lowercase().starts_with("multipart/form-data") && multer::parse_boundary(ct).is_ok_and(|b| !b.is_empty())
+    })
 }
 
 /// server_fn marks its error responses with this header.
@@ -88,7 +86,8 @@ mod tests {
             assert!(!super::is_multipart(&h(bad)), "{bad}");
         }
         // Whatever passes is what server_fn's multer reads without panicking.
-        for odd in ["multipart/form-data; boundary=a; x", "multipart/form-data; boundary=\"a", "multipart/form-data;boundary=a;boundary=b"] {
+        for odd in ["multipart/form-data; boundary=a; x", "multipart/form-data; boundary=\"a", "multipart/form-data;boundary=a;boundary=b"]
+        {
             assert!(!super::is_multipart(&h(odd)) || multer::parse_boundary(odd).is_ok(), "{odd}");
         }
         assert!(!super::is_multipart(&http::HeaderMap::new()));

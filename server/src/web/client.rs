@@ -80,11 +80,7 @@ pub async fn client_info(State(trusted): State<TrustedProxies>, mut req: Request
         None => span.record("ip", "unknown"),
     };
     req.extensions_mut().insert(RequestSpan(span));
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(200).collect::<String>());
+    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect::<String>());
     req.extensions_mut().insert(ClientInfo::web(ip, user_agent));
     next.run(req).await
 }
@@ -170,10 +166,7 @@ mod tests {
     use super::*;
 
     fn trusted() -> TrustedProxies {
-        TrustedProxies::new(
-            vec!["10.0.0.0/8".parse().unwrap(), "2001:db8:ffff::/48".parse().unwrap()],
-            ForwardedHeader::XForwardedFor,
-        )
+        TrustedProxies::new(vec!["10.0.0.0/8".parse().unwrap(), "2001:db8:ffff::/48".parse().unwrap()], ForwardedHeader::XForwardedFor)
     }
 
     fn trusted_forwarded() -> TrustedProxies {
@@ -236,11 +229,14 @@ mod tests {
     fn a_malformed_or_overlong_chain_through_a_trusted_proxy_yields_no_address() {
         let digits = "9".repeat(8 * 1024);
         let many = vec!["10.0.0.9"; 33].join(",");
-        for bad in [",,,", "unknown", digits.as_str(), "203.0.113.7, nonsense", "for=_hidden", "", many.as_str(), "203.0.113.7, 10.0.0.2,"] {
+        for bad in [",,,", "unknown", digits.as_str(), "203.0.113.7, nonsense", "for=_hidden", "", many.as_str(), "203.0.113.7, 10.0.0.2,"]
+        {
             let h = headers(&[("x-forwarded-for", bad)]);
             assert_eq!(client_address(peer("10.0.0.1"), &h, &trusted()), None, "{bad:?}");
         }
-        for bad in ["for=unknown", "for=_hidden", "for=\"[::1\"", "for=203.0.113.7;for=10.0.0.9", "by=10.0.0.1", "for=\"[::1]:x\"", "garbage"] {
+        for bad in
+            ["for=unknown", "for=_hidden", "for=\"[::1\"", "for=203.0.113.7;for=10.0.0.9", "by=10.0.0.1", "for=\"[::1]:x\"", "garbage"]
+        {
             let h = headers(&[("forwarded", bad)]);
             assert_eq!(client_address(peer("10.0.0.1"), &h, &trusted_forwarded()), None, "{bad:?}");
         }

@@ -29,10 +29,7 @@ pub fn is_same_origin(state: &AppState, req: &Request) -> bool {
         let Ok(origin) = origin.to_str() else { return false };
         return expected_origin(state, req).is_some_and(|e| e.eq_ignore_ascii_case(origin));
     }
-    req.headers()
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == "same-origin")
+    req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "same-origin")
 }
 
 pub async fn require_same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {

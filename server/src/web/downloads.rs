@@ -6,8 +6,8 @@
 //! records each export; this only shapes the HTTP response.
 
 use axum::extract::{Form, State};
-use axum::Extension;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use http::{header, StatusCode};
 use kura::audit::ClientInfo;
 use kura::CoreError;

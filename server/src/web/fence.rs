@@ -35,13 +35,7 @@ fn is_console_path(path: &str) -> bool {
     path == "/ops" || path.starts_with("/ops/") || path.starts_with("/api/ops/")
 }
 
-pub async fn fence<F, Fut>(
-    allow: OperatorAllowlist,
-    services: Services,
-    not_found: F,
-    req: Request,
-    next: Next,
-) -> Response
+pub async fn fence<F, Fut>(allow: OperatorAllowlist, services: Services, not_found: F, req: Request, next: Next) -> Response
 where
     F: FnOnce(Request) -> Fut,
     Fut: Future<Output = Response>,

@@ -32,13 +32,7 @@ impl KnownPaths {
             .into_iter()
             .map(|p| {
                 segments(p)
-                    .map(|s| {
-                        if s.starts_with('{') || s.starts_with(':') {
-                            Segment::Param
-                        } else {
-                            Segment::Literal(s.to_owned())
-                        }
-                    })
+                    .map(|s| if s.starts_with('{') || s.starts_with(':') { Segment::Param } else { Segment::Literal(s.to_owned()) })
                     .collect()
             })
             .collect();

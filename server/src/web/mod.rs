@@ -5,9 +5,9 @@
 
 pub mod actor;
 pub mod api_status;
-pub mod downloads;
 pub mod client;
 pub mod csrf;
+pub mod downloads;
 pub mod fence;
 pub mod guard;
 pub mod headers;

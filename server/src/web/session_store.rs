@@ -57,8 +57,7 @@ fn stored_bytes(record: &Record) -> session_store::Result<Vec<u8>> {
 
 /// The stored record with the id it was looked up by.
 fn record_from(id: &Id, stored: &[u8]) -> session_store::Result<Record> {
-    let stored: StoredRecord =
-        serde_json::from_slice(stored).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+    let stored: StoredRecord = serde_json::from_slice(stored).map_err(|e| session_store::Error::Decode(e.to_string()))?;
     Ok(Record { id: *id, data: stored.data, expiry_date: stored.expiry_date })
 }
 
@@ -68,9 +67,7 @@ impl DbSessionStore {
             id_hash: hash,
             user_id,
             data,
-            expires_at: Timestamp::from_millis(
-                i64::try_from(record.expiry_date.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
-            ),
+            expires_at: Timestamp::from_millis(i64::try_from(record.expiry_date.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)),
             client_ip: str_field(record, keys::CLIENT_IP),
             user_agent: str_field(record, keys::USER_AGENT),
         }

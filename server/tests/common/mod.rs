@@ -132,9 +132,7 @@ impl TestApp {
     }
 
     pub async fn create_tenant(&self, code: &str) {
-        provisioning::create_tenant(&self.services, &AuditActor::cli(), code, "テスト組織", &ClientInfo::cli())
-            .await
-            .expect("tenant");
+        provisioning::create_tenant(&self.services, &AuditActor::cli(), code, "テスト組織", &ClientInfo::cli()).await.expect("tenant");
     }
 
     /// An account with a password of its own choosing (no forced change).
