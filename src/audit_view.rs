@@ -87,10 +87,7 @@ fn like(s: &str) -> String {
 /// installation's) for an all-tenants reach, else its organisation's.
 async fn query(tx: &mut Tx, f: &AuditFilter, limit: i64) -> CoreResult<Vec<AuditRow>> {
     f.validate()?;
-    let tenant = match tx.reach() {
-        Reach::AllTenants(_) => String::new(),
-        _ => tx.tenant()?.as_str().to_owned(),
-    };
+    let tenant = tx.tenant_filter()?;
     let sql = "SELECT a.seq, a.at, a.actor_label, t.code AS tenant_code, a.client_ip, a.action, a.target, a.result, a.detail \
                FROM audit_log a LEFT JOIN tenants t ON t.id = a.tenant_id \
                WHERE ($1 = '' OR a.tenant_id = $1) \

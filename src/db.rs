@@ -414,6 +414,15 @@ impl Tx {
     pub(crate) fn chain_keys(&self) -> Arc<crate::audit_chain::ChainKeys> {
         self.chain.clone()
     }
+
+    /// For queries written `($n = '' OR tenant_id = $n)`: empty in an
+    /// all-tenants reach, the organisation in a tenant reach, else `Forbidden`.
+    pub(crate) fn tenant_filter(&self) -> CoreResult<String> {
+        match &self.reach {
+            Reach::AllTenants(_) => Ok(String::new()),
+            _ => Ok(self.tenant()?.as_str().to_owned()),
+        }
+    }
 }
 
 impl std::ops::Deref for Tx {

@@ -100,10 +100,7 @@ const JST_OFFSET_MS: i64 = 9 * 60 * 60 * 1000;
 /// present even when zero. `tenant`: one organisation, or all.
 async fn daily_logins(s: &Services, reach: Reach, days: i64) -> CoreResult<Vec<DailyLogins>> {
     let mut tx = s.db.read_in(reach).await?;
-    let tenant = match tx.reach() {
-        Reach::AllTenants(_) => String::new(),
-        _ => tx.tenant()?.as_str().to_owned(),
-    };
+    let tenant = tx.tenant_filter()?;
     let now = s.clock.now().as_millis();
     // Japan has no daylight saving: a fixed offset buckets by JST day.
     let today = (now + JST_OFFSET_MS).div_euclid(DAY_MS);

@@ -49,19 +49,11 @@ pub(crate) async fn create_with_hash(
 /// A new operator with a temporary password (shown once, changed at first login).
 pub async fn create(s: &Services, actor: &Actor, login: &str, client: &ClientInfo) -> CoreResult<(UserId, Password)> {
     policy::authorize(actor, Permission::ManageOperators, s.clock.now())?;
-    let login = LoginName::parse(login)?;
+    // Checked before the (slow) hashing.
+    LoginName::parse(login)?;
     let (hash, temporary) = first_hash(s, FirstPassword::Temporary).await?;
     let temporary = temporary.ok_or(CoreError::Hashing(String::from("no temporary password")))?;
-    let now = s.clock.now();
-    let mut tx = s.db.begin_write_in(Reach::Installation).await?;
-    let user_id =
-        users::insert(&mut tx, NewUser { login: &login, role: Role::Operator, hash: &hash, must_change_password: true }, now).await?;
-    let ev = AuditEvent::new(actor.audit_actor(), Action::OperatorCreated, Outcome::Success)
-        .from_client(client)
-        .target(user_id.to_string())
-        .detail(json!({ "login": login.as_str(), "temporary_password": true }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    let user_id = create_with_hash(s, actor, &actor.audit_actor(), login, &hash, true, client).await?;
     Ok((user_id, temporary))
 }
 
