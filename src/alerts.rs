@@ -15,7 +15,7 @@ use crate::auth::Actor;
 use crate::clock::Timestamp;
 use crate::db::{AllTenantsUse, Reach, Tx};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::TenantId;
+use crate::ids::{AlertId, TenantId};
 use crate::policy::{self, Permission};
 use crate::scope::TenantScope;
 use crate::services::Services;
@@ -86,12 +86,12 @@ async fn raise(conn: &mut crate::db::WriteTx, hit: &Hit, now: Timestamp) -> Core
             .await?;
         return Ok(false);
     }
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = AlertId::generate();
     sqlx::query(
         "INSERT INTO alerts (id, rule, dedupe_key, tenant_id, state, detail, events, first_at, last_at) \
          VALUES ($1, $2, $3, $4, 'open', $5, 1, $6, $6)",
     )
-    .bind(&id)
+    .bind(id.as_str())
     .bind(hit.rule)
     .bind(&hit.key)
     .bind(hit.tenant.clone())
@@ -102,7 +102,7 @@ async fn raise(conn: &mut crate::db::WriteTx, hit: &Hit, now: Timestamp) -> Core
     let tenant = hit.tenant.as_deref().and_then(TenantId::parse);
     let ev = AuditEvent::new(AuditActor::system(), Action::AlertOpened, Outcome::Success)
         .tenant(tenant.as_ref())
-        .target(id)
+        .target(id.to_string())
         .detail(json!({ "rule": hit.rule }));
     audit::append(conn, now, &ev).await?;
     Ok(true)
@@ -338,7 +338,7 @@ pub async fn check_chain(s: &Services, witnessed: &[audit::WitnessedHead]) -> Co
 /// An alert as the consoles show it.
 #[derive(Clone, Debug)]
 pub struct Alert {
-    pub id: String,
+    pub id: AlertId,
     pub rule: String,
     pub tenant_code: Option<String>,
     pub state: String,
@@ -354,7 +354,7 @@ const SELECT: &str = "SELECT a.id, a.rule, t.code AS tenant_code, a.state, a.det
 
 fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<Alert> {
     Ok(Alert {
-        id: r.try_get("id")?,
+        id: AlertId::from_db(r.try_get("id")?),
         rule: r.try_get("rule")?,
         tenant_code: r.try_get("tenant_code")?,
         state: r.try_get("state")?,
@@ -407,12 +407,19 @@ pub async fn open_count(s: &Services, actor: &Actor) -> CoreResult<i64> {
     Ok(n)
 }
 
-async fn transition(s: &Services, actor: &Actor, alert_id: &str, to: &str, comment: Option<&str>, client: &ClientInfo) -> CoreResult<()> {
+async fn transition(
+    s: &Services,
+    actor: &Actor,
+    alert_id: &AlertId,
+    to: &str,
+    comment: Option<&str>,
+    client: &ClientInfo,
+) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageAlerts, s.clock.now())?;
     let now = s.clock.now();
     let mut tx = s.db.begin_write_in(Reach::all_tenants(AllTenantsUse::operator(actor)?)).await?;
     let row = sqlx::query("SELECT state, tenant_id FROM alerts WHERE id = $1")
-        .bind(alert_id.trim())
+        .bind(alert_id.as_str())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(CoreError::NotFound)?;
@@ -427,7 +434,7 @@ async fn transition(s: &Services, actor: &Actor, alert_id: &str, to: &str, comme
             .bind(actor.user_id.as_str())
             .bind(now.as_millis())
             .bind(comment.unwrap_or_default())
-            .bind(alert_id.trim())
+            .bind(alert_id.as_str())
             .execute(&mut *tx)
             .await?;
         Action::AlertAcknowledged
@@ -435,7 +442,7 @@ async fn transition(s: &Services, actor: &Actor, alert_id: &str, to: &str, comme
         sqlx::query("UPDATE alerts SET state = 'closed', closed_by = $1, closed_at = $2 WHERE id = $3")
             .bind(actor.user_id.as_str())
             .bind(now.as_millis())
-            .bind(alert_id.trim())
+            .bind(alert_id.as_str())
             .execute(&mut *tx)
             .await?;
         Action::AlertClosed
@@ -444,7 +451,7 @@ async fn transition(s: &Services, actor: &Actor, alert_id: &str, to: &str, comme
     let ev = AuditEvent::new(actor.audit_actor(), action, Outcome::Success)
         .tenant(tenant.as_ref())
         .from_client(client)
-        .target(alert_id.trim().to_owned())
+        .target(alert_id.to_string())
         .detail(json!({ "from": state }));
     audit::append(&mut tx, now, &ev).await?;
     tx.commit().await?;
@@ -452,7 +459,7 @@ async fn transition(s: &Services, actor: &Actor, alert_id: &str, to: &str, comme
 }
 
 /// Acknowledges an open alert with a comment saying what was found or done.
-pub async fn acknowledge(s: &Services, actor: &Actor, alert_id: &str, comment: &str, client: &ClientInfo) -> CoreResult<()> {
+pub async fn acknowledge(s: &Services, actor: &Actor, alert_id: &AlertId, comment: &str, client: &ClientInfo) -> CoreResult<()> {
     let comment = comment.trim();
     if comment.is_empty() {
         return Err(CoreError::Invalid { field: "comment", problem: "required" });
@@ -463,7 +470,7 @@ pub async fn acknowledge(s: &Services, actor: &Actor, alert_id: &str, comment: &
     transition(s, actor, alert_id, "acknowledged", Some(comment), client).await
 }
 
-pub async fn close(s: &Services, actor: &Actor, alert_id: &str, client: &ClientInfo) -> CoreResult<()> {
+pub async fn close(s: &Services, actor: &Actor, alert_id: &AlertId, client: &ClientInfo) -> CoreResult<()> {
     transition(s, actor, alert_id, "closed", None, client).await
 }
 

@@ -5,6 +5,12 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Every id type: the edge (a server function, a CLI argument) parses text
+/// into one once, and the core takes only the typed id.
+pub trait ParseId: Sized {
+    fn parse_id(s: &str) -> Option<Self>;
+}
+
 macro_rules! opaque_id {
     ($(#[$doc:meta])* $name:ident) => {
         opaque_id!($(#[$doc])* $name, uuid::Uuid::new_v4);
@@ -42,6 +48,12 @@ macro_rules! opaque_id {
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+
+        impl ParseId for $name {
+            fn parse_id(s: &str) -> Option<Self> {
+                Self::parse(s)
             }
         }
 
@@ -106,4 +118,12 @@ opaque_id!(
     /// One rendering of a form that creates something: the same key sent
     /// twice (a double click, a retried request) creates it once.
     SubmissionKey
+);
+opaque_id!(
+    /// A monitoring alert (installation-wide or of one organisation).
+    AlertId
+);
+opaque_id!(
+    /// One entry (a network) of an organisation's IP allowlist.
+    AllowlistEntryId
 );

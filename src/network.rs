@@ -15,10 +15,10 @@ use ipnet::IpNet;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::audit::{self, Action, ClientInfo};
+use crate::audit::{Action, ClientInfo};
 use crate::db::{Reach, Tx};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::TenantId;
+use crate::ids::{AllowlistEntryId, TenantId};
 use crate::policy::Permission;
 use crate::scope::TenantScope;
 use crate::services::Services;
@@ -47,7 +47,7 @@ pub fn allowlist_cache(clock: crate::clock::SharedClock) -> AllowlistCache {
 /// One entry as the consoles show it.
 #[derive(Clone, Debug)]
 pub struct AllowlistEntry {
-    pub id: String,
+    pub id: AllowlistEntryId,
     pub cidr: IpNet,
     pub note: String,
 }
@@ -101,7 +101,7 @@ async fn load(tx: &mut Tx) -> CoreResult<Vec<AllowlistEntry>> {
         let cidr: String = r.try_get("cidr")?;
         // A row that no longer parses is skipped and logged; it allows nothing.
         match cidr.parse::<IpNet>() {
-            Ok(net) => out.push(AllowlistEntry { id: r.try_get("id")?, cidr: net, note: r.try_get("note")? }),
+            Ok(net) => out.push(AllowlistEntry { id: AllowlistEntryId::from_db(r.try_get("id")?), cidr: net, note: r.try_get("note")? }),
             Err(_) => tracing::error!(tenant = %tenant, "unreadable allowlist entry ignored"),
         }
     }
@@ -176,12 +176,12 @@ fn guard(s: &Services, scope: &TenantScope<'_>, after: &[IpNet], client: &Client
     Ok(())
 }
 
-pub async fn add(s: &Services, scope: &TenantScope<'_>, cidr: &str, note: &str, client: &ClientInfo) -> CoreResult<String> {
+pub async fn add(s: &Services, scope: &TenantScope<'_>, cidr: &str, note: &str, client: &ClientInfo) -> CoreResult<AllowlistEntryId> {
     scope.authorize(s, Permission::ManageAllowlist)?;
     let net = parse_cidr(cidr)?;
     let note = parse_note(note)?;
-    let now = s.clock.now();
-    let mut tx = scope.begin_write(s).await?;
+    let mut tx = scope.write(s, client).await?;
+    let now = tx.now();
     let mut after: Vec<IpNet> = load(&mut tx).await?.into_iter().map(|e| e.cidr).collect();
     if after.contains(&net) {
         return Err(CoreError::Invalid { field: "cidr", problem: "taken" });
@@ -191,40 +191,38 @@ pub async fn add(s: &Services, scope: &TenantScope<'_>, cidr: &str, note: &str, 
     }
     after.push(net);
     guard(s, scope, &after, client)?;
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = AllowlistEntryId::generate();
     sqlx::query("INSERT INTO tenant_ip_allowlist (id, tenant_id, cidr, note, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
+        .bind(id.as_str())
         .bind(tx.tenant()?.as_str().to_owned())
         .bind(net.to_string())
         .bind(&note)
         .bind(now.as_millis())
         .bind(scope.actor().user_id.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let ev = scope.event(Action::AllowlistChanged, client).target(scope.tenant_id().to_string()).detail(json!({
         "added": net.to_string(), "entries": after.len()
     }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     s.allowlists.forget(scope.tenant_id());
     Ok(id)
 }
 
-pub async fn remove(s: &Services, scope: &TenantScope<'_>, entry_id: &str, client: &ClientInfo) -> CoreResult<()> {
+pub async fn remove(s: &Services, scope: &TenantScope<'_>, entry_id: &AllowlistEntryId, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageAllowlist)?;
-    let now = s.clock.now();
-    let mut tx = scope.begin_write(s).await?;
+    let mut tx = scope.write(s, client).await?;
     let entries = load(&mut tx).await?;
-    let Some(gone) = entries.iter().find(|e| e.id == entry_id.trim()) else {
+    let Some(gone) = entries.iter().find(|e| &e.id == entry_id) else {
         return Err(CoreError::NotFound);
     };
     let after: Vec<IpNet> = entries.iter().filter(|e| e.id != gone.id).map(|e| e.cidr).collect();
     guard(s, scope, &after, client)?;
     let tenant = tx.tenant()?.as_str().to_owned();
     let deleted = sqlx::query("DELETE FROM tenant_ip_allowlist WHERE id = $1 AND tenant_id = $2")
-        .bind(&gone.id)
+        .bind(gone.id.as_str())
         .bind(tenant)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     if deleted.rows_affected() != 1 {
         return Err(CoreError::NotFound);
@@ -232,8 +230,7 @@ pub async fn remove(s: &Services, scope: &TenantScope<'_>, entry_id: &str, clien
     let ev = scope.event(Action::AllowlistChanged, client).target(scope.tenant_id().to_string()).detail(json!({
         "removed": gone.cidr.to_string(), "entries": after.len()
     }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     s.allowlists.forget(scope.tenant_id());
     Ok(())
 }

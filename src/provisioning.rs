@@ -115,6 +115,6 @@ pub async fn set_user_status(
     let actor = Actor::cli(s.clock.now());
     let scope = TenantScope::named_by_operator(s, &actor, org_code).await?;
     let user = crate::console::accounts::find_by_login(s, &scope, login).await?;
-    crate::console::accounts::set_enabled(s, &scope, user.id.as_str(), status == UserStatus::Active, client).await?;
+    crate::console::accounts::set_enabled(s, &scope, &user.id, status == UserStatus::Active, client).await?;
     Ok(user.id)
 }

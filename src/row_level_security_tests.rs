@@ -75,7 +75,7 @@ async fn world() -> Option<World> {
             body: String::from("訪問"),
             submission: None,
         };
-        crate::people::records::add(&s, &scope, &client, person.as_str(), &record).await.expect("record");
+        crate::people::records::add(&s, &scope, &client, &person, &record).await.expect("record");
         crate::network::add(&s, &scope, "192.0.2.0/24", "office", &client).await.expect("allowlist");
         sqlx::query(
             "INSERT INTO alerts (id, rule, dedupe_key, tenant_id, state, detail, events, first_at, last_at) \

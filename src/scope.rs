@@ -31,10 +31,9 @@ impl<'a> TenantScope<'a> {
 
     /// Any organisation, chosen by an operator in the console. Only
     /// operators may choose; an id that does not parse or does not exist is `NotFound`.
-    pub async fn chosen_by_operator(s: &Services, actor: &'a Actor, tenant_id: &str) -> CoreResult<TenantScope<'a>> {
+    pub async fn chosen_by_operator(s: &Services, actor: &'a Actor, tenant_id: &TenantId) -> CoreResult<TenantScope<'a>> {
         policy::authorize(actor, Permission::ViewTenants, s.clock.now())?;
-        let tid = TenantId::parse(tenant_id).ok_or(CoreError::NotFound)?;
-        let tenant = tenants::get(&s.db, &tid).await?.ok_or(CoreError::NotFound)?;
+        let tenant = tenants::get(&s.db, tenant_id).await?.ok_or(CoreError::NotFound)?;
         Ok(TenantScope { actor, tenant })
     }
 
@@ -49,15 +48,13 @@ impl<'a> TenantScope<'a> {
     /// The scope of a request that may name an organisation: an operator
     /// names the one they act on; anyone else acts on their own, and naming
     /// any other organisation is `NotFound`, like any id of another organisation.
-    pub async fn for_request(s: &Services, actor: &'a Actor, org: Option<&str>) -> CoreResult<TenantScope<'a>> {
-        let org = org.map(str::trim).filter(|o| !o.is_empty());
+    pub async fn for_request(s: &Services, actor: &'a Actor, org: Option<&TenantId>) -> CoreResult<TenantScope<'a>> {
         if actor.is_operator() {
-            return Self::chosen_by_operator(s, actor, org.unwrap_or_default()).await;
+            policy::authorize(actor, Permission::ViewTenants, s.clock.now())?;
+            return Self::chosen_by_operator(s, actor, org.ok_or(CoreError::NotFound)?).await;
         }
-        if let Some(o) = org {
-            if actor.tenant_id.as_ref().map(TenantId::as_str) != Some(o) {
-                return Err(CoreError::NotFound);
-            }
+        if org.is_some_and(|o| actor.tenant_id.as_ref() != Some(o)) {
+            return Err(CoreError::NotFound);
         }
         Self::own(s, actor).await
     }
@@ -108,10 +105,9 @@ impl<'a> TenantScope<'a> {
     }
 
     /// An account of this organisation; any other id is `NotFound`.
-    pub async fn user(&self, s: &Services, user_id: &str) -> CoreResult<User> {
-        let id = UserId::parse(user_id).ok_or(CoreError::NotFound)?;
+    pub async fn user(&self, s: &Services, user_id: &UserId) -> CoreResult<User> {
         let mut tx = self.read(s).await?;
-        users::get_in_tenant(&mut tx, &id).await?.ok_or(CoreError::NotFound)
+        users::get_in_tenant(&mut tx, user_id).await?.ok_or(CoreError::NotFound)
     }
 
     /// An audit event by this actor on this organisation.

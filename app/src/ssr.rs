@@ -41,6 +41,11 @@ pub struct Ctx {
     pub origin: Option<String>,
 }
 
+/// An id from the wire, parsed once here; text that is not one names nothing (404).
+pub fn id<T: kura::ids::ParseId>(raw: &str) -> Result<T, ApiError> {
+    T::parse_id(raw).ok_or(ApiError::NotFound)
+}
+
 pub fn ctx() -> Result<Ctx, ApiError> {
     let services = use_context::<Services>().ok_or(ApiError::Internal)?;
     let parts = use_context::<Parts>().ok_or(ApiError::Internal)?;
@@ -70,9 +75,14 @@ impl Ctx {
         at.display_in(time_zone, self.lang == crate::i18n::Lang::En)
     }
 
-    /// The organisation an account operation acts on (`TenantScope::for_request`).
+    /// The organisation an account operation acts on (`TenantScope::for_request`):
+    /// none named (empty) or one named by its id.
     pub async fn scope<'a>(&'a self, org: Option<&str>) -> Result<kura::scope::TenantScope<'a>, ApiError> {
-        kura::scope::TenantScope::for_request(&self.services, self.actor()?, org).await.map_err(api_error)
+        let org = match org.map(str::trim).filter(|o| !o.is_empty()) {
+            Some(raw) => Some(id::<kura::ids::TenantId>(raw)?),
+            None => None,
+        };
+        kura::scope::TenantScope::for_request(&self.services, self.actor()?, org.as_ref()).await.map_err(api_error)
     }
 
     /// The actor's own organisation (operators have none: forbidden).

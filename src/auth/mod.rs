@@ -421,7 +421,7 @@ pub async fn reverify(s: &Services, actor: &Actor, password: Password, client: &
     let Some((user, hash)) = users::get_with_hash(&mut own_reach(s, actor).await?, &actor.user_id).await? else {
         return Err(CoreError::NotAuthenticated);
     };
-    let key = ThrottleKey::reauthentication(user.id.as_str());
+    let key = ThrottleKey::reauthentication(&user.id);
     if let Admission::Blocked { retry_after } = throttle::admit(&s.db, &key, &s.auth.account_throttle, now).await? {
         return Err(CoreError::Throttled { retry_after });
     }

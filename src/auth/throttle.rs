@@ -72,8 +72,8 @@ impl ThrottleKey {
     }
 
     /// An operator's re-entry of their password before a privileged change.
-    pub fn reauthentication(user_id: &str) -> Self {
-        Self::hashed(&["reauth", user_id])
+    pub fn reauthentication(user_id: &crate::ids::UserId) -> Self {
+        Self::hashed(&["reauth", user_id.as_str()])
     }
 
     /// Attempts from one client address; every request whose address is
@@ -246,7 +246,8 @@ mod tests {
         assert_ne!(ThrottleKey::tenant_account("", "operator"), ThrottleKey::operator_account("operator"));
         assert_ne!(ThrottleKey::tenant_account("a", "bc"), ThrottleKey::tenant_account("ab", "c"));
         assert_ne!(ThrottleKey::tenant_account("a\0", "b"), ThrottleKey::tenant_account("a", "\0b"));
-        assert_ne!(ThrottleKey::reauthentication("u1"), ThrottleKey::operator_account("u1"));
+        let u1 = crate::ids::UserId::generate();
+        assert_ne!(ThrottleKey::reauthentication(&u1), ThrottleKey::operator_account(u1.as_str()));
         assert_ne!(ThrottleKey::address(None), ThrottleKey::address("0.0.0.0".parse().ok()));
         assert_eq!(ThrottleKey::address("::ffff:192.0.2.1".parse().ok()), ThrottleKey::address("192.0.2.1".parse().ok()));
     }

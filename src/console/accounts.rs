@@ -24,7 +24,7 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, search: &str, page: i64
 }
 
 /// One account of the organisation (for its detail page).
-pub async fn get(s: &Services, scope: &TenantScope<'_>, user_id: &str) -> CoreResult<User> {
+pub async fn get(s: &Services, scope: &TenantScope<'_>, user_id: &UserId) -> CoreResult<User> {
     scope.authorize(s, Permission::ViewAccounts)?;
     scope.user(s, user_id).await
 }
@@ -123,7 +123,7 @@ async fn keep_an_admin(tx: &mut Tx, user: &User) -> CoreResult<()> {
     Ok(())
 }
 
-pub async fn change_role(s: &Services, scope: &TenantScope<'_>, user_id: &str, role: &str, client: &ClientInfo) -> CoreResult<()> {
+pub async fn change_role(s: &Services, scope: &TenantScope<'_>, user_id: &UserId, role: &str, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageAccounts)?;
     let user = scope.user(s, user_id).await?;
     let role = Role::parse_tenant_role(role)?;
@@ -144,7 +144,7 @@ pub async fn change_role(s: &Services, scope: &TenantScope<'_>, user_id: &str, r
 }
 
 /// Disables (ending every session at once) or re-enables an account.
-pub async fn set_enabled(s: &Services, scope: &TenantScope<'_>, user_id: &str, enabled: bool, client: &ClientInfo) -> CoreResult<()> {
+pub async fn set_enabled(s: &Services, scope: &TenantScope<'_>, user_id: &UserId, enabled: bool, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageAccounts)?;
     let user = scope.user(s, user_id).await?;
     let mut tx = scope.write(s, client).await?;
@@ -165,7 +165,7 @@ pub async fn set_enabled(s: &Services, scope: &TenantScope<'_>, user_id: &str, e
 /// Sets (or clears, with an empty date) the last day the account may be
 /// used; it stops working at midnight after that day in the organisation's
 /// time zone.
-pub async fn set_expiry(s: &Services, scope: &TenantScope<'_>, user_id: &str, date: &str, client: &ClientInfo) -> CoreResult<()> {
+pub async fn set_expiry(s: &Services, scope: &TenantScope<'_>, user_id: &UserId, date: &str, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageAccounts)?;
     let user = scope.user(s, user_id).await?;
     let expires_at = if date.trim().is_empty() {
@@ -196,7 +196,7 @@ pub async fn set_expiry(s: &Services, scope: &TenantScope<'_>, user_id: &str, da
 pub async fn reset_password(
     s: &Services,
     scope: &TenantScope<'_>,
-    user_id: &str,
+    user_id: &UserId,
     method: FirstPassword,
     client: &ClientInfo,
 ) -> CoreResult<Issued> {
@@ -217,7 +217,7 @@ pub async fn reset_password(
 }
 
 /// Lifts login throttling for the account at once.
-pub async fn unlock(s: &Services, scope: &TenantScope<'_>, user_id: &str, client: &ClientInfo) -> CoreResult<()> {
+pub async fn unlock(s: &Services, scope: &TenantScope<'_>, user_id: &UserId, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageAccounts)?;
     let user = scope.user(s, user_id).await?;
     let key = ThrottleKey::tenant_account(scope.tenant().code.as_str(), user.login.as_str());
@@ -232,7 +232,7 @@ pub async fn unlock(s: &Services, scope: &TenantScope<'_>, user_id: &str, client
     Ok(())
 }
 
-pub async fn delete(s: &Services, scope: &TenantScope<'_>, user_id: &str, client: &ClientInfo) -> CoreResult<()> {
+pub async fn delete(s: &Services, scope: &TenantScope<'_>, user_id: &UserId, client: &ClientInfo) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageAccounts)?;
     let user = scope.user(s, user_id).await?;
     if user.id == scope.actor().user_id {
@@ -249,7 +249,7 @@ pub async fn delete(s: &Services, scope: &TenantScope<'_>, user_id: &str, client
     Ok(())
 }
 
-pub async fn sessions(s: &Services, scope: &TenantScope<'_>, user_id: &str) -> CoreResult<Vec<SessionInfo>> {
+pub async fn sessions(s: &Services, scope: &TenantScope<'_>, user_id: &UserId) -> CoreResult<Vec<SessionInfo>> {
     scope.authorize(s, Permission::ViewAccounts)?;
     let user = scope.user(s, user_id).await?;
     sessions::list_for_user(&s.db, &user.id, s.clock.now()).await
@@ -259,7 +259,7 @@ pub async fn sessions(s: &Services, scope: &TenantScope<'_>, user_id: &str) -> C
 pub async fn revoke_sessions(
     s: &Services,
     scope: &TenantScope<'_>,
-    user_id: &str,
+    user_id: &UserId,
     session: Option<&str>,
     client: &ClientInfo,
 ) -> CoreResult<u64> {

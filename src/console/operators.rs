@@ -57,12 +57,11 @@ pub async fn create(s: &Services, actor: &Actor, login: &str, client: &ClientInf
     Ok((user_id, temporary))
 }
 
-pub async fn set_enabled(s: &Services, actor: &Actor, user_id: &str, enabled: bool, client: &ClientInfo) -> CoreResult<()> {
+pub async fn set_enabled(s: &Services, actor: &Actor, user_id: &UserId, enabled: bool, client: &ClientInfo) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageOperators, s.clock.now())?;
-    let id = UserId::parse(user_id).ok_or(CoreError::NotFound)?;
     let now = s.clock.now();
     let mut tx = s.db.begin_write_in(Reach::Installation).await?;
-    let user = users::get(&mut tx, &id).await?.filter(|u| u.role == Role::Operator).ok_or(CoreError::NotFound)?;
+    let user = users::get(&mut tx, user_id).await?.filter(|u| u.role == Role::Operator).ok_or(CoreError::NotFound)?;
     let ended = if enabled {
         users::set_status(&mut tx, &user.id, UserStatus::Active).await?;
         0

@@ -22,10 +22,9 @@ pub async fn list(s: &Services, actor: &Actor, search: &str, page: i64) -> CoreR
     Ok(Page { items: summaries(s, actor, found).await?, total, page })
 }
 
-pub async fn get(s: &Services, actor: &Actor, tenant_id: &str) -> CoreResult<TenantSummary> {
+pub async fn get(s: &Services, actor: &Actor, tenant_id: &TenantId) -> CoreResult<TenantSummary> {
     policy::authorize(actor, Permission::ViewTenants, s.clock.now())?;
-    let id = TenantId::parse(tenant_id).ok_or(CoreError::NotFound)?;
-    let tenant = tenants::get(&s.db, &id).await?.ok_or(CoreError::NotFound)?;
+    let tenant = tenants::get(&s.db, tenant_id).await?.ok_or(CoreError::NotFound)?;
     summaries(s, actor, vec![tenant]).await?.pop().ok_or(CoreError::NotFound)
 }
 
@@ -94,7 +93,14 @@ pub(crate) async fn create_unchecked(
     Ok(tenant)
 }
 
-pub async fn set_contacts(s: &Services, actor: &Actor, tenant_id: &str, emails: &str, phone: &str, client: &ClientInfo) -> CoreResult<()> {
+pub async fn set_contacts(
+    s: &Services,
+    actor: &Actor,
+    tenant_id: &TenantId,
+    emails: &str,
+    phone: &str,
+    client: &ClientInfo,
+) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageTenants, s.clock.now())?;
     let tenant = get(s, actor, tenant_id).await?.tenant;
     let contacts = input::parse_contacts(emails, phone)?;
@@ -114,7 +120,7 @@ pub async fn set_contacts(s: &Services, actor: &Actor, tenant_id: &str, emails: 
 
 /// Suspends (nobody of the organisation can log in; open sessions stop at
 /// their next request) or resumes an organisation.
-pub async fn set_suspended(s: &Services, actor: &Actor, tenant_id: &str, suspended: bool, client: &ClientInfo) -> CoreResult<()> {
+pub async fn set_suspended(s: &Services, actor: &Actor, tenant_id: &TenantId, suspended: bool, client: &ClientInfo) -> CoreResult<()> {
     policy::authorize(actor, Permission::ManageTenants, s.clock.now())?;
     let tenant = get(s, actor, tenant_id).await?.tenant;
     let (status, action) = match (tenant.status, suspended) {

@@ -1,6 +1,7 @@
 //! The console rules, on both backends: last admin, self-deletion, expiry,
 //! setup links, operator re-authentication, and other organisations' ids.
 
+use crate::ids::UserId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,10 +47,10 @@ async fn log_in(w: &World, org: &str, login: &str, password: &str) -> Result<Act
     auth::login(&w.s, LoginRequest { realm, org_code: org, login, password: Password::new(password.into()), client: &client }).await
 }
 
-async fn id_of(w: &World, actor: &Actor, login: &str) -> String {
+async fn id_of(w: &World, actor: &Actor, login: &str) -> UserId {
     let scope = TenantScope::own(&w.s, actor).await.expect("scope");
     let page = accounts::list(&w.s, &scope, login, 0).await.expect("list");
-    page.items.iter().find(|u| u.login.as_str() == login).expect("user").id.to_string()
+    page.items.iter().find(|u| u.login.as_str() == login).expect("user").id.clone()
 }
 
 #[tokio::test]
@@ -141,8 +142,7 @@ async fn operators_reenter_their_password_after_ten_minutes_before_changing_anyt
         .await
         .expect("find")
         .expect("acme")
-        .id
-        .to_string();
+        .id;
     let c = ClientInfo::cli();
     {
         let scope = TenantScope::chosen_by_operator(&w.s, &ops, &acme_id).await.expect("scope");
@@ -167,10 +167,10 @@ async fn operators_reenter_their_password_after_ten_minutes_before_changing_anyt
 async fn members_and_admins_cannot_choose_an_organisation_like_an_operator() {
     let w = world().await;
     let boss = log_in(&w, "acme", "boss", GOOD).await.expect("login");
-    let tid = boss.tenant_id.clone().expect("tenant").to_string();
+    let tid = boss.tenant_id.clone().expect("tenant");
     assert!(matches!(TenantScope::chosen_by_operator(&w.s, &boss, &tid).await, Err(CoreError::Forbidden)));
     let beta = log_in(&w, "beta", "boss", GOOD).await.expect("login");
-    let beta_id = beta.tenant_id.clone().expect("tenant").to_string();
+    let beta_id = beta.tenant_id.clone().expect("tenant");
     assert!(matches!(TenantScope::for_request(&w.s, &boss, Some(&beta_id)).await, Err(CoreError::NotFound)));
     assert!(TenantScope::for_request(&w.s, &boss, Some(&tid)).await.is_ok(), "naming one's own organisation is fine");
     assert!(TenantScope::for_request(&w.s, &boss, None).await.is_ok());

@@ -184,13 +184,12 @@ pub async fn import(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, 
         return Err(CoreError::Invalid { field: "file", problem: "rows_invalid" });
     }
     let keys = data_keys(s, scope).await?;
-    let now = s.clock.now();
     let by = Some(scope.actor().user_id.as_str());
-    let mut tx = scope.begin_write(s).await?;
+    let mut tx = scope.write(s, client).await?;
+    let now = tx.now();
     let rows: Vec<(PersonId, PersonFields)> = people.into_iter().map(|p| (PersonId::generate(), p)).collect();
     insert_sealed_many(&mut tx, &keys, &rows, by, now).await?;
     let ev = scope.event(Action::PeopleImported, client).detail(json!({ "rows": rows.len() }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(rows.len())
 }

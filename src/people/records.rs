@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::register::{data_keys, existing_id};
 use super::sealed::{self, RECORDS};
-use crate::audit::{self, Action, ClientInfo};
+use crate::audit::{Action, ClientInfo};
 use crate::clock::Timestamp;
 use crate::db::Tx;
 use crate::error::{CoreError, CoreResult};
@@ -137,44 +137,39 @@ pub async fn add_category(s: &Services, scope: &TenantScope<'_>, client: &Client
     if existing.len() >= CATEGORIES_MAX {
         return Err(CoreError::Invalid { field: "category", problem: "too_many" });
     }
-    let now = s.clock.now();
-    let mut tx = scope.begin_write(s).await?;
+    let mut tx = scope.write(s, client).await?;
     let position = i64::try_from(existing.len()).unwrap_or(0) + 1;
     let id = insert_category(&mut tx, &name, position).await?;
     let ev = scope.event(Action::CategoriesChanged, client).target(id.to_string()).detail(json!({ "change": "added" }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(id)
 }
 
 /// Renames a category; records keep it.
-pub async fn rename_category(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &str, name: &str) -> CoreResult<()> {
+pub async fn rename_category(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &CategoryId, name: &str) -> CoreResult<()> {
     scope.authorize(s, Permission::ManageCategories)?;
-    let id = CategoryId::parse(id).ok_or(CoreError::NotFound)?;
     let name = category_name(name)?;
-    if categories(s, scope).await?.iter().any(|c| c.name == name && c.id != id) {
+    if categories(s, scope).await?.iter().any(|c| c.name == name && &c.id != id) {
         return Err(CoreError::Invalid { field: "category", problem: "taken" });
     }
-    let now = s.clock.now();
-    let mut tx = scope.begin_write(s).await?;
+    let mut tx = scope.write(s, client).await?;
     let done = sqlx::query("UPDATE record_categories SET name = $1 WHERE tenant_id = $2 AND id = $3")
         .bind(&name)
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
     if done == 0 {
         return Err(CoreError::NotFound);
     }
     let ev = scope.event(Action::CategoriesChanged, client).target(id.to_string()).detail(json!({ "change": "renamed" }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(())
 }
 
 /// A person's records, newest first, bodies decrypted.
-pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &str) -> CoreResult<Vec<ActivityRecord>> {
+pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &PersonId) -> CoreResult<Vec<ActivityRecord>> {
     let person_id = existing_id(s, scope, person_id).await?;
     let keys = data_keys(s, scope).await?;
     let rows = sqlx::query(
@@ -229,9 +224,14 @@ fn parse_local_time(raw: &str, time_zone: &str) -> CoreResult<Timestamp> {
 }
 
 /// Adds a record to a person (members and admins).
-pub async fn add(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, person_id: &str, input: &RecordInput) -> CoreResult<RecordId> {
+pub async fn add(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    client: &ClientInfo,
+    person_id: &PersonId,
+    input: &RecordInput,
+) -> CoreResult<RecordId> {
     scope.authorize(s, Permission::WritePeople)?;
-    let person_id = PersonId::parse(person_id).ok_or(CoreError::NotFound)?;
     let occurred_at = parse_local_time(&input.occurred_at, &scope.tenant().time_zone)?;
     let body = input.body.trim_end().replace("\r\n", "\n");
     if body.trim().is_empty() {
@@ -254,8 +254,8 @@ pub async fn add(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, per
     let id = RecordId::generate();
     let sealed =
         keys.seal(FieldRef { table: RECORDS, column: "body", row_id: id.as_str(), person_id: person_id.as_str(), version: 0 }, &body)?;
-    let now = s.clock.now();
-    let mut tx = scope.begin_write(s).await?;
+    let mut tx = scope.write(s, client).await?;
+    let now = tx.now();
     // The person must be in this organisation: the insert reads it through the scope.
     // A submission key already used in this organisation inserts nothing
     // (a concurrent twin waits for the first to commit, then inserts nothing).
@@ -274,7 +274,7 @@ pub async fn add(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, per
     .bind(scope.actor().user_id.as_str())
     .bind(person_id.as_str())
     .bind(input.submission.as_ref().map(SubmissionKey::as_str))
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if done == 0 {
@@ -288,8 +288,7 @@ pub async fn add(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, per
         };
     }
     let ev = scope.event(Action::RecordCreated, client).target(person_id.to_string()).detail(json!({ "record": id.as_str() }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(id)
 }
 

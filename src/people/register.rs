@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::sealed::{self, IntegrityFailure, PEOPLE};
 use super::{query_terms, PersonFields, FIELD_COLUMNS};
-use crate::audit::{self, Action, ClientInfo};
+use crate::audit::{Action, ClientInfo};
 use crate::clock::Timestamp;
 use crate::db::Tx;
 use crate::error::{CoreError, CoreResult};
@@ -319,28 +319,22 @@ fn person_from_row(keys: &DataKeys, r: &AnyRow) -> CoreResult<Result<Person, Int
     }))
 }
 
-fn parse_id(id: &str) -> CoreResult<PersonId> {
-    PersonId::parse(id).ok_or(CoreError::NotFound)
-}
-
 /// The id of a person of the scope's organisation (read permission checked),
 /// without decrypting anything; any other id is `NotFound`.
-pub(crate) async fn existing_id(s: &Services, scope: &TenantScope<'_>, id: &str) -> CoreResult<PersonId> {
+pub(crate) async fn existing_id(s: &Services, scope: &TenantScope<'_>, id: &PersonId) -> CoreResult<PersonId> {
     scope.authorize(s, Permission::ReadPeople)?;
-    let id = parse_id(id)?;
     let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM people WHERE tenant_id = $1 AND id = $2")
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())
         .fetch_optional(&mut *scope.read(s).await?)
         .await?;
-    found.map(|_| id).ok_or(CoreError::NotFound)
+    found.map(|_| id.clone()).ok_or(CoreError::NotFound)
 }
 
 /// One person, every field decrypted. A field that fails its integrity
 /// check is logged and audited, and the read fails rather than show garbage.
-pub async fn get(s: &Services, scope: &TenantScope<'_>, id: &str) -> CoreResult<Person> {
+pub async fn get(s: &Services, scope: &TenantScope<'_>, id: &PersonId) -> CoreResult<Person> {
     scope.authorize(s, Permission::ReadPeople)?;
-    let id = parse_id(id)?;
     let keys = data_keys(s, scope).await?;
     match fetch(s, scope, &keys, &id).await? {
         Ok(person) => Ok(person),
@@ -387,7 +381,7 @@ pub(crate) async fn insert_sealed_many(
     let mut sealed = Vec::with_capacity(people.len());
     let mut tokens = Vec::new();
     for (id, fields) in people {
-        sealed.push(sealed::seal_person(keys, id.as_str(), 1, fields)?);
+        sealed.push(sealed::seal_person(keys, id, 1, fields)?);
         for (kind, value) in fields.search_terms() {
             tokens.push((id.as_str(), keys.blind_index(kind, &value)));
         }
@@ -454,10 +448,9 @@ pub async fn create(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, 
     let id = PersonId::generate();
     let now = s.clock.now();
     let by = Some(scope.actor().user_id.as_str());
-    let mut tx = scope.begin_write(s).await?;
+    let mut tx = scope.write(s, client).await?;
     insert_sealed(&mut tx, &keys, &id, &fields, by, now).await?;
-    audit::append(&mut tx, now, &scope.event(Action::PersonCreated, client).target(id.to_string())).await?;
-    tx.commit().await?;
+    tx.commit(scope.event(Action::PersonCreated, client).target(id.to_string())).await?;
     Ok(id)
 }
 
@@ -467,12 +460,11 @@ pub async fn update(
     s: &Services,
     scope: &TenantScope<'_>,
     client: &ClientInfo,
-    id: &str,
+    id: &PersonId,
     expected_version: i64,
     fields: &PersonFields,
 ) -> CoreResult<i64> {
     scope.authorize(s, Permission::WritePeople)?;
-    let id = parse_id(id)?;
     let fields = fields.validate().map_err(invalid)?;
     let keys = data_keys(s, scope).await?;
     let before = match fetch(s, scope, &keys, &id).await? {
@@ -486,9 +478,9 @@ pub async fn update(
         .filter(|(_, (a, b))| *a != b)
         .map(|(c, _)| *c)
         .collect();
-    let sealed = sealed::seal_person(&keys, id.as_str(), before.fields_version + 1, &fields)?;
-    let now = s.clock.now();
-    let mut tx = scope.begin_write(s).await?;
+    let sealed = sealed::seal_person(&keys, id, before.fields_version + 1, &fields)?;
+    let mut tx = scope.write(s, client).await?;
+    let now = tx.now();
     let mut q = sqlx::query(
         "UPDATE people SET family_name = $1, given_name = $2, family_kana = $3, given_kana = $4, phone = $5, \
          email = $6, postal_code = $7, address = $8, notes = $9, key_id = $10, updated_at = $11, updated_by = $12, \
@@ -506,7 +498,7 @@ pub async fn update(
         .bind(id.as_str())
         .bind(expected_version)
         .bind(before.fields_version)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
     if done == 0 {
@@ -514,17 +506,15 @@ pub async fn update(
     }
     write_index(&mut tx, &keys, &id, &fields).await?;
     let ev = scope.event(Action::PersonUpdated, client).target(id.to_string()).detail(json!({ "fields": changed }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(expected_version + 1)
 }
 
 /// Archives (hides from the default list) or restores a person.
-pub async fn set_archived(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &str, archived: bool) -> CoreResult<()> {
+pub async fn set_archived(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &PersonId, archived: bool) -> CoreResult<()> {
     scope.authorize(s, Permission::WritePeople)?;
-    let id = parse_id(id)?;
-    let now = s.clock.now();
-    let mut tx = scope.begin_write(s).await?;
+    let mut tx = scope.write(s, client).await?;
+    let now = tx.now();
     let done = sqlx::query(
         "UPDATE people SET status = $1, updated_at = $2, updated_by = $3, version = version + 1 \
          WHERE tenant_id = $4 AND id = $5",
@@ -534,47 +524,43 @@ pub async fn set_archived(s: &Services, scope: &TenantScope<'_>, client: &Client
     .bind(scope.actor().user_id.as_str())
     .bind(scope.tenant_id().as_str())
     .bind(id.as_str())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if done == 0 {
         return Err(CoreError::NotFound);
     }
     let action = if archived { Action::PersonArchived } else { Action::PersonRestored };
-    audit::append(&mut tx, now, &scope.event(action, client).target(id.to_string())).await?;
-    tx.commit().await?;
+    tx.commit(scope.event(action, client).target(id.to_string())).await?;
     Ok(())
 }
 
 /// Deletes a person with their records and indexes (admins).
-pub async fn delete(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &str) -> CoreResult<()> {
+pub async fn delete(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &PersonId) -> CoreResult<()> {
     scope.authorize(s, Permission::DeletePeople)?;
-    let id = parse_id(id)?;
-    let now = s.clock.now();
-    let mut tx = scope.begin_write(s).await?;
+    let mut tx = scope.write(s, client).await?;
     let records = sqlx::query("DELETE FROM person_records WHERE tenant_id = $1 AND person_id = $2")
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
     sqlx::query("DELETE FROM people_index WHERE tenant_id = $1 AND person_id = $2")
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let done = sqlx::query("DELETE FROM people WHERE tenant_id = $1 AND id = $2")
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
     if done == 0 {
         return Err(CoreError::NotFound);
     }
     let ev = scope.event(Action::PersonDeleted, client).target(id.to_string()).detail(json!({ "records": records }));
-    audit::append(&mut tx, now, &ev).await?;
-    tx.commit().await?;
+    tx.commit(ev).await?;
     Ok(())
 }
 

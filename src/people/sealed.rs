@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{PersonFields, FIELD_COLUMNS};
 use crate::audit::{self, Action, AuditEvent, Outcome};
 use crate::error::{CoreError, CoreResult};
+use crate::ids::PersonId;
 use crate::scope::TenantScope;
 use crate::services::Services;
 use crate::vault::{DataKeys, FieldRef};
@@ -15,11 +16,16 @@ pub(crate) const RECORDS: &str = "person_records";
 
 /// The sealed form of each field, empty ones too (so nobody can tell an
 /// empty field from a filled one, and a NULL is never a valid value).
-pub(crate) fn seal_person(keys: &DataKeys, person_id: &str, fields_version: i64, f: &PersonFields) -> CoreResult<Vec<Vec<u8>>> {
+pub(crate) fn seal_person(keys: &DataKeys, person_id: &PersonId, fields_version: i64, f: &PersonFields) -> CoreResult<Vec<Vec<u8>>> {
     FIELD_COLUMNS
         .iter()
         .zip(f.values())
-        .map(|(column, value)| keys.seal(FieldRef { table: PEOPLE, column, row_id: person_id, person_id, version: fields_version }, value))
+        .map(|(column, value)| {
+            keys.seal(
+                FieldRef { table: PEOPLE, column, row_id: person_id.as_str(), person_id: person_id.as_str(), version: fields_version },
+                value,
+            )
+        })
         .collect()
 }
 

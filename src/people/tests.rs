@@ -116,13 +116,13 @@ async fn no_name_phone_email_note_or_record_is_stored_in_plaintext() {
         &w.s,
         &scope,
         &ClientInfo::cli(),
-        id.as_str(),
+        &id,
         &RecordInput { occurred_at: when.into(), category_id: String::new(), body: "相談内容の記録本文".into(), submission: None },
     )
     .await
     .expect("record");
     // Readable through Kura…
-    let p = register::get(&w.s, &scope, id.as_str()).await.expect("get");
+    let p = register::get(&w.s, &scope, &id).await.expect("get");
     assert_eq!(p.fields, yamada());
     // …but not in the storage.
     let raw = raw_storage(&w).await;
@@ -173,13 +173,13 @@ async fn a_sealed_field_moved_to_another_row_or_organisation_fails_with_an_integ
 
     // Within one organisation: a's phone onto b.
     copy_phone(&w, &a, &b).await;
-    let err = register::get(&w.s, &acme_scope, b.as_str()).await.expect_err("moved field");
+    let err = register::get(&w.s, &acme_scope, &b).await.expect_err("moved field");
     assert!(matches!(err, CoreError::Crypto(_)), "{err:?}");
     // Across organisations: acme's phone onto beta's person.
     copy_phone(&w, &a, &x).await;
-    assert!(matches!(register::get(&w.s, &beta_scope, x.as_str()).await, Err(CoreError::Crypto(_))));
+    assert!(matches!(register::get(&w.s, &beta_scope, &x).await, Err(CoreError::Crypto(_))));
     // The untouched row still reads.
-    assert_eq!(register::get(&w.s, &acme_scope, a.as_str()).await.expect("a").fields.phone, "03-1234-5678");
+    assert_eq!(register::get(&w.s, &acme_scope, &a).await.expect("a").fields.phone, "03-1234-5678");
     // The list shows b as unreadable instead of failing the page.
     let page = register::list(&w.s, &acme_scope, &PeopleQuery::default()).await.expect("list");
     assert!(page.people.iter().any(|p| p.id == b && p.unreadable));
@@ -232,10 +232,10 @@ async fn the_same_person_is_found_by_any_way_of_writing_the_phone_or_reading_and
     // Partial text is not a match (exact search only).
     assert!(register::list(&w.s, &viewer_scope, &search("1234")).await.expect("partial").people.is_empty());
     // An edit moves the index with it.
-    let p = register::get(&w.s, &acme_scope, id.as_str()).await.expect("get");
+    let p = register::get(&w.s, &acme_scope, &id).await.expect("get");
     let mut changed = p.fields.clone();
     changed.phone = "090-1111-2222".into();
-    register::update(&w.s, &acme_scope, &c, id.as_str(), p.version, &changed).await.expect("update");
+    register::update(&w.s, &acme_scope, &c, &id, p.version, &changed).await.expect("update");
     assert!(register::list(&w.s, &viewer_scope, &search("03-1234-5678")).await.expect("old").people.is_empty());
     assert_eq!(register::list(&w.s, &viewer_scope, &search("09011112222")).await.expect("new").people.len(), 1);
 }
@@ -247,14 +247,14 @@ async fn an_edit_that_lost_a_race_is_refused_and_overwrites_nothing() {
     let taro = actor(&w, "acme", "taro").await;
     let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
     let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("create");
-    let read = register::get(&w.s, &scope, id.as_str()).await.expect("get");
+    let read = register::get(&w.s, &scope, &id).await.expect("get");
     let mut first = read.fields.clone();
     first.notes = "first".into();
     let mut second = read.fields.clone();
     second.notes = "second".into();
-    register::update(&w.s, &scope, &c, id.as_str(), read.version, &first).await.expect("first wins");
-    assert!(matches!(register::update(&w.s, &scope, &c, id.as_str(), read.version, &second).await, Err(CoreError::Stale)));
-    assert_eq!(register::get(&w.s, &scope, id.as_str()).await.expect("get").fields.notes, "first");
+    register::update(&w.s, &scope, &c, &id, read.version, &first).await.expect("first wins");
+    assert!(matches!(register::update(&w.s, &scope, &c, &id, read.version, &second).await, Err(CoreError::Stale)));
+    assert_eq!(register::get(&w.s, &scope, &id).await.expect("get").fields.notes, "first");
 }
 
 #[tokio::test]
@@ -269,20 +269,20 @@ async fn viewers_only_read_members_cannot_delete_and_bad_input_saves_nothing() {
     let admin_scope = TenantScope::own(&w.s, &admin).await.expect("scope");
     assert!(matches!(register::create(&w.s, &vs, &c, &yamada()).await, Err(CoreError::Forbidden)));
     let id = register::create(&w.s, &ms, &c, &yamada()).await.expect("member creates");
-    assert!(matches!(register::set_archived(&w.s, &vs, &c, id.as_str(), true).await, Err(CoreError::Forbidden)));
-    assert!(matches!(register::delete(&w.s, &ms, &c, id.as_str()).await, Err(CoreError::Forbidden)));
+    assert!(matches!(register::set_archived(&w.s, &vs, &c, &id, true).await, Err(CoreError::Forbidden)));
+    assert!(matches!(register::delete(&w.s, &ms, &c, &id).await, Err(CoreError::Forbidden)));
     let bad = PersonFields { family_name: String::new(), phone: "123".into(), ..yamada() };
     match register::create(&w.s, &ms, &c, &bad).await {
         Err(CoreError::InvalidFields(p)) => assert_eq!(p.len(), 2),
         other => panic!("{other:?}"),
     }
     assert_eq!(register::list(&w.s, &vs, &PeopleQuery::default()).await.expect("list").people.len(), 1);
-    register::set_archived(&w.s, &ms, &c, id.as_str(), true).await.expect("archive");
+    register::set_archived(&w.s, &ms, &c, &id, true).await.expect("archive");
     assert!(register::list(&w.s, &vs, &PeopleQuery::default()).await.expect("active").people.is_empty());
     let archived = PeopleQuery { status: StatusFilter::Archived, ..PeopleQuery::default() };
     assert_eq!(register::list(&w.s, &vs, &archived).await.expect("archived").people.len(), 1);
-    register::delete(&w.s, &admin_scope, &c, id.as_str()).await.expect("admin deletes");
-    assert!(matches!(register::get(&w.s, &vs, id.as_str()).await, Err(CoreError::NotFound)));
+    register::delete(&w.s, &admin_scope, &c, &id).await.expect("admin deletes");
+    assert!(matches!(register::get(&w.s, &vs, &id).await, Err(CoreError::NotFound)));
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people_index").fetch_one(w.t.db.pool()).await.expect("count");
     assert_eq!(left, 0);
 }
@@ -330,9 +330,9 @@ async fn records_are_shown_newest_first_in_the_organisations_time_and_filter_the
         body: body.into(),
         submission: None,
     };
-    records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T09:00", &phone_call, "電話で相談")).await.expect("r1");
-    records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T15:30", "", "来所")).await.expect("r2");
-    let list = records::list(&w.s, &scope, id.as_str()).await.expect("records");
+    records::add(&w.s, &scope, &c, &id, &add("2026-11-28T09:00", &phone_call, "電話で相談")).await.expect("r1");
+    records::add(&w.s, &scope, &c, &id, &add("2026-11-28T15:30", "", "来所")).await.expect("r2");
+    let list = records::list(&w.s, &scope, &id).await.expect("records");
     assert_eq!(list.iter().map(|r| r.body.as_str()).collect::<Vec<_>>(), vec!["来所", "電話で相談"]);
     // 09:00 in Tokyo is 00:00 UTC.
     assert_eq!(list[1].occurred_at.as_millis() % 86_400_000, 0);
@@ -344,18 +344,18 @@ async fn records_are_shown_newest_first_in_the_organisations_time_and_filter_the
     assert!(hits.iter().all(|h| *h != other));
     // Bad input: named field, nothing written.
     assert!(matches!(
-        records::add(&w.s, &scope, &c, id.as_str(), &add("yesterday", "", "x")).await,
+        records::add(&w.s, &scope, &c, &id, &add("yesterday", "", "x")).await,
         Err(CoreError::Invalid { field: "occurred_at", .. })
     ));
     assert!(matches!(
-        records::add(&w.s, &scope, &c, id.as_str(), &add("2026-11-28T09:00", "", "  ")).await,
+        records::add(&w.s, &scope, &c, &id, &add("2026-11-28T09:00", "", "  ")).await,
         Err(CoreError::Invalid { field: "body", .. })
     ));
     // Another organisation's person is not found.
     let beta = actor(&w, "beta", "taro").await;
     let beta_scope = TenantScope::own(&w.s, &beta).await.expect("scope");
-    assert!(matches!(records::list(&w.s, &beta_scope, id.as_str()).await, Err(CoreError::NotFound)));
-    assert!(matches!(records::add(&w.s, &beta_scope, &c, id.as_str(), &add("2026-11-28T09:00", "", "x")).await, Err(CoreError::NotFound)));
+    assert!(matches!(records::list(&w.s, &beta_scope, &id).await, Err(CoreError::NotFound)));
+    assert!(matches!(records::add(&w.s, &beta_scope, &c, &id, &add("2026-11-28T09:00", "", "x")).await, Err(CoreError::NotFound)));
 }
 
 #[tokio::test]
@@ -444,15 +444,15 @@ async fn a_record_moved_to_another_person_fails_its_integrity_check() {
     let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
     let a = register::create(&w.s, &scope, &c, &yamada()).await.expect("a");
     let b = register::create(&w.s, &scope, &c, &PersonFields { family_name: "佐藤".into(), ..PersonFields::default() }).await.expect("b");
-    let note = records::add(&w.s, &scope, &c, a.as_str(), &input("服薬の記録")).await.expect("record");
+    let note = records::add(&w.s, &scope, &c, &a, &input("服薬の記録")).await.expect("record");
     sqlx::query("UPDATE person_records SET person_id = $1 WHERE id = $2")
         .bind(b.as_str())
         .bind(note.as_str())
         .execute(w.t.db.pool())
         .await
         .expect("move");
-    assert!(matches!(records::list(&w.s, &scope, b.as_str()).await, Err(CoreError::Crypto(_))), "it is not b's note");
-    assert!(records::list(&w.s, &scope, a.as_str()).await.expect("a").is_empty());
+    assert!(matches!(records::list(&w.s, &scope, &b).await, Err(CoreError::Crypto(_))), "it is not b's note");
+    assert!(records::list(&w.s, &scope, &a).await.expect("a").is_empty());
 }
 
 #[tokio::test]
@@ -468,9 +468,9 @@ async fn a_sealed_column_set_to_null_is_an_integrity_failure_even_an_empty_one()
     for column in ["notes", "given_name", "phone"] {
         let before = stored(&w, "people", column, id.as_str()).await;
         put(&w, "people", column, id.as_str(), None).await;
-        assert!(matches!(register::get(&w.s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "{column} NULL");
+        assert!(matches!(register::get(&w.s, &scope, &id).await, Err(CoreError::Crypto(_))), "{column} NULL");
         put(&w, "people", column, id.as_str(), before.as_deref()).await;
-        assert_eq!(register::get(&w.s, &scope, id.as_str()).await.expect("back").fields, only_name);
+        assert_eq!(register::get(&w.s, &scope, &id).await.expect("back").fields, only_name);
     }
 }
 
@@ -483,13 +483,13 @@ async fn an_older_value_of_the_same_field_put_back_is_an_integrity_failure() {
     let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
     let old_phone = stored(&w, "people", "phone", id.as_str()).await;
     let moved = PersonFields { phone: "090-9999-0000".into(), ..yamada() };
-    register::update(&w.s, &scope, &c, id.as_str(), 1, &moved).await.expect("update");
+    register::update(&w.s, &scope, &c, &id, 1, &moved).await.expect("update");
     put(&w, "people", "phone", id.as_str(), old_phone.as_deref()).await;
-    assert!(matches!(register::get(&w.s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "yesterday's phone");
+    assert!(matches!(register::get(&w.s, &scope, &id).await, Err(CoreError::Crypto(_))), "yesterday's phone");
     // Archiving changes no sealed field: the person still reads.
     let fresh = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
-    register::set_archived(&w.s, &scope, &c, fresh.as_str(), true).await.expect("archive");
-    assert_eq!(register::get(&w.s, &scope, fresh.as_str()).await.expect("reads").fields, yamada());
+    register::set_archived(&w.s, &scope, &c, &fresh, true).await.expect("archive");
+    assert_eq!(register::get(&w.s, &scope, &fresh).await.expect("reads").fields, yamada());
 }
 
 /// People data as an older Kura wrote it: first-format values (NULL when
@@ -520,17 +520,17 @@ async fn values_sealed_by_an_older_kura_are_resealed_once_by_migrate() {
     let taro = actor(&w, "acme", "taro").await;
     let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
     let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
-    let note = records::add(&w.s, &scope, &c, id.as_str(), &input("訪問メモ")).await.expect("record");
+    let note = records::add(&w.s, &scope, &c, &id, &input("訪問メモ")).await.expect("record");
     let s = as_legacy(&w, id.as_str(), note.as_str()).await;
-    assert!(matches!(register::get(&s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "the old format is not read as the new");
+    assert!(matches!(register::get(&s, &scope, &id).await, Err(CoreError::Crypto(_))), "the old format is not read as the new");
     assert!(super::upgrade::pending(&s).await.expect("pending"));
     // As `kura migrate` does it: the chain first, then the values.
     crate::audit_chain::rekey_unkeyed(&s.db, s.clock.now(), 0).await.expect("rekey").expect("re-keyed");
     let done = super::upgrade::upgrade_sealed_fields(&s).await.expect("upgrade");
     assert_eq!((done.people, done.records, done.failed), (1, 1, 0));
-    let person = register::get(&s, &scope, id.as_str()).await.expect("reads");
+    let person = register::get(&s, &scope, &id).await.expect("reads");
     assert_eq!(person.fields, PersonFields { given_kana: String::new(), ..yamada() });
-    assert_eq!(records::list(&s, &scope, id.as_str()).await.expect("records")[0].body, "訪問メモ");
+    assert_eq!(records::list(&s, &scope, &id).await.expect("records")[0].body, "訪問メモ");
     assert!(stored(&w, "people", "given_kana", id.as_str()).await.is_some(), "the empty field is sealed now");
     assert!(!super::upgrade::pending(&s).await.expect("pending"));
     assert!(crate::audit::verify(&s.db).await.expect("verify").is_intact());
@@ -541,7 +541,7 @@ async fn values_sealed_by_an_older_kura_are_resealed_once_by_migrate() {
     put(&w, "people", "phone", id.as_str(), Some(&keys.seal_legacy(at, "090-0000-0000").expect("seal"))).await;
     sqlx::query("UPDATE sealed_fields_upgrade SET done = 0").execute(w.t.db.pool()).await.expect("pending");
     assert!(matches!(super::upgrade::upgrade_sealed_fields(&s).await, Err(CoreError::Crypto(_))));
-    assert!(matches!(register::get(&s, &scope, id.as_str()).await, Err(CoreError::Crypto(_))), "the old value stays refused");
+    assert!(matches!(register::get(&s, &scope, &id).await, Err(CoreError::Crypto(_))), "the old value stays refused");
 }
 
 #[tokio::test]
@@ -571,7 +571,7 @@ async fn the_rights_the_pages_offer_are_exactly_what_the_register_allows() {
             let created = register::create(&w.s, &scope, &cli, &yamada()).await;
             assert_eq!(rights.write, created.is_ok(), "write: {label}");
             if let Ok(id) = created {
-                assert_eq!(rights.delete, register::delete(&w.s, &scope, &cli, id.as_str()).await.is_ok(), "delete: {label}");
+                assert_eq!(rights.delete, register::delete(&w.s, &scope, &cli, &id).await.is_ok(), "delete: {label}");
             }
         }
     }

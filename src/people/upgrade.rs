@@ -21,7 +21,7 @@ use super::sealed::{self, PEOPLE, RECORDS};
 use super::{PersonFields, FIELD_COLUMNS};
 use crate::audit::{self, Action, AuditActor, AuditEvent, Outcome};
 use crate::error::CoreResult;
-use crate::ids::TenantId;
+use crate::ids::{PersonId, TenantId};
 use crate::services::Services;
 use crate::vault::{DataKeys, FieldRef};
 
@@ -137,7 +137,7 @@ async fn upgrade_people(s: &Services, tenant: &TenantId, keys: &DataKeys, n: &mu
                 n.failed += 1;
                 continue;
             };
-            let resealed = sealed::seal_person(keys, &id, version, &PersonFields::from_values(values))?;
+            let resealed = sealed::seal_person(keys, &PersonId::from_db(id.clone()), version, &PersonFields::from_values(values))?;
             let mut q = sqlx::query(&update_sql);
             for v in &resealed {
                 q = q.bind(v.as_slice());

@@ -134,7 +134,9 @@ pub async fn list_accounts(org: Option<String>, search: String, page: i64) -> Re
 pub async fn get_account(org: Option<String>, user_id: String) -> Result<UserRow, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    let u = kura::console::accounts::get(&ctx.services, &scope, &user_id).await.map_err(crate::ssr::api_error)?;
+    let u = kura::console::accounts::get(&ctx.services, &scope, &crate::ssr::id::<kura::ids::UserId>(&user_id)?)
+        .await
+        .map_err(crate::ssr::api_error)?;
     Ok(wire::user_row(&ctx, &u, &scope.tenant().time_zone))
 }
 
@@ -154,7 +156,9 @@ pub async fn create_account(org: Option<String>, login: String, role: String, me
 pub async fn change_role(org: Option<String>, user_id: String, role: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    kura::console::accounts::change_role(&ctx.services, &scope, &user_id, &role, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::console::accounts::change_role(&ctx.services, &scope, &crate::ssr::id::<kura::ids::UserId>(&user_id)?, &role, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 /// Disables (`enabled=false`: sessions end at once) or enables an account.
@@ -162,7 +166,9 @@ pub async fn change_role(org: Option<String>, user_id: String, role: String) -> 
 pub async fn set_account_enabled(org: Option<String>, user_id: String, enabled: bool) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    kura::console::accounts::set_enabled(&ctx.services, &scope, &user_id, enabled, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::console::accounts::set_enabled(&ctx.services, &scope, &crate::ssr::id::<kura::ids::UserId>(&user_id)?, enabled, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 /// Sets the last day the account may be used (`YYYY-MM-DD`), or clears it (empty).
@@ -170,7 +176,9 @@ pub async fn set_account_enabled(org: Option<String>, user_id: String, enabled: 
 pub async fn set_account_expiry(org: Option<String>, user_id: String, expires_on: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    kura::console::accounts::set_expiry(&ctx.services, &scope, &user_id, &expires_on, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::console::accounts::set_expiry(&ctx.services, &scope, &crate::ssr::id::<kura::ids::UserId>(&user_id)?, &expires_on, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "accounts/reset")]
@@ -179,6 +187,7 @@ pub async fn reset_account_password(org: Option<String>, user_id: String, method
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
     let method = kura::console::FirstPassword::parse(&method).map_err(api_error)?;
+    let user_id = crate::ssr::id::<kura::ids::UserId>(&user_id)?;
     let user = scope.user(&ctx.services, &user_id).await.map_err(api_error)?;
     let issued = kura::console::accounts::reset_password(&ctx.services, &scope, &user_id, method, &ctx.client).await.map_err(api_error)?;
     Ok(wire::issued(&ctx, &user.id, issued, &scope.tenant().time_zone))
@@ -188,7 +197,9 @@ pub async fn reset_account_password(org: Option<String>, user_id: String, method
 pub async fn unlock_account(org: Option<String>, user_id: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    kura::console::accounts::unlock(&ctx.services, &scope, &user_id, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::console::accounts::unlock(&ctx.services, &scope, &crate::ssr::id::<kura::ids::UserId>(&user_id)?, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 /// Deletes an account; only with `confirmed=yes`.
@@ -197,14 +208,18 @@ pub async fn delete_account(org: Option<String>, user_id: String, confirmed: Opt
     crate::ssr::require_confirmation(confirmed.as_deref())?;
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    kura::console::accounts::delete(&ctx.services, &scope, &user_id, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::console::accounts::delete(&ctx.services, &scope, &crate::ssr::id::<kura::ids::UserId>(&user_id)?, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "accounts/sessions")]
 pub async fn account_sessions(org: Option<String>, user_id: String) -> Result<Vec<SessionRow>, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    let list = kura::console::accounts::sessions(&ctx.services, &scope, &user_id).await.map_err(crate::ssr::api_error)?;
+    let list = kura::console::accounts::sessions(&ctx.services, &scope, &crate::ssr::id::<kura::ids::UserId>(&user_id)?)
+        .await
+        .map_err(crate::ssr::api_error)?;
     let current = ctx.session_hash();
     Ok(list.into_iter().map(|s| wire::session_row(&ctx, s, current.as_deref())).collect())
 }
@@ -221,7 +236,13 @@ pub async fn revoke_account_sessions(
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
     let session = session.filter(|s| !s.is_empty());
-    kura::console::accounts::revoke_sessions(&ctx.services, &scope, &user_id, session.as_deref(), &ctx.client)
-        .await
-        .map_err(crate::ssr::api_error)
+    kura::console::accounts::revoke_sessions(
+        &ctx.services,
+        &scope,
+        &crate::ssr::id::<kura::ids::UserId>(&user_id)?,
+        session.as_deref(),
+        &ctx.client,
+    )
+    .await
+    .map_err(crate::ssr::api_error)
 }

@@ -27,7 +27,7 @@ fn rows(ctx: &crate::ssr::Ctx, list: Vec<kura::alerts::Alert>) -> Vec<AlertRow> 
         .map(|a| AlertRow {
             first_at: ctx.when(a.first_at, tz),
             last_at: ctx.when(a.last_at, tz),
-            id: a.id,
+            id: a.id.to_string(),
             rule: a.rule,
             organisation: a.tenant_code.unwrap_or_default(),
             state: a.state,
@@ -55,13 +55,17 @@ pub async fn open_alert_count() -> Result<i64, ApiError> {
 #[server(prefix = "/api", endpoint = "ops/alerts/acknowledge")]
 pub async fn acknowledge_alert(alert_id: String, comment: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
-    kura::alerts::acknowledge(&ctx.services, ctx.actor()?, &alert_id, &comment, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::alerts::acknowledge(&ctx.services, ctx.actor()?, &crate::ssr::id::<kura::ids::AlertId>(&alert_id)?, &comment, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "ops/alerts/close")]
 pub async fn close_alert(alert_id: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
-    kura::alerts::close(&ctx.services, ctx.actor()?, &alert_id, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::alerts::close(&ctx.services, ctx.actor()?, &crate::ssr::id::<kura::ids::AlertId>(&alert_id)?, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "alerts/list")]

@@ -27,7 +27,11 @@ pub async fn view_allowlist(org: Option<String>) -> Result<AllowlistView, ApiErr
     let scope = ctx.scope(org.as_deref()).await?;
     let v = kura::network::view(&ctx.services, &scope, &ctx.client).await.map_err(crate::ssr::api_error)?;
     Ok(AllowlistView {
-        entries: v.entries.into_iter().map(|e| AllowlistEntryRow { id: e.id, cidr: e.cidr.to_string(), note: e.note }).collect(),
+        entries: v
+            .entries
+            .into_iter()
+            .map(|e| AllowlistEntryRow { id: e.id.to_string(), cidr: e.cidr.to_string(), note: e.note })
+            .collect(),
         your_address: v.your_address.map(|ip| ip.to_string()).unwrap_or_default(),
         you_are_allowed: v.you_are_allowed,
         required: v.required,
@@ -40,7 +44,7 @@ pub async fn view_allowlist(org: Option<String>) -> Result<AllowlistView, ApiErr
 pub async fn add_allowlist_entry(org: Option<String>, cidr: String, note: String) -> Result<String, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    kura::network::add(&ctx.services, &scope, &cidr, &note, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::network::add(&ctx.services, &scope, &cidr, &note, &ctx.client).await.map(|id| id.to_string()).map_err(crate::ssr::api_error)
 }
 
 /// Removes an entry (which may shut out whoever used it); only with `confirmed=yes`.
@@ -49,5 +53,7 @@ pub async fn remove_allowlist_entry(org: Option<String>, entry_id: String, confi
     crate::ssr::require_confirmation(confirmed.as_deref())?;
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.scope(org.as_deref()).await?;
-    kura::network::remove(&ctx.services, &scope, &entry_id, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::network::remove(&ctx.services, &scope, &crate::ssr::id::<kura::ids::AllowlistEntryId>(&entry_id)?, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }

@@ -62,7 +62,9 @@ pub async fn list_tenants(search: String, page: i64) -> Result<Paged<TenantRow>,
 #[server(prefix = "/api", endpoint = "ops/tenants/get")]
 pub async fn get_tenant(tenant_id: String) -> Result<TenantRow, ApiError> {
     let ctx = crate::ssr::ctx()?;
-    let t = kura::console::tenants::get(&ctx.services, ctx.actor()?, &tenant_id).await.map_err(crate::ssr::api_error)?;
+    let t = kura::console::tenants::get(&ctx.services, ctx.actor()?, &crate::ssr::id::<kura::ids::TenantId>(&tenant_id)?)
+        .await
+        .map_err(crate::ssr::api_error)?;
     Ok(tenant_row(&ctx, t))
 }
 
@@ -90,17 +92,30 @@ pub async fn create_tenant(
 #[server(prefix = "/api", endpoint = "ops/tenants/contacts")]
 pub async fn set_tenant_contacts(tenant_id: String, emails: String, phone: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
-    kura::console::tenants::set_contacts(&ctx.services, ctx.actor()?, &tenant_id, &emails, &phone, &ctx.client)
-        .await
-        .map_err(crate::ssr::api_error)
+    kura::console::tenants::set_contacts(
+        &ctx.services,
+        ctx.actor()?,
+        &crate::ssr::id::<kura::ids::TenantId>(&tenant_id)?,
+        &emails,
+        &phone,
+        &ctx.client,
+    )
+    .await
+    .map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "ops/tenants/suspend")]
 pub async fn set_tenant_suspended(tenant_id: String, suspended: bool) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
-    kura::console::tenants::set_suspended(&ctx.services, ctx.actor()?, &tenant_id, suspended, &ctx.client)
-        .await
-        .map_err(crate::ssr::api_error)
+    kura::console::tenants::set_suspended(
+        &ctx.services,
+        ctx.actor()?,
+        &crate::ssr::id::<kura::ids::TenantId>(&tenant_id)?,
+        suspended,
+        &ctx.client,
+    )
+    .await
+    .map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "ops/operators/list")]
@@ -127,7 +142,15 @@ pub async fn create_operator(login: String) -> Result<NewOperator, ApiError> {
 #[server(prefix = "/api", endpoint = "ops/operators/enabled")]
 pub async fn set_operator_enabled(user_id: String, enabled: bool) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
-    kura::console::operators::set_enabled(&ctx.services, ctx.actor()?, &user_id, enabled, &ctx.client).await.map_err(crate::ssr::api_error)
+    kura::console::operators::set_enabled(
+        &ctx.services,
+        ctx.actor()?,
+        &crate::ssr::id::<kura::ids::UserId>(&user_id)?,
+        enabled,
+        &ctx.client,
+    )
+    .await
+    .map_err(crate::ssr::api_error)
 }
 
 /// The operator types their password again; privileged changes are allowed

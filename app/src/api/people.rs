@@ -196,8 +196,9 @@ pub async fn get_person(id: String) -> Result<PersonView, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
     let s = &ctx.services;
-    let p = kura::people::register::get(s, &scope, &id).await.map_err(crate::ssr::api_error)?;
-    let records = kura::people::records::list(s, &scope, &id).await.map_err(crate::ssr::api_error)?;
+    let p = kura::people::register::get(s, &scope, &crate::ssr::id::<kura::ids::PersonId>(&id)?).await.map_err(crate::ssr::api_error)?;
+    let records =
+        kura::people::records::list(s, &scope, &crate::ssr::id::<kura::ids::PersonId>(&id)?).await.map_err(crate::ssr::api_error)?;
     let tz = scope.tenant().time_zone.clone();
     let now_local = s.clock.now().local_input_in(&tz);
     Ok(PersonView {
@@ -268,14 +269,25 @@ pub async fn update_person(
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
     let person = PersonForm { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes };
-    kura::people::register::update(&ctx.services, &scope, &ctx.client, &id, version, &person.into()).await.map_err(crate::ssr::api_error)
+    kura::people::register::update(
+        &ctx.services,
+        &scope,
+        &ctx.client,
+        &crate::ssr::id::<kura::ids::PersonId>(&id)?,
+        version,
+        &person.into(),
+    )
+    .await
+    .map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "people/archive")]
 pub async fn archive_person(id: String, archived: bool) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    kura::people::register::set_archived(&ctx.services, &scope, &ctx.client, &id, archived).await.map_err(crate::ssr::api_error)
+    kura::people::register::set_archived(&ctx.services, &scope, &ctx.client, &crate::ssr::id::<kura::ids::PersonId>(&id)?, archived)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 /// Deletes a person and every record; only with `confirmed=yes`.
@@ -284,7 +296,9 @@ pub async fn delete_person(id: String, confirmed: Option<String>) -> Result<(), 
     crate::ssr::require_confirmation(confirmed.as_deref())?;
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    kura::people::register::delete(&ctx.services, &scope, &ctx.client, &id).await.map_err(crate::ssr::api_error)?;
+    kura::people::register::delete(&ctx.services, &scope, &ctx.client, &crate::ssr::id::<kura::ids::PersonId>(&id)?)
+        .await
+        .map_err(crate::ssr::api_error)?;
     leptos_axum::redirect(crate::routes::PEOPLE);
     Ok(())
 }
@@ -309,7 +323,9 @@ pub async fn add_record(
         ),
     };
     let input = kura::people::records::RecordInput { occurred_at, category_id, body, submission };
-    let id = kura::people::records::add(&ctx.services, &scope, &ctx.client, &person_id, &input).await.map_err(crate::ssr::api_error)?;
+    let id = kura::people::records::add(&ctx.services, &scope, &ctx.client, &crate::ssr::id::<kura::ids::PersonId>(&person_id)?, &input)
+        .await
+        .map_err(crate::ssr::api_error)?;
     Ok(id.to_string())
 }
 
@@ -425,5 +441,13 @@ pub async fn add_category(name: String) -> Result<String, ApiError> {
 pub async fn rename_category(category_id: String, name: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    kura::people::records::rename_category(&ctx.services, &scope, &ctx.client, &category_id, &name).await.map_err(crate::ssr::api_error)
+    kura::people::records::rename_category(
+        &ctx.services,
+        &scope,
+        &ctx.client,
+        &crate::ssr::id::<kura::ids::CategoryId>(&category_id)?,
+        &name,
+    )
+    .await
+    .map_err(crate::ssr::api_error)
 }

@@ -35,7 +35,9 @@ pub async fn privileged_report(from: String, to: String) -> Result<Vec<ActivityR
 pub async fn ops_privileged_report(tenant_id: String, from: String, to: String) -> Result<Vec<ActivityRow>, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope =
-        kura::scope::TenantScope::chosen_by_operator(&ctx.services, ctx.actor()?, &tenant_id).await.map_err(crate::ssr::api_error)?;
+        kura::scope::TenantScope::chosen_by_operator(&ctx.services, ctx.actor()?, &crate::ssr::id::<kura::ids::TenantId>(&tenant_id)?)
+            .await
+            .map_err(crate::ssr::api_error)?;
     report(&ctx, &scope, &from, &to).await
 }
 
