@@ -158,14 +158,8 @@ const EXPORTS: &[Action] = &[Action::PeopleExported, Action::AuditExported];
 
 /// The JST hour and date of an instant.
 fn jst(at: Timestamp) -> (u8, String) {
-    let tz = jiff::tz::TimeZone::get(crate::clock::DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
-    match jiff::Timestamp::from_millisecond(at.as_millis()) {
-        Ok(t) => {
-            let z = t.to_zoned(tz);
-            (u8::try_from(z.hour()).unwrap_or(0), z.date().to_string())
-        }
-        Err(_) => (0, String::new()),
-    }
+    let tokyo = crate::clock::Zone::tokyo();
+    (at.hour_in(&tokyo), at.date_in(&tokyo))
 }
 
 /// Reads the audit events the rules have not seen yet and raises alerts.

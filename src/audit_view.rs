@@ -183,7 +183,7 @@ pub async fn export_tenant(s: &Services, scope: &TenantScope<'_>, f: &AuditFilte
 
 /// The rows as CSV for Excel in Japan: UTF-8 with a BOM, times with their zone,
 /// and cells that a spreadsheet would run as a formula defused with a quote.
-pub fn to_csv(rows: &[AuditRow], time_zone: &str) -> CoreResult<Vec<u8>> {
+pub fn to_csv(rows: &[AuditRow], time_zone: &crate::clock::Zone) -> CoreResult<Vec<u8>> {
     let header = ["seq", "time", "organisation", "actor", "action", "target", "result", "ip", "detail"];
     crate::spreadsheet::write(
         &header,
@@ -220,7 +220,7 @@ mod tests {
             result: String::from("failure"),
             detail: String::from("{\"a\":1}"),
         };
-        let bytes = to_csv(&[row], "Asia/Tokyo").expect("csv");
+        let bytes = to_csv(&[row], &crate::clock::Zone::tokyo()).expect("csv");
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
         let text = String::from_utf8(bytes).expect("utf8");
         assert!(text.contains("1970-01-01 09:00 JST"), "{text}");

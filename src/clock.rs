@@ -8,8 +8,78 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The default display time zone (WP-2.12: the service runs on Japan time).
+/// The default time zone of an organisation (WP-2.12: the service runs on Japan time).
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Tokyo";
+
+/// An IANA time zone, resolved once against the bundled database: typed in
+/// (`Zone::parse`, unknown names refused) or read back (`Zone::from_stored`).
+/// The one fallback anywhere is here: a stored name the database does not
+/// know is shown and computed in Asia/Tokyo.
+#[derive(Clone, Debug)]
+pub struct Zone {
+    name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Zone {}
+
+impl Zone {
+    /// A zone typed into a form.
+    pub fn parse(raw: &str) -> Result<Zone, crate::domain::FieldProblem> {
+        let name = raw.trim();
+        jiff::tz::TimeZone::get(name)
+            .map(|tz| Zone { name: name.to_owned(), tz })
+            .map_err(|_| crate::domain::FieldProblem::new("time_zone", "unknown"))
+    }
+
+    /// A zone read from the database; an unknown one is Asia/Tokyo.
+    pub fn from_stored(name: &str) -> Zone {
+        Zone::parse(name).unwrap_or_else(|_| {
+            tracing::warn!(zone = name, "a stored time zone is unknown to the bundled database; Asia/Tokyo is used");
+            Zone::tokyo()
+        })
+    }
+
+    /// Asia/Tokyo (always in the bundled database).
+    pub fn tokyo() -> Zone {
+        Zone { name: DEFAULT_TIME_ZONE.to_owned(), tz: jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC) }
+    }
+
+    pub fn utc() -> Zone {
+        Zone { name: String::from("UTC"), tz: jiff::tz::TimeZone::UTC }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn zoned(&self, t: Timestamp) -> Option<jiff::Zoned> {
+        jiff::Timestamp::from_millisecond(t.0).ok().map(|ts| ts.to_zoned(self.tz.clone()))
+    }
+
+    /// The instant of a wall-clock time in this zone (a gap or fold resolves as jiff's default).
+    pub fn instant_of(&self, local: jiff::civil::DateTime) -> Option<Timestamp> {
+        local.to_zoned(self.tz.clone()).ok().map(|z| Timestamp::from_millis(z.timestamp().as_millisecond()))
+    }
+}
+
+impl Default for Zone {
+    fn default() -> Self {
+        Zone::tokyo()
+    }
+}
+
+impl std::fmt::Display for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
 
 /// An instant in UTC, stored as milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -37,27 +107,26 @@ impl Timestamp {
         Duration::from_millis(u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0))
     }
 
-    /// The calendar date (`YYYY-MM-DD`) of this instant in `time_zone`.
-    pub fn date_in(self, time_zone: &str) -> String {
-        let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        jiff::Timestamp::from_millisecond(self.0).map(|t| t.to_zoned(tz).date().to_string()).unwrap_or_default()
+    /// The calendar date (`YYYY-MM-DD`) of this instant in `zone`.
+    pub fn date_in(self, zone: &Zone) -> String {
+        zone.zoned(self).map(|z| z.date().to_string()).unwrap_or_default()
     }
 
-    /// `YYYY-MM-DDTHH:MM` in `time_zone`: the value of a `datetime-local` input.
-    pub fn local_input_in(self, time_zone: &str) -> String {
-        let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        jiff::Timestamp::from_millisecond(self.0).map(|t| t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+    /// The hour (0–23) of this instant in `zone`.
+    pub fn hour_in(self, zone: &Zone) -> u8 {
+        zone.zoned(self).and_then(|z| u8::try_from(z.hour()).ok()).unwrap_or(0)
     }
 
-    /// Formats for people: `2026年11月28日 12:34` (ja) or `2026-11-28 12:34 JST` (en),
-    /// in the given IANA time zone. Unknown zones fall back to Asia/Tokyo.
-    pub fn display_in(self, time_zone: &str, english: bool) -> String {
-        let tz =
-            jiff::tz::TimeZone::get(time_zone).or_else(|_| jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE)).unwrap_or(jiff::tz::TimeZone::UTC);
-        let Ok(ts) = jiff::Timestamp::from_millisecond(self.0) else {
+    /// `YYYY-MM-DDTHH:MM` in `zone`: the value of a `datetime-local` input.
+    pub fn local_input_in(self, zone: &Zone) -> String {
+        zone.zoned(self).map(|z| z.strftime("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+    }
+
+    /// Formats for people: `2026年11月28日 12:34` (ja) or `2026-11-28 12:34 JST` (en).
+    pub fn display_in(self, zone: &Zone, english: bool) -> String {
+        let Some(zoned) = zone.zoned(self) else {
             return String::from("-");
         };
-        let zoned = ts.to_zoned(tz);
         if english {
             zoned.strftime("%Y-%m-%d %H:%M %Z").to_string()
         } else {
@@ -66,19 +135,14 @@ impl Timestamp {
     }
 }
 
-/// Midnight at the start of `day` in `time_zone`.
-pub fn start_of_day(day: jiff::civil::Date, time_zone: &str) -> Option<Timestamp> {
-    let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
-    let zoned = day.to_zoned(tz).ok()?;
-    Some(Timestamp::from_millis(zoned.timestamp().as_millisecond()))
+/// Midnight at the start of `day` in `zone`.
+pub fn start_of_day(day: jiff::civil::Date, zone: &Zone) -> Option<Timestamp> {
+    zone.instant_of(day.to_datetime(jiff::civil::Time::midnight()))
 }
 
-/// Midnight after `day` in `time_zone`: the first instant that is no longer `day` there.
-pub fn start_of_next_day(day: jiff::civil::Date, time_zone: &str) -> Option<Timestamp> {
-    let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
-    let next = day.tomorrow().ok()?;
-    let zoned = next.to_zoned(tz).ok()?;
-    Some(Timestamp::from_millis(zoned.timestamp().as_millisecond()))
+/// Midnight after `day` in `zone`: the first instant that is no longer `day` there.
+pub fn start_of_next_day(day: jiff::civil::Date, zone: &Zone) -> Option<Timestamp> {
+    start_of_day(day.tomorrow().ok()?, zone)
 }
 
 fn duration_millis(d: Duration) -> i64 {
@@ -139,14 +203,20 @@ mod tests {
     fn times_are_shown_in_japan_time_by_default() {
         // 2026-11-28 03:34 UTC is 12:34 in Tokyo.
         let t = Timestamp::from_millis(1_795_836_840_000);
-        assert_eq!(t.display_in(DEFAULT_TIME_ZONE, false), "2026年11月28日 12:34");
-        assert_eq!(t.display_in(DEFAULT_TIME_ZONE, true), "2026-11-28 12:34 JST");
+        assert_eq!(t.display_in(&Zone::tokyo(), false), "2026年11月28日 12:34");
+        assert_eq!(t.display_in(&Zone::tokyo(), true), "2026-11-28 12:34 JST");
+        assert_eq!(t.hour_in(&Zone::tokyo()), 12);
+        assert_eq!(t.date_in(&Zone::utc()), "2026-11-28");
     }
 
     #[test]
-    fn an_unknown_time_zone_falls_back_to_tokyo() {
+    fn an_unknown_stored_time_zone_falls_back_to_tokyo_and_cannot_be_typed_in() {
         let t = Timestamp::from_millis(1_795_836_840_000);
-        assert_eq!(t.display_in("Mars/Olympus", true), "2026-11-28 12:34 JST");
+        let mars = Zone::from_stored("Mars/Olympus");
+        assert_eq!(mars, Zone::tokyo());
+        assert_eq!(t.display_in(&mars, true), "2026-11-28 12:34 JST");
+        assert!(Zone::parse("Mars/Olympus").is_err());
+        assert_eq!(Zone::parse(" Europe/Berlin ").map(|z| z.name().to_owned()), Ok(String::from("Europe/Berlin")));
     }
 
     #[test]

@@ -56,10 +56,12 @@ pub enum CoreError {
 }
 
 /// A field that failed validation and why, in the words the UI translates.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldProblem {
-    pub field: &'static str,
-    pub problem: &'static str,
+pub use crate::domain::FieldProblem;
+
+impl From<FieldProblem> for CoreError {
+    fn from(p: FieldProblem) -> Self {
+        CoreError::Invalid { field: p.field, problem: p.problem }
+    }
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

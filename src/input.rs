@@ -2,6 +2,7 @@
 //! normalised value or `Invalid { field, problem }` naming the field, so the
 //! form can show the message next to it.
 
+use crate::domain::{Email, Phone};
 use crate::error::{CoreError, CoreResult};
 use crate::tenants::Contacts;
 
@@ -9,58 +10,14 @@ fn invalid(field: &'static str, problem: &'static str) -> CoreError {
     CoreError::Invalid { field, problem }
 }
 
-/// An e-mail address: one `@`, a non-empty local part, a dotted domain, no
-/// spaces or control characters, at most 254 bytes.
+/// An e-mail address (`domain::Email`), as its text.
 pub fn parse_email(field: &'static str, raw: &str) -> CoreResult<String> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(invalid(field, "required"));
-    }
-    let ok = s.len() <= 254
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
-        && match s.split_once('@') {
-            Some((local, domain)) => {
-                !local.is_empty()
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !domain.contains("..")
-            }
-            None => false,
-        };
-    if !ok {
-        return Err(invalid(field, "format"));
-    }
-    Ok(s.to_owned())
+    Ok(Email::parse(field, raw)?.into_string())
 }
 
-/// A phone number as written in Japan (`03-1234-5678`, `090-1234-5678`,
-/// `+81 3 1234 5678`); full-width digits are accepted. Stored as typed,
-/// normalised to half-width.
+/// A phone number as written in Japan (`domain::Phone`), as its text.
 pub fn parse_phone(field: &'static str, raw: &str) -> CoreResult<String> {
-    let s: String = raw
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            'ー' | '－' | '‐' => '-',
-            '＋' => '+',
-            '　' => ' ',
-            other => other,
-        })
-        .collect();
-    if s.is_empty() {
-        return Err(invalid(field, "required"));
-    }
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    let chars_ok = s.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '-' || c == ' ' || (c == '+' && i == 0));
-    let domestic = s.starts_with('0') && (10..=11).contains(&digits);
-    let international = s.starts_with('+') && (8..=15).contains(&digits);
-    if !chars_ok || !(domestic || international) {
-        return Err(invalid(field, "format"));
-    }
-    Ok(s)
+    Ok(Phone::parse(field, raw)?.into_string())
 }
 
 /// Notification contacts: one to five e-mail addresses (one per line or
@@ -95,10 +52,8 @@ pub fn parse_date(field: &'static str, raw: &str) -> CoreResult<jiff::civil::Dat
 }
 
 /// An IANA time zone known to the bundled database.
-pub fn parse_time_zone(raw: &str) -> CoreResult<String> {
-    let s = raw.trim();
-    jiff::tz::TimeZone::get(s).map_err(|_| invalid("time_zone", "unknown"))?;
-    Ok(s.to_owned())
+pub fn parse_time_zone(raw: &str) -> CoreResult<crate::clock::Zone> {
+    Ok(crate::clock::Zone::parse(raw)?)
 }
 
 #[cfg(test)]

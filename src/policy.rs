@@ -7,136 +7,15 @@ use std::time::Duration;
 use crate::auth::Actor;
 use crate::clock::Timestamp;
 use crate::error::{CoreError, CoreResult};
-use crate::users::Role;
 
-/// Everything a person can ask Kura to do, at the granularity the roles differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Permission {
-    /// Own password and own sessions.
-    ManageOwnAccount,
-    /// The organisation's home page and its name.
-    ViewOwnTenant,
-    ViewAccounts,
-    ManageAccounts,
-    ViewTenantSettings,
-    ManageTenantSettings,
-    ViewTenants,
-    ManageTenants,
-    ViewOperators,
-    ManageOperators,
-    ReadPeople,
-    WritePeople,
-    DeletePeople,
-    /// Every organisation's audit events (operators).
-    ViewAuditAll,
-    /// The own organisation's audit events (its admins).
-    ViewTenantAudit,
-    /// Every alert (operators), an organisation's alerts (its admins), and
-    /// acknowledging / closing them (operators).
-    ViewAlertsAll,
-    ViewTenantAlerts,
-    ManageAlerts,
-    /// The organisation's IP allowlist.
-    ViewAllowlist,
-    ManageAllowlist,
-    /// Export for everyone the table allows; members also when their organisation allows it.
-    ExportPeople,
-    /// Importing people from CSV (all rows or none).
-    ImportPeople,
-    /// The organisation's list of record categories.
-    ManageCategories,
-}
+pub use crate::domain::permission::{allows, allows_export, Permission, POLICY};
+pub use crate::domain::Role;
 
 use Permission as P;
-use Role::{Admin, Member, Operator, Viewer};
+use Role::Operator;
 
-/// The policy table. Rows are permissions, cells the roles that hold them.
-/// Operators manage organisations and accounts but never read people data
-/// (WP-2.7); admins manage their own organisation only (the tenant scope).
-pub const POLICY: &[(Permission, &[Role])] = &[
-    (P::ManageOwnAccount, &[Operator, Admin, Member, Viewer]),
-    (P::ViewOwnTenant, &[Admin, Member, Viewer]),
-    (P::ViewAccounts, &[Operator, Admin]),
-    (P::ManageAccounts, &[Operator, Admin]),
-    (P::ViewTenantSettings, &[Admin]),
-    (P::ManageTenantSettings, &[Admin]),
-    (P::ViewTenants, &[Operator]),
-    (P::ManageTenants, &[Operator]),
-    (P::ViewOperators, &[Operator]),
-    (P::ManageOperators, &[Operator]),
-    (P::ReadPeople, &[Admin, Member, Viewer]),
-    (P::WritePeople, &[Admin, Member]),
-    (P::DeletePeople, &[Admin]),
-    (P::ExportPeople, &[Admin]),
-    (P::ImportPeople, &[Admin]),
-    (P::ManageCategories, &[Admin]),
-    (P::ViewAuditAll, &[Operator]),
-    (P::ViewTenantAudit, &[Admin]),
-    (P::ViewAlertsAll, &[Operator]),
-    (P::ViewTenantAlerts, &[Admin]),
-    (P::ManageAlerts, &[Operator]),
-    (P::ViewAllowlist, &[Operator, Admin]),
-    (P::ManageAllowlist, &[Operator, Admin]),
-];
-
-pub const ALL_ROLES: [Role; 4] = [Operator, Admin, Member, Viewer];
-
-impl Permission {
-    pub const ALL: [Permission; 23] = [
-        P::ManageOwnAccount,
-        P::ViewOwnTenant,
-        P::ViewAccounts,
-        P::ManageAccounts,
-        P::ViewTenantSettings,
-        P::ManageTenantSettings,
-        P::ViewTenants,
-        P::ManageTenants,
-        P::ViewOperators,
-        P::ManageOperators,
-        P::ReadPeople,
-        P::WritePeople,
-        P::DeletePeople,
-        P::ExportPeople,
-        P::ViewAuditAll,
-        P::ViewTenantAudit,
-        P::ViewAlertsAll,
-        P::ViewTenantAlerts,
-        P::ManageAlerts,
-        P::ViewAllowlist,
-        P::ManageAllowlist,
-        P::ImportPeople,
-        P::ManageCategories,
-    ];
-
-    /// Changes something (as opposed to reading).
-    pub fn is_write(self) -> bool {
-        matches!(
-            self,
-            P::ManageOwnAccount
-                | P::ManageAccounts
-                | P::ManageTenantSettings
-                | P::ManageTenants
-                | P::ManageOperators
-                | P::WritePeople
-                | P::DeletePeople
-                | P::ExportPeople
-                | P::ImportPeople
-                | P::ManageCategories
-                | P::ManageAllowlist
-                | P::ManageAlerts
-        )
-    }
-}
-
-/// Whether the table gives `role` this permission.
-pub fn allows(role: Role, permission: Permission) -> bool {
-    POLICY.iter().any(|(p, roles)| *p == permission && roles.contains(&role))
-}
-
-/// Export is the one permission a setting of the organisation widens.
-pub fn allows_export(role: Role, members_may_export: bool) -> bool {
-    allows(role, P::ExportPeople) || (role == Member && members_may_export)
-}
+/// Every role, operators first.
+pub const ALL_ROLES: [Role; 4] = Role::ALL;
 
 /// How recently an operator must have typed their password before a change
 /// made in the operator console (WP-2.3: privileged actions are confirmed).
@@ -164,6 +43,7 @@ pub fn authorize(actor: &Actor, permission: Permission, now: Timestamp) -> CoreR
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Role::{Admin, Member, Viewer};
 
     #[test]
     fn every_permission_has_exactly_one_row() {

@@ -128,8 +128,9 @@ async fn daily_logins(s: &Services, reach: Reach, days: i64) -> CoreResult<Vec<D
         q = q.bind(a.as_str());
     }
     let rows = q.fetch_all(&mut *tx).await?;
-    let mut out: Vec<DailyLogins> =
-        (first..=today).map(|d| DailyLogins { day: Timestamp::from_millis(d * DAY_MS).date_in("UTC"), ..Default::default() }).collect();
+    let mut out: Vec<DailyLogins> = (first..=today)
+        .map(|d| DailyLogins { day: Timestamp::from_millis(d * DAY_MS).date_in(&crate::clock::Zone::utc()), ..Default::default() })
+        .collect();
     for r in &rows {
         let day: i64 = r.try_get("day")?;
         let sum = |col: &str| -> CoreResult<i64> { Ok(r.try_get::<Option<i64>, _>(col)?.unwrap_or(0)) };

@@ -2,7 +2,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use crate::clock::{Timestamp, DEFAULT_TIME_ZONE};
+use crate::clock::{Timestamp, Zone};
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::TenantId;
@@ -65,7 +65,7 @@ pub struct Tenant {
     pub code: OrgCode,
     pub name: String,
     pub status: TenantStatus,
-    pub time_zone: String,
+    pub time_zone: Zone,
     pub created_at: Timestamp,
     /// `YYYY-MM-DD`; absent for organisations created before contracts were recorded.
     pub contract_start: Option<String>,
@@ -89,7 +89,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<Tenant> {
         code: OrgCode(r.try_get("code")?),
         name: r.try_get("name")?,
         status: TenantStatus::parse(&r.try_get::<String, _>("status")?),
-        time_zone: r.try_get("time_zone")?,
+        time_zone: Zone::from_stored(&r.try_get::<String, _>("time_zone")?),
         created_at: Timestamp::from_millis(r.try_get("created_at")?),
         contract_start: r.try_get("contract_start")?,
         contacts: Contacts {
@@ -149,7 +149,7 @@ pub(crate) async fn insert_new(conn: &mut AnyConnection, id: TenantId, new: &New
         code: new.code.clone(),
         name: new.name.clone(),
         status: TenantStatus::Active,
-        time_zone: DEFAULT_TIME_ZONE.to_owned(),
+        time_zone: Zone::tokyo(),
         created_at: now,
         contract_start: new.contract_start.clone(),
         contacts: new.contacts.clone(),
@@ -163,7 +163,7 @@ pub(crate) async fn insert_new(conn: &mut AnyConnection, id: TenantId, new: &New
     .bind(tenant.code.as_str())
     .bind(&tenant.name)
     .bind(tenant.status.as_str())
-    .bind(&tenant.time_zone)
+    .bind(tenant.time_zone.name())
     .bind(now.as_millis())
     .bind(tenant.contract_start.clone())
     .bind(tenant.contacts.emails.join("\n"))
@@ -218,10 +218,10 @@ pub(crate) async fn set_status(conn: &mut AnyConnection, id: &TenantId, status: 
     Ok(())
 }
 
-pub(crate) async fn set_settings(conn: &mut AnyConnection, id: &TenantId, members_may_export: bool, time_zone: &str) -> CoreResult<()> {
+pub(crate) async fn set_settings(conn: &mut AnyConnection, id: &TenantId, members_may_export: bool, time_zone: &Zone) -> CoreResult<()> {
     sqlx::query("UPDATE tenants SET members_may_export = $1, time_zone = $2 WHERE id = $3")
         .bind(crate::db::flag(members_may_export))
-        .bind(time_zone)
+        .bind(time_zone.name())
         .bind(id.as_str())
         .execute(&mut *conn)
         .await?;

@@ -33,43 +33,7 @@ impl LoginName {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Operator,
-    Admin,
-    Member,
-    Viewer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-            Role::Member => "member",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "operator" => Some(Role::Operator),
-            "admin" => Some(Role::Admin),
-            "member" => Some(Role::Member),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
-    }
-
-    /// The roles a tenant account may have.
-    pub fn parse_tenant_role(s: &str) -> CoreResult<Role> {
-        match Role::parse(s.trim()) {
-            Some(r) if r != Role::Operator => Ok(r),
-            _ => Err(CoreError::Invalid { field: "role", problem: "unknown" }),
-        }
-    }
-}
+pub use crate::domain::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UserStatus {
@@ -421,11 +385,5 @@ mod tests {
         assert!(LoginName::parse("").is_err());
         assert!(LoginName::parse("taro yamada").is_err());
         assert!(LoginName::parse(&"a".repeat(65)).is_err());
-    }
-
-    #[test]
-    fn the_operator_role_is_not_a_tenant_role() {
-        assert!(Role::parse_tenant_role("operator").is_err());
-        assert_eq!(Role::parse_tenant_role("member").expect("valid"), Role::Member);
     }
 }

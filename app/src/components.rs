@@ -122,15 +122,27 @@ pub fn InputField(
     /// Lines of a multi-line field (a textarea); `None` for one line.
     #[prop(optional)]
     rows: Option<u32>,
+    /// The browser's check when the field is left (the same parser the
+    /// server runs, from `kura::domain`): a problem code, or `None`.
+    #[prop(optional)]
+    check: Option<fn(&str) -> Option<&'static str>>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let message = move || error.get().and_then(|e| e.field_message(name, lang));
+    let checked = RwSignal::new(None::<&'static str>);
+    let on_change = move |ev: leptos::ev::Event| {
+        if let Some(check) = check {
+            checked.set(check(&event_target_value(&ev)));
+        }
+    };
+    let message = move || {
+        checked.get().map(|p| crate::api::problem_msg(p).text(lang)).or_else(|| error.get().and_then(|e| e.field_message(name, lang)))
+    };
     let described = format!("{id}-error");
     let invalid = move || message().is_some().to_string();
     let control = match rows {
         Some(rows) => view! {
             <textarea id=id name=name rows=rows required=required maxlength=maxlength
-                aria-invalid=invalid aria-describedby=described.clone()>{value}</textarea>
+                aria-invalid=invalid aria-describedby=described.clone() on:change=on_change>{value}</textarea>
         }
         .into_any(),
         None => view! {
@@ -145,6 +157,7 @@ pub fn InputField(
                 spellcheck="false"
                 aria-invalid=invalid
                 aria-describedby=described.clone()
+                on:change=on_change
             />
         }
         .into_any(),

@@ -178,9 +178,9 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    /// From the role's name (`operator`, `admin`, `member`, `viewer`).
-    pub fn from_role(role: &str, must_change_password: bool) -> Visitor {
-        Visitor { operator: role == "operator", admin: role == "admin", must_change_password }
+    pub fn from_role(role: kura::domain::Role, must_change_password: bool) -> Visitor {
+        use kura::domain::Role;
+        Visitor { operator: role == Role::Operator, admin: role == Role::Admin, must_change_password }
     }
 }
 

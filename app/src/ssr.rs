@@ -71,7 +71,7 @@ impl Ctx {
     }
 
     /// A time for people, in `time_zone`, in the page's language.
-    pub fn when(&self, at: Timestamp, time_zone: &str) -> String {
+    pub fn when(&self, at: Timestamp, time_zone: &kura::Zone) -> String {
         at.display_in(time_zone, self.lang == crate::i18n::Lang::En)
     }
 
@@ -83,6 +83,20 @@ impl Ctx {
             None => None,
         };
         kura::scope::TenantScope::for_request(&self.services, self.actor()?, org.as_ref()).await.map_err(api_error)
+    }
+
+    /// The id of an organisation named in an operator-only function: whoever
+    /// is no operator is refused before the text is read, so the refusal is
+    /// the same whatever they send.
+    pub fn operator_tenant_id(&self, raw: &str) -> Result<kura::ids::TenantId, ApiError> {
+        kura::policy::authorize(self.actor()?, kura::policy::Permission::ViewTenants, self.services.clock.now()).map_err(api_error)?;
+        id(raw)
+    }
+
+    /// The scope of an organisation named by id in an operator-only function.
+    pub async fn operator_scope(&self, org: &str) -> Result<kura::scope::TenantScope<'_>, ApiError> {
+        let tenant_id = self.operator_tenant_id(org)?;
+        kura::scope::TenantScope::chosen_by_operator(&self.services, self.actor()?, &tenant_id).await.map_err(api_error)
     }
 
     /// The actor's own organisation (operators have none: forbidden).
@@ -143,7 +157,7 @@ pub async fn account_of(services: &Services, actor: &Actor) -> Result<crate::api
     let who = kura::auth::whoami(services, actor).await.map_err(api_error)?;
     Ok(crate::api::Account {
         login: who.login,
-        role: who.role.as_str().to_owned(),
+        role: who.role,
         org_code: who.tenant.as_ref().map(|t| t.code.as_str().to_owned()),
         org_name: who.tenant.map(|t| t.name),
         must_change_password: who.must_change_password,
@@ -173,7 +187,7 @@ pub fn home_of(actor: &Actor) -> &'static str {
 
 /// The page rules' view of an actor.
 pub fn visitor_of(actor: &Actor) -> routes::Visitor {
-    routes::Visitor::from_role(actor.role.as_str(), actor.must_change_password)
+    routes::Visitor::from_role(actor.role, actor.must_change_password)
 }
 
 /// Shared by the tenant and operator login endpoints.

@@ -425,7 +425,9 @@ async fn world() -> World {
         org: tenant_id(&app, "acme").await,
         session: session_of(&app, &a_taro).await,
         user: a_taro,
-        entry: String::new(),
+        // A keeps no allowlist: a well-formed id that names no entry, so a
+        // refusal below comes from the policy, not from the id's shape.
+        entry: uuid::Uuid::new_v4().to_string(),
         person: a_person,
         category: category_of(&app, "acme").await,
     };

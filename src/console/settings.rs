@@ -15,7 +15,7 @@ pub struct TenantSettings {
     /// Whether members (not only admins) may export people data. Off by default.
     pub members_may_export: bool,
     /// The display time zone (Asia/Tokyo by default).
-    pub time_zone: String,
+    pub time_zone: crate::clock::Zone,
 }
 
 pub async fn get(s: &Services, scope: &TenantScope<'_>) -> CoreResult<TenantSettings> {
@@ -32,7 +32,7 @@ pub async fn save(s: &Services, scope: &TenantScope<'_>, members_may_export: boo
     let ev = scope
         .event(Action::TenantSettingsChanged, client)
         .target(scope.tenant_id().to_string())
-        .detail(json!({ "members_may_export": members_may_export, "time_zone": time_zone }));
+        .detail(json!({ "members_may_export": members_may_export, "time_zone": time_zone.name() }));
     tx.commit(ev).await?;
     Ok(())
 }

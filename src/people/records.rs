@@ -215,12 +215,10 @@ pub struct RecordInput {
     pub submission: Option<SubmissionKey>,
 }
 
-fn parse_local_time(raw: &str, time_zone: &str) -> CoreResult<Timestamp> {
-    let bad = CoreError::Invalid { field: "occurred_at", problem: "format" };
-    let dt: jiff::civil::DateTime = raw.trim().parse().map_err(|_| bad)?;
-    let tz = jiff::tz::TimeZone::get(time_zone).map_err(|_| CoreError::Invalid { field: "occurred_at", problem: "format" })?;
-    let zoned = dt.to_zoned(tz).map_err(|_| CoreError::Invalid { field: "occurred_at", problem: "format" })?;
-    Ok(Timestamp::from_millis(zoned.timestamp().as_millisecond()))
+fn parse_local_time(raw: &str, zone: &crate::clock::Zone) -> CoreResult<Timestamp> {
+    let bad = || CoreError::Invalid { field: "occurred_at", problem: "format" };
+    let dt: jiff::civil::DateTime = raw.trim().parse().map_err(|_| bad())?;
+    zone.instant_of(dt).ok_or_else(bad)
 }
 
 /// Adds a record to a person (members and admins).
@@ -281,7 +279,7 @@ pub async fn add(
         drop(tx);
         return match &input.submission {
             Some(key) => {
-                let sent = Submitted { person: &person_id, occurred_at, category: category.as_ref(), body: &body };
+                let sent = Submitted { person: person_id, occurred_at, category: category.as_ref(), body: &body };
                 stored_by(s, scope, &keys, key, &sent).await
             }
             None => Err(CoreError::NotFound),

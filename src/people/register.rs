@@ -336,7 +336,7 @@ pub(crate) async fn existing_id(s: &Services, scope: &TenantScope<'_>, id: &Pers
 pub async fn get(s: &Services, scope: &TenantScope<'_>, id: &PersonId) -> CoreResult<Person> {
     scope.authorize(s, Permission::ReadPeople)?;
     let keys = data_keys(s, scope).await?;
-    match fetch(s, scope, &keys, &id).await? {
+    match fetch(s, scope, &keys, id).await? {
         Ok(person) => Ok(person),
         Err(failure) => Err(failure.report(s, scope).await),
     }
@@ -467,7 +467,7 @@ pub async fn update(
     scope.authorize(s, Permission::WritePeople)?;
     let fields = fields.validate().map_err(invalid)?;
     let keys = data_keys(s, scope).await?;
-    let before = match fetch(s, scope, &keys, &id).await? {
+    let before = match fetch(s, scope, &keys, id).await? {
         Ok(p) => p,
         Err(failure) => return Err(failure.report(s, scope).await),
     };
@@ -504,7 +504,7 @@ pub async fn update(
     if done == 0 {
         return Err(CoreError::Stale);
     }
-    write_index(&mut tx, &keys, &id, &fields).await?;
+    write_index(&mut tx, &keys, id, &fields).await?;
     let ev = scope.event(Action::PersonUpdated, client).target(id.to_string()).detail(json!({ "fields": changed }));
     tx.commit(ev).await?;
     Ok(expected_version + 1)

@@ -336,7 +336,7 @@ async fn records_are_shown_newest_first_in_the_organisations_time_and_filter_the
     assert_eq!(list.iter().map(|r| r.body.as_str()).collect::<Vec<_>>(), vec!["来所", "電話で相談"]);
     // 09:00 in Tokyo is 00:00 UTC.
     assert_eq!(list[1].occurred_at.as_millis() % 86_400_000, 0);
-    assert_eq!(list[1].occurred_at.display_in("Asia/Tokyo", false), "2026年11月28日 09:00");
+    assert_eq!(list[1].occurred_at.display_in(&crate::clock::Zone::tokyo(), false), "2026年11月28日 09:00");
     assert_eq!(list[1].category.as_deref(), Some("電話"));
     let by_cat = PeopleQuery { category: Some(phone_call.clone()), ..PeopleQuery::default() };
     let hits: Vec<_> = register::list(&w.s, &scope, &by_cat).await.expect("filter").people.into_iter().map(|p| p.id).collect();

@@ -12,7 +12,7 @@ use super::{ApiError, Paged};
 pub struct UserRow {
     pub id: String,
     pub login: String,
-    pub role: String,
+    pub role: kura::domain::Role,
     pub enabled: bool,
     pub must_change_password: bool,
     /// The last day the account may be used (`YYYY-MM-DD`), if set.
@@ -49,11 +49,11 @@ pub(crate) mod wire {
     use crate::ssr::Ctx;
     use kura::console::Issued;
 
-    pub fn user_row(ctx: &Ctx, u: &kura::users::User, time_zone: &str) -> UserRow {
+    pub fn user_row(ctx: &Ctx, u: &kura::users::User, time_zone: &kura::Zone) -> UserRow {
         UserRow {
             id: u.id.to_string(),
             login: u.login.as_str().to_owned(),
-            role: u.role.as_str().to_owned(),
+            role: u.role,
             enabled: u.status == kura::users::UserStatus::Active,
             must_change_password: u.must_change_password,
             // Stored as the first instant after the last day; shown as that day.
@@ -64,11 +64,11 @@ pub(crate) mod wire {
         }
     }
 
-    fn last_day(first_instant_after: kura::Timestamp, time_zone: &str) -> String {
+    fn last_day(first_instant_after: kura::Timestamp, time_zone: &kura::Zone) -> String {
         kura::Timestamp::from_millis(first_instant_after.as_millis() - 1).date_in(time_zone)
     }
 
-    pub fn issued(ctx: &Ctx, user_id: &kura::ids::UserId, issued: Issued, time_zone: &str) -> IssuedCredential {
+    pub fn issued(ctx: &Ctx, user_id: &kura::ids::UserId, issued: Issued, time_zone: &kura::Zone) -> IssuedCredential {
         match issued {
             Issued::Temporary(p) => IssuedCredential {
                 user_id: user_id.to_string(),
@@ -86,7 +86,7 @@ pub(crate) mod wire {
     }
 
     pub fn session_row(ctx: &Ctx, s: kura::sessions::SessionInfo, current: Option<&str>) -> SessionRow {
-        let tz = kura::clock::DEFAULT_TIME_ZONE;
+        let tz = &kura::Zone::tokyo();
         SessionRow {
             current: current == Some(s.id_hash.as_str()),
             id: s.id_hash,

@@ -22,7 +22,7 @@ pub struct AlertRow {
 
 #[cfg(feature = "ssr")]
 fn rows(ctx: &crate::ssr::Ctx, list: Vec<kura::alerts::Alert>) -> Vec<AlertRow> {
-    let tz = kura::clock::DEFAULT_TIME_ZONE;
+    let tz = &kura::Zone::tokyo();
     list.into_iter()
         .map(|a| AlertRow {
             first_at: ctx.when(a.first_at, tz),

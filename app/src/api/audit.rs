@@ -44,7 +44,7 @@ pub mod wire {
     use super::*;
 
     /// The core filter for a form's query (dates in `time_zone`).
-    pub fn filter(q: &AuditQuery, time_zone: &str) -> Result<kura::audit_view::AuditFilter, ApiError> {
+    pub fn filter(q: &AuditQuery, time_zone: &kura::Zone) -> Result<kura::audit_view::AuditFilter, ApiError> {
         let day = |field: &'static str, s: &str, next: bool| -> Result<Option<kura::Timestamp>, ApiError> {
             if s.trim().is_empty() {
                 return Ok(None);
@@ -63,7 +63,7 @@ pub mod wire {
         })
     }
 
-    pub fn page(ctx: &crate::ssr::Ctx, p: kura::audit_view::AuditPage, time_zone: &str) -> AuditPage {
+    pub fn page(ctx: &crate::ssr::Ctx, p: kura::audit_view::AuditPage, time_zone: &kura::Zone) -> AuditPage {
         AuditPage {
             entries: p
                 .rows
@@ -88,7 +88,7 @@ pub mod wire {
 #[server(prefix = "/api", endpoint = "ops/audit/list")]
 pub async fn list_all_audit(query: AuditQuery) -> Result<AuditPage, ApiError> {
     let ctx = crate::ssr::ctx()?;
-    let tz = kura::clock::DEFAULT_TIME_ZONE;
+    let tz = &kura::Zone::tokyo();
     let f = wire::filter(&query, tz)?;
     let p = kura::audit_view::list_all(&ctx.services, ctx.actor()?, &f).await.map_err(crate::ssr::api_error)?;
     Ok(wire::page(&ctx, p, tz))

@@ -276,7 +276,7 @@ pub fn use_signed_in() -> SignedIn {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub login: String,
-    pub role: String,
+    pub role: kura::domain::Role,
     pub org_code: Option<String>,
     pub org_name: Option<String>,
     pub must_change_password: bool,
@@ -284,11 +284,11 @@ pub struct Account {
 
 impl Account {
     pub fn is_operator(&self) -> bool {
-        self.role == "operator"
+        self.role == kura::domain::Role::Operator
     }
 
     pub fn is_admin(&self) -> bool {
-        self.role == "admin"
+        self.role == kura::domain::Role::Admin
     }
 }
 

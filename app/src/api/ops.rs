@@ -32,7 +32,7 @@ pub struct NewOperator {
 
 #[cfg(feature = "ssr")]
 fn tenant_row(ctx: &crate::ssr::Ctx, t: kura::tenants::TenantSummary) -> TenantRow {
-    let tz = kura::clock::DEFAULT_TIME_ZONE;
+    let tz = &kura::Zone::tokyo();
     TenantRow {
         id: t.tenant.id.to_string(),
         code: t.tenant.code.as_str().to_owned(),
@@ -62,7 +62,7 @@ pub async fn list_tenants(search: String, page: i64) -> Result<Paged<TenantRow>,
 #[server(prefix = "/api", endpoint = "ops/tenants/get")]
 pub async fn get_tenant(tenant_id: String) -> Result<TenantRow, ApiError> {
     let ctx = crate::ssr::ctx()?;
-    let t = kura::console::tenants::get(&ctx.services, ctx.actor()?, &crate::ssr::id::<kura::ids::TenantId>(&tenant_id)?)
+    let t = kura::console::tenants::get(&ctx.services, ctx.actor()?, &ctx.operator_tenant_id(&tenant_id)?)
         .await
         .map_err(crate::ssr::api_error)?;
     Ok(tenant_row(&ctx, t))
@@ -92,37 +92,24 @@ pub async fn create_tenant(
 #[server(prefix = "/api", endpoint = "ops/tenants/contacts")]
 pub async fn set_tenant_contacts(tenant_id: String, emails: String, phone: String) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
-    kura::console::tenants::set_contacts(
-        &ctx.services,
-        ctx.actor()?,
-        &crate::ssr::id::<kura::ids::TenantId>(&tenant_id)?,
-        &emails,
-        &phone,
-        &ctx.client,
-    )
-    .await
-    .map_err(crate::ssr::api_error)
+    kura::console::tenants::set_contacts(&ctx.services, ctx.actor()?, &ctx.operator_tenant_id(&tenant_id)?, &emails, &phone, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "ops/tenants/suspend")]
 pub async fn set_tenant_suspended(tenant_id: String, suspended: bool) -> Result<(), ApiError> {
     let ctx = crate::ssr::ctx()?;
-    kura::console::tenants::set_suspended(
-        &ctx.services,
-        ctx.actor()?,
-        &crate::ssr::id::<kura::ids::TenantId>(&tenant_id)?,
-        suspended,
-        &ctx.client,
-    )
-    .await
-    .map_err(crate::ssr::api_error)
+    kura::console::tenants::set_suspended(&ctx.services, ctx.actor()?, &ctx.operator_tenant_id(&tenant_id)?, suspended, &ctx.client)
+        .await
+        .map_err(crate::ssr::api_error)
 }
 
 #[server(prefix = "/api", endpoint = "ops/operators/list")]
 pub async fn list_operators(search: String, page: i64) -> Result<Paged<UserRow>, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let p = kura::console::operators::list(&ctx.services, ctx.actor()?, &search, page).await.map_err(crate::ssr::api_error)?;
-    let tz = kura::clock::DEFAULT_TIME_ZONE;
+    let tz = &kura::Zone::tokyo();
     Ok(Paged {
         items: p.items.iter().map(|u| super::accounts::wire::user_row(&ctx, u, tz)).collect(),
         total: p.total,

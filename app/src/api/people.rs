@@ -221,7 +221,7 @@ pub async fn get_person(id: String) -> Result<PersonView, ApiError> {
             .collect(),
         categories: convert::categories(&ctx, &scope).await?,
         rights: convert::rights(s, &scope),
-        time_zone: tz,
+        time_zone: tz.name().to_owned(),
         now_local,
         submission_key: kura::ids::SubmissionKey::generate().to_string(),
     })

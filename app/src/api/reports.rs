@@ -34,10 +34,7 @@ pub async fn privileged_report(from: String, to: String) -> Result<Vec<ActivityR
 #[server(prefix = "/api", endpoint = "ops/reports/privileged")]
 pub async fn ops_privileged_report(tenant_id: String, from: String, to: String) -> Result<Vec<ActivityRow>, ApiError> {
     let ctx = crate::ssr::ctx()?;
-    let scope =
-        kura::scope::TenantScope::chosen_by_operator(&ctx.services, ctx.actor()?, &crate::ssr::id::<kura::ids::TenantId>(&tenant_id)?)
-            .await
-            .map_err(crate::ssr::api_error)?;
+    let scope = ctx.operator_scope(&tenant_id).await?;
     report(&ctx, &scope, &from, &to).await
 }
 

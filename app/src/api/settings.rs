@@ -16,7 +16,7 @@ pub async fn get_settings() -> Result<SettingsView, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
     let s = kura::console::settings::get(&ctx.services, &scope).await.map_err(crate::ssr::api_error)?;
-    Ok(SettingsView { members_may_export: s.members_may_export, time_zone: s.time_zone })
+    Ok(SettingsView { members_may_export: s.members_may_export, time_zone: s.time_zone.name().to_owned() })
 }
 
 /// `members_may_export` is a checkbox: present (any value) means on.

@@ -12,6 +12,7 @@ use crate::components::{ActionError, ConfirmButton, InputField, Pager, SubmitBut
 use crate::i18n::{use_lang, Msg};
 use crate::pages::{last_error, role_label};
 use crate::routes::{self, testid};
+use kura::domain::Role;
 
 /// The hidden `org` field of every account form (empty in the admin console).
 fn org_input(org: &Option<String>) -> impl IntoView {
@@ -53,11 +54,15 @@ fn method_choice(lang: crate::i18n::Lang, prefix: &'static str) -> impl IntoView
     }
 }
 
-fn role_select(lang: crate::i18n::Lang, id: &'static str, current: &str) -> impl IntoView {
-    let options = [("member", Msg::RoleMember), ("viewer", Msg::RoleViewer), ("admin", Msg::RoleAdmin)];
+/// The roles an organisation's account may have: the core's list, so the
+/// form offers exactly what the server accepts.
+fn role_select(lang: crate::i18n::Lang, id: &'static str, current: Role) -> impl IntoView {
     view! {
         <select id=id name="role">
-            {options.into_iter().map(|(v, m)| view! { <option value=v selected=current == v>{m.text(lang)}</option> }).collect_view()}
+            {Role::TENANT_ROLES
+                .into_iter()
+                .map(|r| view! { <option value=r.as_str() selected=current == r>{role_label(r).text(lang)}</option> })
+                .collect_view()}
         </select>
     }
 }
@@ -85,7 +90,7 @@ pub fn AccountsPanel(org: Option<String>) -> impl IntoView {
                 <InputField id="new-login" name="login" label=Msg::UserId error=error maxlength=64 hint=Msg::LoginRules/>
                 <div class="field">
                     <label for="new-role">{Msg::Role.text(lang)}</label>
-                    {role_select(lang, "new-role", "member")}
+                    {role_select(lang, "new-role", Role::Member)}
                 </div>
                 {method_choice(lang, "new")}
                 <ActionError error=error/>
@@ -121,7 +126,7 @@ pub fn AccountsPanel(org: Option<String>) -> impl IntoView {
                                         view! {
                                             <tr>
                                                 <td><A href=href>{login}</A></td>
-                                                <td>{role_label(&u.role).text(lang)}</td>
+                                                <td>{role_label(u.role).text(lang)}</td>
                                                 <td>{status}</td>
                                                 <td>{u.last_login.clone().unwrap_or_else(|| String::from("-"))}</td>
                                             </tr>
@@ -216,7 +221,7 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
                 Ok(u) => view! {
                     <h1>{Msg::Account.text(lang)} ": " {u.login.clone()}</h1>
                     <dl class="facts" data-testid=testid::USER_FACTS>
-                        <dt>{Msg::Role.text(lang)}</dt><dd>{role_label(&u.role).text(lang)}</dd>
+                        <dt>{Msg::Role.text(lang)}</dt><dd>{role_label(u.role).text(lang)}</dd>
                         <dt>{Msg::Status.text(lang)}</dt><dd data-testid=testid::USER_STATUS>{status_text(lang, &u)}</dd>
                         <dt>{Msg::LastLogin.text(lang)}</dt><dd>{u.last_login.clone().unwrap_or_else(|| String::from("-"))}</dd>
                         <dt>{Msg::Created.text(lang)}</dt><dd>{u.created.clone()}</dd>
@@ -228,7 +233,7 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
                             <ActionForm action=role>
                                 {hidden()}
                                 <label for="role">{Msg::Role.text(lang)}</label>
-                                {role_select(lang, "role", &u.role)}
+                                {role_select(lang, "role", u.role)}
                                 <SubmitButton pending=role.pending()>{Msg::ChangeRole.text(lang)}</SubmitButton>
                             </ActionForm>
                             <ActionForm action=enabled>

@@ -26,6 +26,7 @@ use crate::api::{use_signed_in, Account, ApiError, ChangePassword, Login, Logout
 use crate::components::{FormError, Frame, PasswordField, SubmitButton, TextField};
 use crate::i18n::{use_lang, Msg};
 use crate::routes::{self, testid, Visitor};
+use kura::domain::Role;
 
 pub(crate) fn last_error<T, S>(value: S) -> Signal<Option<ApiError>>
 where
@@ -112,12 +113,12 @@ pub(crate) fn LogoutButton() -> impl IntoView {
     }
 }
 
-pub(crate) fn role_label(role: &str) -> Msg {
+pub(crate) fn role_label(role: Role) -> Msg {
     match role {
-        "operator" => Msg::RoleOperator,
-        "admin" => Msg::RoleAdmin,
-        "member" => Msg::RoleMember,
-        _ => Msg::RoleViewer,
+        Role::Operator => Msg::RoleOperator,
+        Role::Admin => Msg::RoleAdmin,
+        Role::Member => Msg::RoleMember,
+        Role::Viewer => Msg::RoleViewer,
     }
 }
 
@@ -127,7 +128,7 @@ pub(crate) fn role_label(role: &str) -> Msg {
 /// server), not from a Resource: see docs/ARCHITECTURE.md, "View patterns".
 pub(crate) fn signed_in(path: &'static str, body: fn(Account) -> AnyView) -> AnyView {
     let account = use_signed_in().account;
-    let visitor = account.as_ref().map(|a| Visitor::from_role(&a.role, a.must_change_password));
+    let visitor = account.as_ref().map(|a| Visitor::from_role(a.role, a.must_change_password));
     match (routes::redirect_for(path, visitor), account) {
         (None, Some(account)) => body(account),
         (Some(to), _) => view! { <Redirect path=to/> }.into_any(),
@@ -153,7 +154,7 @@ pub fn HomePage() -> impl IntoView {
                         <dt>{Msg::LoggedInAs.text(lang)}</dt>
                         <dd data-testid=testid::WHOAMI>{me.login.clone()}</dd>
                         <dt>{Msg::Role.text(lang)}</dt>
-                        <dd>{role_label(&me.role).text(lang)}</dd>
+                        <dd>{role_label(me.role).text(lang)}</dd>
                     </dl>
                     <p class="muted">{Msg::SessionInfo.text(lang)}</p>
                     <nav class="actions">

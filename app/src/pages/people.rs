@@ -186,8 +186,8 @@ fn PersonFields(values: PersonForm, error: Signal<Option<ApiError>>) -> impl Int
             <InputField id="given_name" name="given_name" label=Msg::GivenName error=error value=values.given_name required=false maxlength=50/>
             <InputField id="family_kana" name="family_kana" label=Msg::FamilyKana error=error value=values.family_kana required=false maxlength=50/>
             <InputField id="given_kana" name="given_kana" label=Msg::GivenKana error=error value=values.given_kana required=false maxlength=50/>
-            <InputField id="phone" name="phone" label=Msg::Phone error=error value=values.phone kind="tel" required=false maxlength=20 hint=Msg::PhoneHint/>
-            <InputField id="email" name="email" label=Msg::Email error=error value=values.email kind="email" required=false maxlength=254/>
+            <InputField id="phone" name="phone" label=Msg::Phone error=error value=values.phone kind="tel" required=false maxlength=20 hint=Msg::PhoneHint check=kura::domain::contact::phone_problem/>
+            <InputField id="email" name="email" label=Msg::Email error=error value=values.email kind="email" required=false maxlength=254 check=kura::domain::contact::email_problem/>
             <InputField id="postal_code" name="postal_code" label=Msg::PostalCode error=error value=values.postal_code required=false maxlength=9 hint=Msg::PostalCodeHint/>
             <InputField id="address" name="address" label=Msg::Address error=error value=values.address required=false maxlength=200/>
         </div>

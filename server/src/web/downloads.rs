@@ -27,11 +27,11 @@ fn error_response(e: CoreError) -> Response {
     res
 }
 
-fn csv_response(rows: Result<Vec<kura::audit_view::AuditRow>, CoreError>, time_zone: &str, now: kura::Timestamp) -> Response {
+fn csv_response(rows: Result<Vec<kura::audit_view::AuditRow>, CoreError>, time_zone: &kura::Zone, now: kura::Timestamp) -> Response {
     file_response("audit", rows.and_then(|r| kura::audit_view::to_csv(&r, time_zone)), time_zone, now)
 }
 
-fn file_response(what: &str, result: Result<Vec<u8>, CoreError>, time_zone: &str, now: kura::Timestamp) -> Response {
+fn file_response(what: &str, result: Result<Vec<u8>, CoreError>, time_zone: &kura::Zone, now: kura::Timestamp) -> Response {
     match result {
         Ok(bytes) => {
             let name = format!("attachment; filename=\"kura-{what}-{}.csv\"", now.date_in(time_zone));
@@ -77,7 +77,7 @@ pub async fn export_all(
 ) -> Response {
     let s = &state.services;
     let Some(actor) = actor else { return error_response(CoreError::NotAuthenticated) };
-    let tz = kura::clock::DEFAULT_TIME_ZONE;
+    let tz = &kura::Zone::tokyo();
     let rows = match wire::filter(&q, tz) {
         Ok(f) => kura::audit_view::export_all(s, &actor, &f, &client).await,
         Err(_) => Err(CoreError::Invalid { field: "filter", problem: "format" }),
