@@ -15,9 +15,11 @@ const REPOSITORIES: &[&str] = &[
     "src/users.rs",
     "src/keys.rs",
     "src/network.rs",
-    "src/alerts.rs",
+    "src/alerts/mod.rs",
     // The audit log: appending and the chain, its retention, its views and reports.
-    "src/audit.rs",
+    "src/audit/mod.rs",
+    "src/audit/append.rs",
+    "src/audit/verify.rs",
     "src/audit_chain.rs",
     "src/audit_retention.rs",
     "src/audit_view.rs",
@@ -25,6 +27,7 @@ const REPOSITORIES: &[&str] = &[
     // The people register: people and their index, records and categories,
     // and the one-time re-seal of their sealed values.
     "src/people/register.rs",
+    "src/people/listing.rs",
     "src/people/records.rs",
     "src/people/upgrade.rs",
 ];

@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod demo;
+pub mod listing;
 pub mod normalize;
 pub mod records;
 pub mod register;

@@ -1,0 +1,223 @@
+//! The people register (利用者名簿): list with search, filters and keyset
+//! paging; a person's page with the record timeline; create and edit forms.
+//! Search terms are sent in request bodies, never in the URL (they are
+//! personal data and URLs end up in logs).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::people::{AddRecord, ArchivePerson, CreatePerson, DeletePerson, PersonForm, PersonView, UpdatePerson};
+use crate::api::ApiError;
+use crate::components::{ask, ActionError, ConfirmButton, Frame, InputField, SubmitButton};
+use crate::i18n::{use_lang, Lang, Msg};
+use crate::pages::{last_error, signed_in};
+use crate::routes::{self, testid};
+
+mod form;
+mod import;
+mod person;
+
+pub use form::{PersonEditPage, PersonNewPage};
+pub use import::PeopleImportPage;
+pub use person::PersonPage;
+
+fn people_nav(lang: Lang) -> impl IntoView {
+    view! {
+        <nav class="subnav">
+            <A href=routes::HOME>{Msg::Home.text(lang)}</A>
+            <A href=routes::PEOPLE>{Msg::People.text(lang)}</A>
+        </nav>
+    }
+}
+
+#[component]
+pub fn PeoplePage() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Title text=Msg::People.text(lang)/>
+        <Frame wide=true>
+            {signed_in(routes::PEOPLE, |_| view! { <PeopleList/> }.into_any())}
+        </Frame>
+    }
+}
+
+#[component]
+fn PeopleList() -> impl IntoView {
+    let lang = use_lang();
+    // The applied filters; the form fields are read when it is submitted.
+    let q = RwSignal::new(String::new());
+    let status = RwSignal::new(String::from("active"));
+    let sort = RwSignal::new(String::from("updated"));
+    let category = RwSignal::new(String::new());
+    // Cursors of the pages before this one, and this page's.
+    let trail = RwSignal::new(Vec::<Option<String>>::new());
+    let after = RwSignal::new(None::<String>);
+    let list = Resource::new(
+        move || (q.get(), status.get(), sort.get(), category.get(), after.get()),
+        |(q, status, sort, category, after)| crate::api::people::list_people(q, status, sort, category, after),
+    );
+    let search_input = NodeRef::<leptos::html::Input>::new();
+    let status_select = NodeRef::<leptos::html::Select>::new();
+    let sort_select = NodeRef::<leptos::html::Select>::new();
+    let category_select = NodeRef::<leptos::html::Select>::new();
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = |n: Option<String>| n.unwrap_or_default();
+        q.set(value(search_input.get().map(|i| i.value())));
+        status.set(value(status_select.get().map(|s| s.value())));
+        sort.set(value(sort_select.get().map(|s| s.value())));
+        category.set(value(category_select.get().map(|s| s.value())));
+        trail.set(Vec::new());
+        after.set(None);
+    };
+    view! {
+        <h1>{Msg::People.text(lang)}</h1>
+        {people_nav(lang)}
+        <form class="filters" role="search" data-testid=testid::PEOPLE_SEARCH on:submit=apply>
+            <div class="field">
+                <label for="people-q">{Msg::SearchTerm.text(lang)}</label>
+                <input id="people-q" type="search" node_ref=search_input maxlength=254 autocomplete="off" spellcheck="false"/>
+                <p class="hint">{Msg::PeopleSearchHint.text(lang)}</p>
+            </div>
+            <div class="field">
+                <label for="people-status">{Msg::Status.text(lang)}</label>
+                <select id="people-status" node_ref=status_select>
+                    <option value="active" selected>{Msg::PersonActive.text(lang)}</option>
+                    <option value="archived">{Msg::PersonArchived.text(lang)}</option>
+                    <option value="all">{Msg::All.text(lang)}</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="people-sort">{Msg::SortBy.text(lang)}</label>
+                <select id="people-sort" node_ref=sort_select>
+                    <option value="updated" selected>{Msg::SortUpdated.text(lang)}</option>
+                    <option value="created">{Msg::SortCreated.text(lang)}</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="people-category">{Msg::Category.text(lang)}</label>
+                <select id="people-category" node_ref=category_select>
+                    <option value="">{Msg::All.text(lang)}</option>
+                    // Inside a Transition: the server renders these only once the list
+                    // has loaded, as the browser does when it hydrates.
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move { list.await.ok().map(|v| v.categories.into_iter().map(|c| view! {
+                            <option value=c.id.clone() selected=move || category.get() == c.id>{c.name.clone()}</option>
+                        }).collect_view()) })}
+                    </Transition>
+                </select>
+            </div>
+            <button type="submit" class="primary">{Msg::Search.text(lang)}</button>
+        </form>
+        <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+            {move || Suspend::new(async move { match list.await {
+                Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
+                Ok(v) => {
+                    let next = v.next.clone();
+                    view! {
+                        <nav class="actions">
+                            {v.rights.write.then(|| view! {
+                                <A href=routes::PEOPLE_NEW attr:class="button primary" attr:data-testid=testid::NEW_PERSON>
+                                    {Msg::NewPerson.text(lang)}
+                                </A>
+                            })}
+                            {v.rights.export.then(|| view! {
+                                // A POST behind the origin check: no other site can start an export.
+                                <form method="post" action=routes::PEOPLE_EXPORT>
+                                    <button type="submit" class="button" data-testid=testid::EXPORT_PEOPLE>
+                                        {Msg::ExportPeople.text(lang)}
+                                    </button>
+                                </form>
+                            })}
+                            {v.rights.import.then(|| view! {
+                                <A href=routes::PEOPLE_IMPORT attr:class="button" attr:data-testid=testid::IMPORT_PEOPLE>
+                                    {Msg::ImportPeople.text(lang)}
+                                </A>
+                            })}
+                        </nav>
+                        {if v.people.is_empty() {
+                            view! { <p class="muted" data-testid=testid::PEOPLE_LIST>{Msg::NoneFound.text(lang)}</p> }.into_any()
+                        } else {
+                            view! {
+                                <table data-testid=testid::PEOPLE_LIST>
+                                    <thead><tr>
+                                        <th>{Msg::Name.text(lang)}</th>
+                                        <th>{Msg::Reading.text(lang)}</th>
+                                        <th>{Msg::Phone.text(lang)}</th>
+                                        <th>{Msg::Status.text(lang)}</th>
+                                        <th>{Msg::UpdatedAt.text(lang)}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {v.people.into_iter().map(|p| view! {
+                                            <tr>
+                                                <td>{if p.unreadable {
+                                                    view! { <span class="error">{Msg::Unreadable.text(lang)}</span> }.into_any()
+                                                } else {
+                                                    view! { <A href=routes::person_page(&p.id)>{p.name.clone()}</A> }.into_any()
+                                                }}</td>
+                                                <td>{p.reading.clone()}</td>
+                                                <td>{p.phone.clone()}</td>
+                                                <td>{if p.archived { Msg::PersonArchived } else { Msg::PersonActive }.text(lang)}</td>
+                                                <td>{p.updated.clone()}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                        <nav class="pager" aria-label=Msg::Pages.text(lang)>
+                            <button type="button" disabled=move || trail.with(Vec::is_empty) on:click=move |_| {
+                                let mut t = trail.get();
+                                after.set(t.pop().flatten());
+                                trail.set(t);
+                            }>{Msg::Previous.text(lang)}</button>
+                            <button type="button" data-testid=testid::PEOPLE_NEXT disabled=next.is_none() on:click=move |_| {
+                                trail.update(|t| t.push(after.get()));
+                                after.set(next.clone());
+                            }>{Msg::Next.text(lang)}</button>
+                        </nav>
+                    }.into_any()
+                }
+            }})}
+        </Suspense>
+    }
+}
+
+/// The fields of a person, empty (new) or filled (edit).
+#[component]
+fn PersonFields(values: PersonForm, error: Signal<Option<ApiError>>) -> impl IntoView {
+    view! {
+        <div class="grid2">
+            <InputField id="family_name" name="family_name" label=Msg::FamilyName error=error value=values.family_name maxlength=50/>
+            <InputField id="given_name" name="given_name" label=Msg::GivenName error=error value=values.given_name required=false maxlength=50/>
+            <InputField id="family_kana" name="family_kana" label=Msg::FamilyKana error=error value=values.family_kana required=false maxlength=50/>
+            <InputField id="given_kana" name="given_kana" label=Msg::GivenKana error=error value=values.given_kana required=false maxlength=50/>
+            <InputField id="phone" name="phone" label=Msg::Phone error=error value=values.phone kind="tel" required=false maxlength=20 hint=Msg::PhoneHint check=kura::domain::contact::phone_problem/>
+            <InputField id="email" name="email" label=Msg::Email error=error value=values.email kind="email" required=false maxlength=254 check=kura::domain::contact::email_problem/>
+            <InputField id="postal_code" name="postal_code" label=Msg::PostalCode error=error value=values.postal_code required=false maxlength=9 hint=Msg::PostalCodeHint/>
+            <InputField id="address" name="address" label=Msg::Address error=error value=values.address required=false maxlength=200/>
+        </div>
+        <InputField id="notes" name="notes" label=Msg::Notes error=error value=values.notes required=false maxlength=2000 rows=4/>
+    }
+}
+
+fn person_id() -> String {
+    use_params_map().read_untracked().get("id").unwrap_or_default()
+}
+
+/// The label of a person field, for the import preview.
+fn field_label(field: &str) -> Msg {
+    match field {
+        "family_name" => Msg::FamilyName,
+        "given_name" => Msg::GivenName,
+        "family_kana" => Msg::FamilyKana,
+        "given_kana" => Msg::GivenKana,
+        "phone" => Msg::Phone,
+        "email" => Msg::Email,
+        "postal_code" => Msg::PostalCode,
+        "address" => Msg::Address,
+        _ => Msg::Notes,
+    }
+}
