@@ -161,17 +161,15 @@ mod tests {
     use crate::auth::{LoginRequest, Realm};
     use crate::console::{accounts, FirstPassword};
     use crate::provisioning::{self, InitialPassword};
-    use crate::testing::TestDb;
+    use crate::testing::World;
     use crate::users::Role;
     use crate::ManualClock;
-    use std::sync::Arc;
     use std::time::Duration;
 
     #[tokio::test]
     async fn the_report_counts_privileged_actions_per_person_and_the_chart_counts_logins_per_day() {
-        let t = TestDb::fresh().await;
-        let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_796_007_600_000)));
-        let s = t.services(clock.clone());
+        let w = World::at(ManualClock::new(Timestamp::from_millis(1_796_007_600_000))).await;
+        let (s, clock) = (w.s.clone(), w.clock.clone());
         let pw = || InitialPassword::Chosen(Password::new("correct horse battery staple".into()));
         provisioning::create_tenant(&s, &AuditActor::cli(), "acme", "Acme", &ClientInfo::cli()).await.expect("t");
         provisioning::create_user(&s, &AuditActor::cli(), "acme", "boss", Role::Admin, pw(), &ClientInfo::cli()).await.expect("u");

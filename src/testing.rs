@@ -204,6 +204,29 @@ fn replace_db_name(url: &str, name: &str) -> String {
     }
 }
 
+/// What a core test starts from: a fresh database, its services, and the hand-moved
+/// clock those services read.
+pub struct World {
+    pub t: TestDb,
+    pub s: crate::Services,
+    pub clock: std::sync::Arc<crate::ManualClock>,
+}
+
+impl World {
+    /// A fresh world whose clock starts at the real current time.
+    pub async fn fresh() -> World {
+        World::at(crate::ManualClock::starting_now()).await
+    }
+
+    /// A fresh world whose clock starts where `clock` stands.
+    pub async fn at(clock: crate::ManualClock) -> World {
+        let t = TestDb::fresh().await;
+        let clock = std::sync::Arc::new(clock);
+        let s = t.services(clock.clone());
+        World { t, s, clock }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(name) = self.pg_name.take() {

@@ -2,28 +2,20 @@ use super::*;
 use crate::auth::password::Password;
 use crate::auth::{LoginRequest, Realm};
 use crate::provisioning::{self, InitialPassword};
-use crate::testing::TestDb;
+use crate::testing::World;
 use crate::users::Role;
 use crate::ManualClock;
-use std::sync::Arc;
-
-struct World {
-    t: TestDb,
-    s: Services,
-    clock: Arc<ManualClock>,
-}
 
 async fn world() -> World {
-    let t = TestDb::fresh().await;
     // 2026-11-30 12:00 JST, a Monday inside business hours.
-    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_796_007_600_000)));
-    let s = t.services(clock.clone());
+    let w = World::at(ManualClock::new(Timestamp::from_millis(1_796_007_600_000))).await;
+    let s = &w.s;
     for org in ["acme", "beta"] {
-        provisioning::create_tenant(&s, &AuditActor::cli(), org, org, &ClientInfo::cli()).await.expect("tenant");
-        provisioning::create_user(&s, &AuditActor::cli(), org, "taro", Role::Member, good(), &ClientInfo::cli()).await.expect("user");
+        provisioning::create_tenant(s, &AuditActor::cli(), org, org, &ClientInfo::cli()).await.expect("tenant");
+        provisioning::create_user(s, &AuditActor::cli(), org, "taro", Role::Member, good(), &ClientInfo::cli()).await.expect("user");
     }
-    provisioning::create_operator(&s, &AuditActor::cli(), "ops", good(), &ClientInfo::cli()).await.expect("operator");
-    World { t, s, clock }
+    provisioning::create_operator(s, &AuditActor::cli(), "ops", good(), &ClientInfo::cli()).await.expect("operator");
+    w
 }
 
 fn good() -> InitialPassword {

@@ -1,25 +1,17 @@
 use super::*;
 use crate::provisioning::{self, InitialPassword};
-use crate::testing::TestDb;
+use crate::testing::World;
 use crate::users::UserStatus;
 use crate::ManualClock;
-use std::sync::Arc;
 
 const GOOD: &str = "correct horse battery staple";
 
-struct World {
-    t: TestDb,
-    s: Services,
-    clock: Arc<ManualClock>,
-}
-
 async fn world() -> World {
-    let t = TestDb::fresh().await;
-    let clock = Arc::new(ManualClock::starting_now());
-    let s = t.services(clock.clone());
-    provisioning::create_tenant(&s, &AuditActor::cli(), "acme", "Acme", &ClientInfo::cli()).await.expect("tenant");
+    let w = World::at(ManualClock::starting_now()).await;
+    let s = &w.s;
+    provisioning::create_tenant(s, &AuditActor::cli(), "acme", "Acme", &ClientInfo::cli()).await.expect("tenant");
     provisioning::create_user(
-        &s,
+        s,
         &AuditActor::cli(),
         "acme",
         "taro",
@@ -29,7 +21,7 @@ async fn world() -> World {
     )
     .await
     .expect("user");
-    World { t, s, clock }
+    w
 }
 
 async fn try_login(w: &World, org: &str, login_name: &str, pw: &str) -> CoreResult<Actor> {

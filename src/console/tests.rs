@@ -2,7 +2,6 @@
 //! setup links, operator re-authentication, and other organisations' ids.
 
 use crate::ids::UserId;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::accounts;
@@ -12,29 +11,22 @@ use crate::auth::password::Password;
 use crate::auth::{self, Actor, LoginRequest, Realm};
 use crate::provisioning::{self, InitialPassword};
 use crate::scope::TenantScope;
-use crate::testing::TestDb;
+use crate::testing::World;
 use crate::users::Role;
-use crate::{CoreError, ManualClock, Services};
+use crate::{CoreError, ManualClock};
 
 const GOOD: &str = "correct horse battery staple";
 
-struct World {
-    _t: TestDb,
-    s: Services,
-    clock: Arc<ManualClock>,
-}
-
 async fn world() -> World {
-    let t = TestDb::fresh().await;
-    let clock = Arc::new(ManualClock::starting_now());
-    let s = t.services(clock.clone());
+    let w = World::at(ManualClock::starting_now()).await;
+    let s = &w.s;
     for org in ["acme", "beta"] {
-        provisioning::create_tenant(&s, &AuditActor::cli(), org, org, &ClientInfo::cli()).await.expect("tenant");
-        provisioning::create_user(&s, &AuditActor::cli(), org, "boss", Role::Admin, chosen(), &ClientInfo::cli()).await.expect("admin");
-        provisioning::create_user(&s, &AuditActor::cli(), org, "taro", Role::Member, chosen(), &ClientInfo::cli()).await.expect("member");
+        provisioning::create_tenant(s, &AuditActor::cli(), org, org, &ClientInfo::cli()).await.expect("tenant");
+        provisioning::create_user(s, &AuditActor::cli(), org, "boss", Role::Admin, chosen(), &ClientInfo::cli()).await.expect("admin");
+        provisioning::create_user(s, &AuditActor::cli(), org, "taro", Role::Member, chosen(), &ClientInfo::cli()).await.expect("member");
     }
-    provisioning::create_operator(&s, &AuditActor::cli(), "ops", chosen(), &ClientInfo::cli()).await.expect("operator");
-    World { _t: t, s, clock }
+    provisioning::create_operator(s, &AuditActor::cli(), "ops", chosen(), &ClientInfo::cli()).await.expect("operator");
+    w
 }
 
 fn chosen() -> InitialPassword {

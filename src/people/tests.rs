@@ -1,8 +1,6 @@
 //! The people register on both backends: no plaintext at rest, integrity
 //! of moved ciphertext, blind-index search, roles, races and paging.
 
-use std::sync::Arc;
-
 use super::records::{self, RecordInput};
 use super::register::{self, PeopleQuery, StatusFilter};
 use super::PersonFields;
@@ -12,32 +10,25 @@ use crate::auth::{self, Actor, LoginRequest, Realm};
 use crate::db::Backend;
 use crate::provisioning::{self, InitialPassword};
 use crate::scope::TenantScope;
-use crate::testing::TestDb;
+use crate::testing::World;
 use crate::users::Role;
 use crate::{CoreError, ManualClock, Services};
 
 const GOOD: &str = "correct horse battery staple";
 
-struct World {
-    t: TestDb,
-    s: Services,
-    clock: Arc<ManualClock>,
-}
-
 async fn world() -> World {
-    let t = TestDb::fresh().await;
-    let clock = Arc::new(ManualClock::starting_now());
-    let s = t.services(clock.clone());
+    let w = World::at(ManualClock::starting_now()).await;
+    let s = &w.s;
     let cli = ClientInfo::cli();
     for org in ["acme", "beta"] {
-        provisioning::create_tenant(&s, &AuditActor::cli(), org, org, &cli).await.expect("tenant");
+        provisioning::create_tenant(s, &AuditActor::cli(), org, org, &cli).await.expect("tenant");
         for (login, role) in [("boss", Role::Admin), ("taro", Role::Member), ("miru", Role::Viewer)] {
-            provisioning::create_user(&s, &AuditActor::cli(), org, login, role, InitialPassword::Chosen(Password::new(GOOD.into())), &cli)
+            provisioning::create_user(s, &AuditActor::cli(), org, login, role, InitialPassword::Chosen(Password::new(GOOD.into())), &cli)
                 .await
                 .expect("user");
         }
     }
-    World { t, s, clock }
+    w
 }
 
 async fn actor(w: &World, org: &str, login: &str) -> Actor {
