@@ -32,6 +32,9 @@ printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org fenced --log
 "$bin" tenant create kakunin "確認株式会社" >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kakunin --login kanri --role admin --password-stdin >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kakunin --login kiroku --role member --password-stdin >/dev/null
+# The search spec's own organisation (its register is imported by the spec).
+"$bin" tenant create sagasu "検索確認株式会社" >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sagasu --login kanri --role admin --password-stdin >/dev/null
 # The benchmark's register: enough people for full pages.
 if [ -n "${KURA_E2E_SEED_PEOPLE:-}" ]; then
   "$bin" demo seed --org sample --people "$KURA_E2E_SEED_PEOPLE" >/dev/null

@@ -25,9 +25,10 @@ const REPOSITORIES: &[&str] = &[
     "src/audit_view.rs",
     "src/reports.rs",
     // The people register: people and their index, records and categories,
-    // and the one-time re-seal of their sealed values.
+    // the one-time re-seal of their sealed values, and their re-index.
     "src/people/register.rs",
     "src/people/listing.rs",
+    "src/people/reindex.rs",
     "src/people/records.rs",
     "src/people/upgrade.rs",
 ];
@@ -104,10 +105,12 @@ fn string_literals(src: &str) -> Vec<(usize, String)> {
             out.push((line_at(i), rest[start..end].to_owned()));
             i += end + close.len();
         } else if b[i] == b'\'' {
-            // A char literal ('"', '\'', '\\') or a lifetime.
-            let lit = rest.char_indices().skip(1).find(|&(k, c)| c == '\'' && !(k == 2 && rest.as_bytes()[1] == b'\\'));
-            match lit {
-                Some((k, _)) if k <= 4 || rest[1..k].starts_with("\\u") => i += k + 1,
+            // A char literal ('"', '\'', '\\', '𠮷', '\u{..}') or a lifetime.
+            let mut chars = rest[1..].chars();
+            match chars.next() {
+                // The escaped character is ASCII; the literal closes at the next quote after it.
+                Some('\\') => i += rest.get(3..).and_then(|r| r.find('\'')).map_or(1, |k| k + 4),
+                Some(c) if rest[1 + c.len_utf8()..].starts_with('\'') => i += c.len_utf8() + 2,
                 _ => i += 1,
             }
         } else if b[i] == b'"' {
@@ -118,7 +121,7 @@ fn string_literals(src: &str) -> Vec<(usize, String)> {
             out.push((line_at(i), src[i + 1..j.min(b.len())].to_owned()));
             i = j + 1;
         } else {
-            i += 1;
+            i += rest.chars().next().map_or(1, char::len_utf8);
         }
     }
     out
@@ -245,6 +248,18 @@ fn sql_literals_are_told_from_words_and_comments() {
     assert!(has_word(sql[1], "users"), "raw strings are read");
     assert!(!has_word(sql[2], "audit_log"), "a longer name is another table");
     assert!(has_word(sql[3], "alerts"), "after a lifetime and a char literal, literals are still found");
+}
+
+#[test]
+fn char_literals_of_any_width_and_escapes_are_skipped_whole() {
+    // A four-byte character in a char literal once sent the scanner into the
+    // middle of the character (a panic on a non-boundary slice).
+    let src = r#"const V: &[(char, char)] = &[('𠮷', '吉'), ('\'', '\\'), ('\u{20BB7}', 'x')]; let s = "DELETE FROM people";"#;
+    let lits = string_literals(src);
+    assert_eq!(lits.len(), 1, "{lits:?}");
+    assert_eq!(lits[0].1, "DELETE FROM people");
+    // Non-ASCII code outside any literal is stepped over by whole characters.
+    assert_eq!(string_literals("let 名前 = \"SELECT 1\";").len(), 1);
 }
 
 #[test]

@@ -66,6 +66,14 @@ pub enum IndexKind {
     Email,
     Name,
     Reading,
+    /// A two-character gram of the name (partial search).
+    NameGram,
+    /// A two-character gram of the reading.
+    ReadingGram,
+    /// A two-character gram of the e-mail's local part.
+    EmailGram,
+    /// The 五十音 row of the reading's first kana (the list's tabs).
+    ReadingRow,
 }
 
 impl IndexKind {
@@ -75,6 +83,10 @@ impl IndexKind {
             IndexKind::Email => b"email",
             IndexKind::Name => b"name",
             IndexKind::Reading => b"reading",
+            IndexKind::NameGram => b"name-gram",
+            IndexKind::ReadingGram => b"reading-gram",
+            IndexKind::EmailGram => b"email-gram",
+            IndexKind::ReadingRow => b"reading-row",
         }
     }
 }

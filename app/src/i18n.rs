@@ -97,7 +97,11 @@ catalogue! {
     SearchTerm => ("検索語", "Search for"),
     Person => ("利用者", "Person"),
     PeopleLink => ("利用者名簿を開く", "Open the people register"),
-    PeopleSearchHint => ("電話番号・メールアドレス・氏名・フリガナの完全一致で検索します。", "Finds exact matches of a phone number, e-mail, name or reading."),
+    PeopleSearchHint => (
+        "氏名・フリガナは一部（2文字以上）でも、メールアドレスは@より前の一部でも探せます。電話番号とメールアドレス全体は完全一致です。",
+        "Finds a name or reading by any part of two characters or more, an e-mail by part of what comes before @; a phone number or a whole e-mail address must match exactly."
+    ),
+    KanaRows => ("フリガナの行", "Reading starts with"),
     PersonActive => ("有効", "Active"),
     PersonArchived => ("アーカイブ済み", "Archived"),
     SortBy => ("並び順", "Sort by"),
@@ -358,6 +362,28 @@ catalogue! {
     ValidUntil => ("有効期限:", "Valid until:"),
     YourPassword => ("あなたのパスワード", "Your password"),
     SessionInfo => ("一定時間操作がないと自動的にログアウトします。", "You are logged out automatically after a period of inactivity."),
+}
+
+/// The label of a 五十音 row's tab (あ行, …; English: A, Ka, …).
+pub fn kana_row_label(row: kura::domain::KanaRow, lang: Lang) -> &'static str {
+    use kura::domain::KanaRow as R;
+    let (ja, en) = match row {
+        R::A => ("あ行", "A"),
+        R::Ka => ("か行", "Ka"),
+        R::Sa => ("さ行", "Sa"),
+        R::Ta => ("た行", "Ta"),
+        R::Na => ("な行", "Na"),
+        R::Ha => ("は行", "Ha"),
+        R::Ma => ("ま行", "Ma"),
+        R::Ya => ("や行", "Ya"),
+        R::Ra => ("ら行", "Ra"),
+        R::Wa => ("わ行", "Wa"),
+        R::Other => ("その他", "Other"),
+    };
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
 }
 
 /// Shorthand for components: the text of `msg` in the page's language.

@@ -93,6 +93,7 @@ pub mod testid {
     pub const PEOPLE_LINK: &str = "people-link";
     pub const PEOPLE_SEARCH: &str = "people-search";
     pub const PEOPLE_LIST: &str = "people-list";
+    pub const KANA_TABS: &str = "kana-tabs";
     pub const PEOPLE_NEXT: &str = "people-next";
     pub const NEW_PERSON: &str = "new-person";
     pub const PERSON_FORM: &str = "person-form";
@@ -152,6 +153,7 @@ pub mod testid {
         PEOPLE_LINK,
         PEOPLE_SEARCH,
         PEOPLE_LIST,
+        KANA_TABS,
         PEOPLE_NEXT,
         NEW_PERSON,
         PERSON_FORM,

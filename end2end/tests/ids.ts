@@ -57,6 +57,7 @@ export const testid = {
   peopleLink: 'people-link',
   peopleSearch: 'people-search',
   peopleList: 'people-list',
+  kanaTabs: 'kana-tabs',
   peopleNext: 'people-next',
   newPerson: 'new-person',
   personForm: 'person-form',

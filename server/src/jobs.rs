@@ -23,6 +23,19 @@ pub async fn audit_retention_forever(services: Services, retention: Duration) {
     }
 }
 
+/// Re-indexes people written before partial search, once at start-up
+/// (batched; resumes where an interrupted run stopped). Retries a failed run
+/// a few times, a minute apart.
+pub async fn reindex_people_once(services: Services) {
+    for _ in 0..5 {
+        match kura::people::reindex::reindex_all(&services).await {
+            Ok(_) => return,
+            Err(e) => tracing::warn!(error = ?e, "re-indexing people for partial search failed; will retry"),
+        }
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
+}
+
 /// Removes expired sessions and stale login counters every few minutes.
 pub async fn sweep_forever(services: Services) {
     let mut tick = tokio::time::interval(EVERY);

@@ -113,7 +113,8 @@ impl Application {
         let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let retention = tokio::spawn(crate::jobs::audit_retention_forever(self.services.clone(), self.settings.audit_retention()));
         let alerts = tokio::spawn(crate::jobs::alerts_forever(self.services.clone(), self.settings.alert_rules.clone()));
-        let mut helpers = vec![beat, sweeper, retention, alerts];
+        let reindex = tokio::spawn(crate::jobs::reindex_people_once(self.services.clone()));
+        let mut helpers = vec![beat, sweeper, retention, alerts, reindex];
         // One shutdown for every listener.
         let stop = tokio_util::sync::CancellationToken::new();
         helpers.push(tokio::spawn({

@@ -221,3 +221,32 @@ async fn anything_but_an_upload_sent_to_the_import_is_refused_as_such() {
     assert_eq!(app.count("people").await, 0);
     assert_eq!(admin.get(app.url("/healthz")).send().await.unwrap().status(), 200, "and the server is fine");
 }
+
+#[tokio::test]
+async fn a_partial_name_and_a_kana_row_find_the_imported_people_and_an_unknown_row_is_refused_as_invalid() {
+    let (app, admin) = importer().await;
+    let file = "姓,名,フリガナ（セイ）,フリガナ（メイ）\n渡邊,花子,ワタナベ,ハナコ\n髙橋,一郎,ﾀｶﾊｼ,ｲﾁﾛｳ\n山下,次郎,やました,じろう\n";
+    assert_eq!(upload(&app, &admin, "/api/people/import", file.as_bytes(), true).await, (200, serde_json::json!(3)));
+    let list = |q: &'static str, row: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.call(admin, "/api/people/list", &[("q", q), ("status", "all"), ("sort", "updated"), ("category", ""), ("row", row)]).await
+        }
+    };
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        let mut n: Vec<String> =
+            v["people"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str().map(str::to_owned)).collect();
+        n.sort();
+        n
+    };
+    let (status, v) = list("渡辺", "").await;
+    assert_eq!((status, names(&v)), (200, vec!["渡邊 花子".to_owned()]));
+    let (_, v) = list("高橋", "").await;
+    assert_eq!(names(&v), ["髙橋 一郎"]);
+    let (_, v) = list("", "ta").await;
+    assert_eq!(names(&v), ["髙橋 一郎"]);
+    let (_, v) = list("ロウ", "ya").await;
+    assert_eq!(names(&v), ["山下 次郎"]);
+    let (status, v) = list("", "xx").await;
+    assert_eq!(status, 422, "{v}");
+}

@@ -113,6 +113,8 @@ actions! {
     SealedFieldsUpgraded => "people.sealed_upgraded",
     /// Every organisation's values were re-sealed: the upgrade never runs again.
     SealedFieldsUpgradeFinished => "people.sealed_upgrade_finished",
+    /// People indexed under an older token set were re-indexed (partial search).
+    SearchIndexRebuilt => "people.search_index_rebuilt",
     MasterKeyRotated => "keys.master_rotated",
     /// `kura migrate` ran (as the maintenance role on PostgreSQL).
     SchemaMigrated => "maintenance.migrated",

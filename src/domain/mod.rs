@@ -4,10 +4,12 @@
 //! uses nothing but `serde`: no database, no runtime, no time-zone data.
 
 pub mod contact;
+pub mod kana_row;
 pub mod permission;
 pub mod role;
 
 pub use contact::{Email, Phone};
+pub use kana_row::KanaRow;
 pub use permission::Permission;
 pub use role::Role;
 

@@ -6,8 +6,10 @@ use sqlx::Row;
 
 use super::register::data_keys;
 use super::sealed::{self, IntegrityFailure, PEOPLE};
-use super::{query_terms, PersonFields, FIELD_COLUMNS};
+use super::search::{self, SearchPlan};
+use super::{PersonFields, FIELD_COLUMNS};
 use crate::clock::Timestamp;
+use crate::domain::KanaRow;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{CategoryId, PersonId};
 use crate::policy::Permission;
@@ -49,8 +51,10 @@ pub struct PeopleQuery {
     pub status: StatusFilter,
     /// Only people with at least one record of this category.
     pub category: Option<String>,
-    /// Exact match on phone, e-mail, name or reading (see `query_terms`).
+    /// A phone, e-mail, or a name or reading whole or in part (see `SearchPlan`).
     pub search: String,
+    /// Only people whose reading starts in this 五十音 row.
+    pub row: Option<KanaRow>,
     /// The cursor of the previous page's last row.
     pub after: Option<String>,
 }
@@ -95,14 +99,25 @@ const SUMMARY_COLUMNS: [&str; 6] = ["family_name", "given_name", "family_kana", 
 
 /// One page of the register.
 pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> CoreResult<PeoplePage> {
+    list_walking_beyond(s, scope, q, HITS_FIRST_MAX).await
+}
+
+/// `list`, walking the register in list order when a search names more than
+/// `hits_first_max` candidates (tests run both ways on a small register).
+pub(crate) async fn list_walking_beyond(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    q: &PeopleQuery,
+    hits_first_max: i64,
+) -> CoreResult<PeoplePage> {
     scope.authorize(s, Permission::ReadPeople)?;
     let keys = data_keys(s, scope).await?;
     let search = q.search.trim();
     if search.chars().count() > 254 {
         return Err(CoreError::Invalid { field: "search", problem: "too_long" });
     }
-    let terms = if search.is_empty() { Vec::new() } else { query_terms(search) };
-    let tokens: Vec<Vec<u8>> = terms.iter().map(|(kind, v)| keys.blind_index(*kind, v)).collect();
+    let plan = SearchPlan::of(search);
+    let groups = plan.token_groups(&keys);
     let category = match q.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) => Some(CategoryId::parse(c).ok_or(CoreError::Invalid { field: "category", problem: "unknown" })?),
         None => None,
@@ -116,19 +131,46 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
         n += 1;
         n
     };
-    let from = if search.is_empty() {
+    let mut tx = scope.read(s).await?;
+    let from = if groups.is_empty() {
         String::from("people p WHERE p.tenant_id = $1")
+    } else if candidates_bound(&mut tx, scope, &groups).await? <= hits_first_max {
+        // Few candidates: the people the tokens name come first, then their
+        // rows. Written as `id IN (…)`, SQLite walks the whole register in
+        // list order and tests each row (27 ms on 100k people instead of
+        // well under one). CROSS JOIN keeps that order on SQLite; PostgreSQL
+        // plans it freely. Exact terms: any token; a partial question: all of its grams.
+        let selects: Vec<String> = groups
+            .iter()
+            .map(|g| {
+                let list: Vec<String> = g.tokens.iter().map(|_| format!("${}", next())).collect();
+                let tokens = format!("FROM people_index WHERE tenant_id = $1 AND token IN ({})", list.join(", "));
+                if g.need_all {
+                    format!("SELECT person_id {tokens} GROUP BY person_id HAVING COUNT(DISTINCT token) = {}", g.tokens.len())
+                } else {
+                    format!("SELECT DISTINCT person_id {tokens}")
+                }
+            })
+            .collect();
+        format!("({}) hits CROSS JOIN people p WHERE p.id = hits.person_id AND p.tenant_id = $1", selects.join(" UNION "))
     } else {
-        // The few people the tokens name come first, then their rows: written
-        // as `id IN (…)`, SQLite walks the whole register in list order and
-        // tests each row (27 ms on 100k people instead of well under one).
-        // CROSS JOIN keeps that order on SQLite; PostgreSQL plans it freely.
-        let list: Vec<String> = tokens.iter().map(|_| format!("${}", next())).collect();
-        format!(
-            "(SELECT DISTINCT person_id FROM people_index WHERE tenant_id = $1 AND token IN ({})) hits \
-             CROSS JOIN people p WHERE p.id = hits.person_id AND p.tenant_id = $1",
-            list.join(", ")
-        )
+        // Many candidates (the start of a common reading): walking the
+        // register in list order finds a page after a few rows each, where
+        // joining every candidate first would sort thousands.
+        let tests: Vec<String> = groups
+            .iter()
+            .map(|g| {
+                let list: Vec<String> = g.tokens.iter().map(|_| format!("${}", next())).collect();
+                let tokens =
+                    format!("FROM people_index x WHERE x.person_id = p.id AND x.tenant_id = $1 AND x.token IN ({})", list.join(", "));
+                if g.need_all {
+                    format!("(SELECT COUNT(DISTINCT x.token) {tokens}) = {}", g.tokens.len())
+                } else {
+                    format!("EXISTS (SELECT 1 {tokens})")
+                }
+            })
+            .collect();
+        format!("people p WHERE p.tenant_id = $1 AND ({})", tests.join(" OR "))
     };
     let mut sql = format!("SELECT id, {}, fields_version, status, created_at, updated_at FROM {from}", SUMMARY_COLUMNS.join(", "));
     match q.status {
@@ -142,6 +184,12 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
             next()
         ));
     }
+    if q.row.is_some() {
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM people_index x WHERE x.tenant_id = $1 AND x.person_id = p.id AND x.token = ${})",
+            next()
+        ));
+    }
     if cursor.is_some() {
         let (a, b) = (next(), next());
         sql.push_str(&format!(" AND ({order} < ${a} OR ({order} = ${a} AND id < ${b}))"));
@@ -149,28 +197,34 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
     sql.push_str(&format!(" ORDER BY {order} DESC, id DESC LIMIT {}", PAGE_ROWS + 1));
 
     let mut query = sqlx::query(&sql).bind(scope.tenant_id().as_str());
-    for t in &tokens {
+    for t in groups.iter().flat_map(|g| &g.tokens) {
         query = query.bind(t.as_slice());
     }
     if let Some(c) = &category {
         query = query.bind(c.as_str());
     }
+    let row_token = q.row.map(|r| search::row_token(&keys, r));
+    if let Some(t) = &row_token {
+        query = query.bind(t.as_slice());
+    }
     if let Some((at, id)) = &cursor {
         query = query.bind(*at).bind(id.as_str());
     }
-    let rows = query.fetch_all(&mut *scope.read(s).await?).await?;
+    let rows = query.fetch_all(&mut *tx).await?;
+    drop(tx);
 
     let more = rows.len() > PAGE_ROWS;
     let mut people = Vec::with_capacity(rows.len().min(PAGE_ROWS));
     let mut failures = Vec::new();
     for r in rows.iter().take(PAGE_ROWS) {
         // The e-mail is opened only to re-check a search hit.
-        let opened = if terms.is_empty() { &SUMMARY_COLUMNS[..SUMMARY_COLUMNS.len() - 1] } else { &SUMMARY_COLUMNS[..] };
+        let opened = if plan.is_empty() { &SUMMARY_COLUMNS[..SUMMARY_COLUMNS.len() - 1] } else { &SUMMARY_COLUMNS[..] };
         let (summary, email, failure) = summary_from_row(&keys, r, opened)?;
         if let Some(f) = failure {
             failures.push(f);
-        } else if !terms.is_empty() && !matches_search(&summary, email, &terms) {
-            // A blind-index collision (64-bit tokens make it very rare): not a hit.
+        } else if !plan.is_empty() && !matches_search(&summary, email, &plan) {
+            // Tokens that name someone the text does not (a collision, or a
+            // partial question's grams present but not in a row): not a hit.
             continue;
         }
         people.push(summary);
@@ -189,6 +243,35 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> Cor
         None
     };
     Ok(PeoplePage { people, next: next_cursor })
+}
+
+/// Candidates beyond which a search walks the register in list order
+/// instead of gathering every candidate first (see `list`).
+const HITS_FIRST_MAX: i64 = 2000;
+
+/// At most how many people the token groups can name: per group, the rarest
+/// token's count when every token is needed, the sum when any one is. Read
+/// from the token index alone.
+async fn candidates_bound(tx: &mut crate::db::Tx, scope: &TenantScope<'_>, groups: &[search::TokenGroup]) -> CoreResult<i64> {
+    let mut distinct: Vec<&[u8]> = groups.iter().flat_map(|g| g.tokens.iter().map(Vec::as_slice)).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let list: Vec<String> = (0..distinct.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql =
+        format!("SELECT token, COUNT(*) AS n FROM people_index WHERE tenant_id = $1 AND token IN ({}) GROUP BY token", list.join(", "));
+    let mut query = sqlx::query(&sql).bind(scope.tenant_id().as_str());
+    for t in &distinct {
+        query = query.bind(*t);
+    }
+    let mut counts = std::collections::HashMap::new();
+    for r in query.fetch_all(&mut **tx).await? {
+        counts.insert(r.try_get::<Vec<u8>, _>("token")?, r.try_get::<i64, _>("n")?);
+    }
+    let count = |t: &Vec<u8>| counts.get(t).copied().unwrap_or(0);
+    Ok(groups
+        .iter()
+        .map(|g| if g.need_all { g.tokens.iter().map(count).min().unwrap_or(0) } else { g.tokens.iter().map(count).sum() })
+        .sum())
 }
 
 /// Every person of the scope's organisation, sealed, oldest first (the export).
@@ -235,7 +318,7 @@ fn summary_from_row(keys: &DataKeys, r: &AnyRow, opened: &[&'static str]) -> Cor
 
 /// Re-checks a blind-index hit against the decrypted values (every indexed
 /// field is among the summary columns).
-fn matches_search(p: &PersonSummary, email: String, terms: &[(crate::vault::IndexKind, String)]) -> bool {
+fn matches_search(p: &PersonSummary, email: String, plan: &SearchPlan) -> bool {
     let fields = PersonFields {
         family_name: p.family_name.clone(),
         given_name: p.given_name.clone(),
@@ -245,8 +328,7 @@ fn matches_search(p: &PersonSummary, email: String, terms: &[(crate::vault::Inde
         email,
         ..PersonFields::default()
     };
-    let own = fields.search_terms();
-    terms.iter().any(|t| own.contains(t))
+    plan.matches(&fields)
 }
 
 #[cfg(test)]
@@ -269,11 +351,11 @@ mod tests {
         };
         let email = || String::from("taro@example.jp");
         for q in ["０３１２３４５６７８", "ﾔﾏﾀﾞ", "TARO@example.jp", "山田太郎"] {
-            assert!(matches_search(&p, email(), &query_terms(q)), "{q}");
+            assert!(matches_search(&p, email(), &SearchPlan::of(q)), "{q}");
         }
         // What a colliding token would bring back: a person whose values do not match.
         for q in ["03-9999-0000", "スズキ", "hanako@example.jp"] {
-            assert!(!matches_search(&p, email(), &query_terms(q)), "{q}");
+            assert!(!matches_search(&p, email(), &SearchPlan::of(q)), "{q}");
         }
     }
 }

@@ -11,8 +11,11 @@ pub mod listing;
 pub mod normalize;
 pub mod records;
 pub mod register;
+pub mod reindex;
 mod sealed;
+pub mod search;
 pub mod upgrade;
+pub mod variants;
 
 use crate::error::{CoreError, CoreResult, FieldProblem};
 use crate::input;
@@ -151,24 +154,6 @@ pub fn rights(s: &crate::Services, scope: &crate::scope::TenantScope<'_>) -> Peo
     }
 }
 
-/// What a search box entry can match, normalised per kind (public so the
-/// list benchmark's bare handler can run exactly the query the register runs).
-pub fn query_terms(q: &str) -> Vec<(IndexKind, String)> {
-    let mut terms = vec![(IndexKind::Name, normalize::name(q))];
-    if normalize::looks_like_phone(q) {
-        terms.push((IndexKind::Phone, normalize::phone(q)));
-    }
-    if q.contains('@') || q.contains('＠') {
-        terms.push((IndexKind::Email, normalize::email(q)));
-    }
-    let reading = normalize::reading(q);
-    if normalize::is_reading(&reading) {
-        terms.push((IndexKind::Reading, reading));
-    }
-    terms.retain(|(_, v)| !v.is_empty());
-    terms
-}
-
 fn has_control(s: &str, allow_newlines: bool) -> bool {
     s.chars().any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')))
 }
@@ -289,11 +274,13 @@ mod field_tests {
         assert!(terms.contains(&(IndexKind::Reading, "ヤマダタロウ".into())));
         for q in ["03-1234-5678", "0312345678", "０３１２３４５６７８", "ヤマダ", "ﾔﾏﾀﾞ", "山田 太郎", "TARO@example.jp"]
         {
-            assert!(query_terms(q).iter().any(|t| terms.contains(t)), "{q}");
+            assert!(search::SearchPlan::of(q).matches(&p), "{q}");
         }
-        assert!(!query_terms("03-9999-0000").iter().any(|t| terms.contains(t)));
+        assert!(!search::SearchPlan::of("03-9999-0000").matches(&p));
     }
 }
 
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod tests;

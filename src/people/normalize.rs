@@ -5,6 +5,13 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::variants;
+
+/// How many characters of a value partial search looks at: two-character
+/// grams are taken from the first `GRAM_SPAN` only, which caps a field's
+/// grams at `GRAM_SPAN - 1` (the bound on what their count tells).
+pub const GRAM_SPAN: usize = 16;
+
 /// NFKC (full-width ASCII to half-width, half-width katakana to full-width,
 /// voiced marks composed), without any white space.
 fn folded(raw: &str) -> String {
@@ -29,6 +36,33 @@ pub fn email(raw: &str) -> String {
 /// A name as written, without spaces (so `山田 太郎` and `山田太郎` match).
 pub fn name(raw: &str) -> String {
     folded(raw)
+}
+
+/// A name folded for partial search: as `name`, with glyph selectors dropped,
+/// variant kanji folded to one form (`variants`) and Latin letters in lower case.
+pub fn name_for_search(raw: &str) -> String {
+    folded(raw).chars().filter(|c| !variants::is_variation_selector(*c)).map(variants::fold).flat_map(char::to_lowercase).collect()
+}
+
+/// The local part of an e-mail address (before the last `@`), lower-cased:
+/// partial search looks nowhere else in an address.
+pub fn email_local(raw: &str) -> String {
+    let e = email(raw);
+    e.rsplit_once('@').map_or(e.clone(), |(local, _)| local.to_owned())
+}
+
+/// The distinct two-character grams of a folded value's first `GRAM_SPAN`
+/// characters, in order of first appearance.
+pub fn grams(folded: &str) -> Vec<String> {
+    let chars: Vec<char> = folded.chars().take(GRAM_SPAN).collect();
+    let mut out: Vec<String> = Vec::new();
+    for pair in chars.windows(2) {
+        let g: String = pair.iter().collect();
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    out
 }
 
 /// A reading in full-width katakana: hiragana is shifted to katakana.
@@ -85,6 +119,23 @@ mod tests {
         assert_eq!(reading("ｻﾄｳ ｹﾝｰ"), "サトウケンー");
         assert!(is_reading(&reading("ﾔﾏﾀﾞ")));
         assert!(!is_reading(&reading("山田")));
+    }
+
+    #[test]
+    fn names_for_search_fold_variant_kanji_glyph_selectors_and_case() {
+        assert_eq!(name_for_search("渡邊 花子"), name_for_search("渡辺花子"));
+        assert_eq!(name_for_search("葛\u{E0100}西"), "葛西");
+        assert_eq!(name_for_search("ＨＡＮＡＫＯ Smith"), "hanakosmith");
+    }
+
+    #[test]
+    fn grams_are_the_distinct_pairs_of_the_first_sixteen_characters() {
+        assert_eq!(grams("ヤマダ"), ["ヤマ", "マダ"]);
+        assert_eq!(grams("ままま"), ["まま"]);
+        assert!(grams("山").is_empty());
+        let long: String = "あいうえおかきくけこさしすせそたちつてと".into();
+        assert_eq!(grams(&long).len(), GRAM_SPAN - 1);
+        assert_eq!(email_local("Hanako.Y@Example.jp"), "hanako.y");
     }
 
     #[test]

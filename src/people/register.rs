@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::sealed::{self, IntegrityFailure, PEOPLE};
-use super::{PersonFields, FIELD_COLUMNS};
+use super::{search, PersonFields, FIELD_COLUMNS};
 use crate::audit::{Action, ClientInfo};
 use crate::clock::Timestamp;
 use crate::db::Tx;
@@ -151,7 +151,7 @@ pub(crate) async fn insert_sealed_many(
     let mut tokens = Vec::new();
     for (id, fields) in people {
         sealed.push(sealed::seal_person(keys, id, 1, fields)?);
-        for (kind, value) in fields.search_terms() {
+        for (kind, value) in search::index_terms(fields) {
             tokens.push((id.as_str(), keys.blind_index(kind, &value)));
         }
     }
@@ -159,13 +159,13 @@ pub(crate) async fn insert_sealed_many(
         let rows: Vec<String> = (0..chunk_people.len())
             .map(|r| {
                 let p: Vec<String> = (1..=PER_ROW).map(|c| format!("${}", r * PER_ROW + c)).collect();
-                // id, tenant, key, 9 sealed fields, 'active', created_at, created_by, updated_at, updated_by, version, fields_version
-                format!("({}, 'active', {}, {}, {}, {}, 1, 1)", p[..12].join(", "), p[12], p[13], p[12], p[13])
+                // id, tenant, key, 9 sealed fields, 'active', created_at, created_by, updated_at, updated_by, version, fields_version, index_version
+                format!("({}, 'active', {}, {}, {}, {}, 1, 1, {})", p[..12].join(", "), p[12], p[13], p[12], p[13], search::INDEX_VERSION)
             })
             .collect();
         let sql = format!(
             "INSERT INTO people (id, tenant_id, key_id, family_name, given_name, family_kana, given_kana, phone, email, \
-             postal_code, address, notes, status, created_at, created_by, updated_at, updated_by, version, fields_version) VALUES {}",
+             postal_code, address, notes, status, created_at, created_by, updated_at, updated_by, version, fields_version, index_version) VALUES {}",
             rows.join(", ")
         );
         let mut q = sqlx::query(&sql);
@@ -181,8 +181,9 @@ pub(crate) async fn insert_sealed_many(
     insert_tokens(conn, scope_tenant, &tokens).await
 }
 
-/// Replaces a person's blind-index tokens (after an edit), in the transaction's organisation.
-async fn write_index(tx: &mut Tx, keys: &DataKeys, id: &PersonId, f: &PersonFields) -> CoreResult<()> {
+/// Replaces a person's blind-index tokens (after an edit, or to bring an
+/// older index up to date), in the transaction's organisation.
+pub(crate) async fn write_index(tx: &mut Tx, keys: &DataKeys, id: &PersonId, f: &PersonFields) -> CoreResult<()> {
     let tenant = tx.tenant()?.as_str().to_owned();
     let tenant = tenant.as_str();
     let conn: &mut AnyConnection = tx;
@@ -191,8 +192,15 @@ async fn write_index(tx: &mut Tx, keys: &DataKeys, id: &PersonId, f: &PersonFiel
         .bind(id.as_str())
         .execute(&mut *conn)
         .await?;
-    let tokens: Vec<(&str, Vec<u8>)> = f.search_terms().iter().map(|(k, v)| (id.as_str(), keys.blind_index(*k, v))).collect();
-    insert_tokens(conn, tenant, &tokens).await
+    let tokens: Vec<(&str, Vec<u8>)> = search::index_terms(f).iter().map(|(k, v)| (id.as_str(), keys.blind_index(*k, v))).collect();
+    insert_tokens(conn, tenant, &tokens).await?;
+    sqlx::query("UPDATE people SET index_version = $1 WHERE tenant_id = $2 AND id = $3")
+        .bind(search::INDEX_VERSION)
+        .bind(tenant)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Inserts (person id, token) rows, `TOKENS_PER_STATEMENT` per statement.

@@ -16,7 +16,7 @@ use crate::{CoreError, ManualClock, Services};
 
 const GOOD: &str = "correct horse battery staple";
 
-async fn world() -> World {
+pub(super) async fn world() -> World {
     let w = World::at(ManualClock::starting_now()).await;
     let s = &w.s;
     let cli = ClientInfo::cli();
@@ -31,14 +31,14 @@ async fn world() -> World {
     w
 }
 
-async fn actor(w: &World, org: &str, login: &str) -> Actor {
+pub(super) async fn actor(w: &World, org: &str, login: &str) -> Actor {
     let client = ClientInfo::cli();
     auth::login(&w.s, LoginRequest { realm: Realm::Tenant, org_code: org, login, password: Password::new(GOOD.into()), client: &client })
         .await
         .expect("login")
 }
 
-fn yamada() -> PersonFields {
+pub(super) fn yamada() -> PersonFields {
     PersonFields {
         family_name: "山田".into(),
         given_name: "太郎".into(),
@@ -52,7 +52,7 @@ fn yamada() -> PersonFields {
     }
 }
 
-fn search(q: &str) -> PeopleQuery {
+pub(super) fn search(q: &str) -> PeopleQuery {
     PeopleQuery { search: q.into(), status: StatusFilter::All, ..PeopleQuery::default() }
 }
 
@@ -220,7 +220,7 @@ async fn the_same_person_is_found_by_any_way_of_writing_the_phone_or_reading_and
     // Beta's person has the same phone: found only from beta.
     let page = register::list(&w.s, &beta_scope, &search("03-1234-5678")).await.expect("beta search");
     assert_eq!(page.people.iter().map(|p| p.id.clone()).collect::<Vec<_>>(), vec![beta_id]);
-    // Partial text is not a match (exact search only).
+    // Digits that are no whole phone number find nobody (a phone is found whole).
     assert!(register::list(&w.s, &viewer_scope, &search("1234")).await.expect("partial").people.is_empty());
     // An edit moves the index with it.
     let p = register::get(&w.s, &acme_scope, &id).await.expect("get");

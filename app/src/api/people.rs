@@ -142,20 +142,27 @@ mod convert {
 }
 
 /// One page of the register. `status` is `active` (default), `archived` or
-/// `all`; `sort` is `updated` (default) or `created`; `q` an exact phone,
-/// e-mail, name or reading; `after` the cursor of the previous page.
+/// `all`; `sort` is `updated` (default) or `created`; `q` a whole phone number
+/// or e-mail address, or a name or reading whole or in part; `row` a 五十音
+/// row's code (`ka`, …; none: every row); `after` the cursor of the previous page.
 #[server(prefix = "/api", endpoint = "people/list")]
 pub async fn list_people(
     q: String,
     status: String,
     sort: String,
     category: String,
+    row: Option<String>,
     after: Option<String>,
 ) -> Result<PeopleListView, ApiError> {
     use kura::people::{PeopleQuery, PeopleSort, StatusFilter};
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
+    let row = match row.as_deref().filter(|r| !r.is_empty()) {
+        None => None,
+        Some(code) => Some(kura::domain::KanaRow::parse(code).ok_or(ApiError::Invalid { field: "row".into(), problem: "unknown".into() })?),
+    };
     let query = PeopleQuery {
+        row,
         sort: if sort == "created" { PeopleSort::Created } else { PeopleSort::Updated },
         status: match status.as_str() {
             "archived" => StatusFilter::Archived,

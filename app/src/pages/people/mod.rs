@@ -51,12 +51,14 @@ fn PeopleList() -> impl IntoView {
     let status = RwSignal::new(String::from("active"));
     let sort = RwSignal::new(String::from("updated"));
     let category = RwSignal::new(String::new());
+    // The 五十音 tab ("" for every row): applied at once, paging restarts.
+    let row = RwSignal::new(String::new());
     // Cursors of the pages before this one, and this page's.
     let trail = RwSignal::new(Vec::<Option<String>>::new());
     let after = RwSignal::new(None::<String>);
     let list = Resource::new(
-        move || (q.get(), status.get(), sort.get(), category.get(), after.get()),
-        |(q, status, sort, category, after)| crate::api::people::list_people(q, status, sort, category, after),
+        move || (q.get(), status.get(), sort.get(), category.get(), row.get(), after.get()),
+        |(q, status, sort, category, row, after)| crate::api::people::list_people(q, status, sort, category, Some(row), after),
     );
     let search_input = NodeRef::<leptos::html::Input>::new();
     let status_select = NodeRef::<leptos::html::Select>::new();
@@ -111,6 +113,21 @@ fn PeopleList() -> impl IntoView {
             </div>
             <button type="submit" class="primary">{Msg::Search.text(lang)}</button>
         </form>
+        <nav class="kana-tabs" aria-label=Msg::KanaRows.text(lang) data-testid=testid::KANA_TABS>
+            {std::iter::once((String::new(), Msg::All.text(lang)))
+                .chain(kura::domain::KanaRow::ALL.into_iter().map(|r| (r.code().to_owned(), crate::i18n::kana_row_label(r, lang))))
+                .map(|(code, label)| {
+                    let chosen = code.clone();
+                    view! {
+                        <button type="button" data-row=code.clone() aria-pressed=move || (row.get() == code).to_string() on:click=move |_| {
+                            row.set(chosen.clone());
+                            trail.set(Vec::new());
+                            after.set(None);
+                        }>{label}</button>
+                    }
+                })
+                .collect_view()}
+        </nav>
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
             {move || Suspend::new(async move { match list.await {
                 Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
