@@ -15,7 +15,10 @@ pub fn use_hydrated() -> RwSignal<bool> {
     hydrated
 }
 
-/// The page frame: header with the product name and the language switch.
+/// The page frame: one header on every page. Signed in, it says where and
+/// who you are (organisation, account, role), links to the sections your role
+/// may open (the current one marked), and logs out; signed out, it has the
+/// product name and the language switch only.
 #[component]
 pub fn Frame(
     children: Children,
@@ -33,14 +36,51 @@ pub fn Frame(
         let path = lang_return.map(str::to_owned).unwrap_or_else(|| location.pathname.get());
         format!("{LANG_PREFIX}{}?next={}", lang.other().code(), path)
     };
+    let account = crate::api::use_signed_in().account;
     view! {
         <header class="topbar">
             <span class="brand">{Msg::ProductName.text(lang)}</span>
+            {account.map(|a| view! { <SiteNav account=a/> })}
             <a class="lang" href=switch_href data-testid=testid::LANG_SWITCH rel="external nofollow">
                 {Msg::LanguageSwitch.text(lang)}
             </a>
         </header>
         <main class=if wide { "page wide" } else { "page" } data-hydrated=move || hydrated.get().to_string()>{children()}</main>
+    }
+}
+
+/// The signed-in part of the header: the sections, who is signed in, log-out.
+#[component]
+fn SiteNav(account: crate::api::Account) -> impl IntoView {
+    use kura::domain::Role;
+    use leptos_router::components::A;
+    let lang = use_lang();
+    let role = account.role;
+    let tenant = role != Role::Operator;
+    let place = match (&account.org_name, role) {
+        (_, Role::Operator) => Msg::OperatorConsole.text(lang).to_owned(),
+        (Some(name), _) => name.clone(),
+        (None, _) => String::new(),
+    };
+    view! {
+        <nav class="sections" aria-label=Msg::MainMenu.text(lang)>
+            {tenant.then(|| view! {
+                <A href=crate::routes::PEOPLE attr:data-testid=testid::NAV_PEOPLE>{Msg::People.text(lang)}</A>
+            })}
+            {(role == Role::Admin).then(|| view! {
+                <A href=crate::routes::ADMIN attr:data-testid=testid::NAV_ADMIN>{Msg::AdminConsole.text(lang)}</A>
+            })}
+            {(role == Role::Operator).then(|| view! {
+                <A href=crate::routes::OPS_HOME attr:data-testid=testid::NAV_OPS>{Msg::OperatorConsole.text(lang)}</A>
+            })}
+            <A href=crate::routes::ACCOUNT attr:data-testid=testid::NAV_ACCOUNT>{Msg::MyAccount.text(lang)}</A>
+        </nav>
+        <span class="who" data-testid=testid::HEADER_ACCOUNT>
+            <span class="place">{place}</span>
+            <span class="login">{account.login.clone()}</span>
+            <span class="role">{crate::pages::role_label(role).text(lang)}</span>
+        </span>
+        <crate::pages::LogoutButton/>
     }
 }
 

@@ -101,6 +101,7 @@ catalogue! {
         "氏名・フリガナは一部（2文字以上）でも、メールアドレスは@より前の一部でも探せます。電話番号とメールアドレス全体は完全一致です。",
         "Finds a name or reading by any part of two characters or more, an e-mail by part of what comes before @; a phone number or a whole e-mail address must match exactly."
     ),
+    MainMenu => ("メインメニュー", "Main menu"),
     KanaRows => ("フリガナの行", "Reading starts with"),
     PersonActive => ("有効", "Active"),
     PersonArchived => ("アーカイブ済み", "Archived"),
@@ -165,8 +166,7 @@ catalogue! {
     LogIn => ("ログイン", "Log in"),
     LogOut => ("ログアウト", "Log out"),
     LoggingIn => ("確認しています…", "Checking…"),
-    OperatorLink => ("運用担当者の方はこちら", "Operators log in here"),
-    TenantLink => ("組織の利用者の方はこちら", "Organisation users log in here"),
+    TenantLink => ("組織のアカウントでログインする方はこちら", "Log in with an organisation's account"),
     LoginFailed => ("組織コード、ユーザーID、またはパスワードが正しくありません。", "The organisation code, user ID or password is incorrect."),
     Throttled => ("ログインの試行が続いたため、しばらくお待ちください。{s}秒後に再度お試しいただけます。", "Too many attempts. Please wait; you can try again in {s} seconds."),
     ConfirmationRequired => ("まだ実行していません。内容を確認し、チェックを入れてからもう一度押してください。", "Nothing was done yet. Please confirm by ticking the box, then press the button again."),

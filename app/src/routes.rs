@@ -61,6 +61,11 @@ pub mod testid {
     pub const FORM_ERROR: &str = "form-error";
     pub const FORCED_CHANGE_NOTICE: &str = "forced-change-notice";
     pub const LANG_SWITCH: &str = "lang-switch";
+    pub const NAV_PEOPLE: &str = "nav-people";
+    pub const NAV_ADMIN: &str = "nav-admin";
+    pub const NAV_OPS: &str = "nav-ops";
+    pub const NAV_ACCOUNT: &str = "nav-account";
+    pub const HEADER_ACCOUNT: &str = "header-account";
     pub const OPS_HOME: &str = "ops-home";
     pub const TENANT_FORM: &str = "tenant-form";
     pub const TENANT_LIST: &str = "tenant-list";
@@ -121,6 +126,11 @@ pub mod testid {
         FORM_ERROR,
         FORCED_CHANGE_NOTICE,
         LANG_SWITCH,
+        NAV_PEOPLE,
+        NAV_ADMIN,
+        NAV_OPS,
+        NAV_ACCOUNT,
+        HEADER_ACCOUNT,
         OPS_HOME,
         TENANT_FORM,
         TENANT_LIST,

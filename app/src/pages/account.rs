@@ -8,7 +8,7 @@ use crate::api::account::EndMySession;
 use crate::components::{ConfirmButton, FormError, Frame};
 use crate::i18n::{use_lang, Msg};
 use crate::pages::accounts::session_table;
-use crate::pages::{last_error, signed_in, LogoutButton};
+use crate::pages::{last_error, signed_in};
 use crate::routes;
 
 #[component]
@@ -34,7 +34,6 @@ fn MyAccount(login: String, operator: bool) -> impl IntoView {
         <nav class="subnav">
             <A href=home>{Msg::Home.text(lang)}</A>
             <A href=routes::CHANGE_PASSWORD>{Msg::ChangePassword.text(lang)}</A>
-            <LogoutButton/>
         </nav>
         <section class="card">
             <h2>{Msg::ActiveSessions.text(lang)}</h2>

@@ -9,7 +9,7 @@ use crate::api::settings::SaveSettings;
 use crate::components::{ActionError, Frame, InputField, SubmitButton};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::accounts::{AccountsPanel, UserDetail};
-use crate::pages::{last_error, signed_in, LogoutButton};
+use crate::pages::{last_error, signed_in};
 use crate::routes::{self, testid};
 
 pub(crate) fn admin_nav(lang: Lang) -> impl IntoView {
@@ -22,7 +22,6 @@ pub(crate) fn admin_nav(lang: Lang) -> impl IntoView {
             <A href=routes::ADMIN_ALERTS>{Msg::Alerts.text(lang)}</A>
             <A href=routes::ADMIN_SETTINGS>{Msg::Settings.text(lang)}</A>
             <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
-            <LogoutButton/>
         </nav>
     }
 }

@@ -37,15 +37,11 @@ where
 }
 
 /// The login form shared by the organisation and operator login pages; only
-/// the endpoint, the organisation-code field and the links differ.
+/// the endpoint, the organisation-code field and the link differ. The
+/// organisations' login page does not point at the operators' (their users
+/// have no business there); the operators' points back to the organisations'.
 #[component]
-fn LoginCard<S, P>(
-    action: ServerAction<S>,
-    title: Msg,
-    with_org_code: bool,
-    other_page: &'static str,
-    other_page_label: Msg,
-) -> impl IntoView
+fn LoginCard<S, P>(action: ServerAction<S>, title: Msg, with_org_code: bool, other_page: Option<(&'static str, Msg)>) -> impl IntoView
 where
     S: DeserializeOwned + ServerFn<Protocol = Http<PostUrl, P>, Output = String, Error = ApiError> + Clone + Send + Sync + 'static,
     P: Send + Sync + 'static,
@@ -69,9 +65,7 @@ where
                     </button>
                 </ActionForm>
             </div>
-            <p class="aside">
-                <a href=other_page>{other_page_label.text(lang)}</a>
-            </p>
+            {other_page.map(|(href, label)| view! { <p class="aside"><a href=href>{label.text(lang)}</a></p> })}
         </Frame>
     }
 }
@@ -83,8 +77,7 @@ pub fn LoginPage() -> impl IntoView {
             action={ ServerAction::<Login>::new() }
             title=Msg::LoginTitle
             with_org_code=true
-            other_page=routes::OPS_LOGIN
-            other_page_label=Msg::OperatorLink
+            other_page=None
         />
     }
 }
@@ -96,8 +89,7 @@ pub fn OpsLoginPage() -> impl IntoView {
             action={ ServerAction::<OperatorLogin>::new() }
             title=Msg::OperatorLoginTitle
             with_org_code=false
-            other_page=routes::LOGIN
-            other_page_label=Msg::TenantLink
+            other_page=Some((routes::LOGIN, Msg::TenantLink))
         />
     }
 }
@@ -163,7 +155,6 @@ pub fn HomePage() -> impl IntoView {
                             <A href=routes::ADMIN attr:data-testid=testid::ADMIN_LINK>{Msg::AdminConsole.text(lang)}</A>
                         })}
                         <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
-                        <LogoutButton/>
                     </nav>
                 }
                 .into_any()

@@ -10,7 +10,7 @@ use crate::components::{ActionError, ConfirmButton, Frame, InputField, Pager, Su
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::accounts::{AccountsPanel, UserDetail};
 use crate::pages::network::AllowlistPanel;
-use crate::pages::{last_error, signed_in, LogoutButton};
+use crate::pages::{last_error, signed_in};
 use crate::routes::{self, testid};
 
 pub(crate) fn ops_nav(lang: Lang) -> impl IntoView {
@@ -21,7 +21,6 @@ pub(crate) fn ops_nav(lang: Lang) -> impl IntoView {
             <A href=routes::OPS_AUDIT>{Msg::AuditLog.text(lang)}</A>
             <AlertsLink/>
             <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
-            <LogoutButton/>
         </nav>
     }
 }
