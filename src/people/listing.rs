@@ -137,7 +137,8 @@ pub(crate) async fn list_walking_beyond(
     if searching {
         // Groups no one has are dropped; the rest ranked by how many people
         // they can name, most first (in a walk, the likeliest test runs first).
-        let bounds = candidates_per_group(&mut tx, scope, &groups).await?;
+        let cap = hits_first_max.clamp(0, i64::MAX - 1) + 1;
+        let bounds = candidates_per_group(&mut tx, scope, &groups, cap).await?;
         let mut ranked: Vec<(i64, search::TokenGroup)> = bounds.into_iter().zip(groups).filter(|(b, _)| *b > 0).collect();
         ranked.sort_by_key(|(bound, _)| std::cmp::Reverse(*bound));
         walk = ranked.iter().map(|(b, _)| *b).sum::<i64>() > hits_first_max;
@@ -171,16 +172,17 @@ pub(crate) async fn list_walking_beyond(
         // Many candidates (the start of a common reading): walking the
         // register in list order finds a page after a few rows each, where
         // joining every candidate first would sort thousands.
+        // Each test is a direct probe of the (person, token) index.
+        let probe =
+            |t: String| format!("EXISTS (SELECT 1 FROM people_index x WHERE x.person_id = p.id AND x.tenant_id = $1 AND x.token {t})");
         let tests: Vec<String> = groups
             .iter()
             .map(|g| {
-                let list: Vec<String> = g.tokens.iter().map(|_| format!("${}", next())).collect();
-                let tokens =
-                    format!("FROM people_index x WHERE x.person_id = p.id AND x.tenant_id = $1 AND x.token IN ({})", list.join(", "));
+                let params: Vec<String> = g.tokens.iter().map(|_| format!("${}", next())).collect();
                 if g.need_all {
-                    format!("(SELECT COUNT(DISTINCT x.token) {tokens}) = {}", g.tokens.len())
+                    format!("({})", params.iter().map(|p| probe(format!("= {p}"))).collect::<Vec<_>>().join(" AND "))
                 } else {
-                    format!("EXISTS (SELECT 1 {tokens})")
+                    probe(format!("IN ({})", params.join(", ")))
                 }
             })
             .collect();
@@ -261,27 +263,37 @@ pub(crate) async fn list_walking_beyond(
 
 /// Candidates beyond which a search walks the register in list order
 /// instead of gathering every candidate first (see `list`).
-const HITS_FIRST_MAX: i64 = 2000;
+const HITS_FIRST_MAX: i64 = 500;
 
 /// At most how many people each token group can name: the rarest token's
 /// count when every token is needed, the sum when any one is. Read from the
-/// token index alone.
-async fn candidates_per_group(tx: &mut crate::db::Tx, scope: &TenantScope<'_>, groups: &[search::TokenGroup]) -> CoreResult<Vec<i64>> {
+/// token index alone, each token counted no further than `cap` (a common
+/// gram has tens of thousands of entries; past the cap, the answer is "many").
+async fn candidates_per_group(
+    tx: &mut crate::db::Tx,
+    scope: &TenantScope<'_>,
+    groups: &[search::TokenGroup],
+    cap: i64,
+) -> CoreResult<Vec<i64>> {
     let mut distinct: Vec<&[u8]> = groups.iter().flat_map(|g| g.tokens.iter().map(Vec::as_slice)).collect();
     distinct.sort_unstable();
     distinct.dedup();
-    let list: Vec<String> = (0..distinct.len()).map(|i| format!("${}", i + 2)).collect();
-    let sql =
-        format!("SELECT token, COUNT(*) AS n FROM people_index WHERE tenant_id = $1 AND token IN ({}) GROUP BY token", list.join(", "));
-    let mut query = sqlx::query(&sql).bind(scope.tenant_id().as_str());
+    let counts: Vec<String> = (0..distinct.len())
+        .map(|i| {
+            format!("(SELECT COUNT(*) FROM (SELECT 1 FROM people_index WHERE tenant_id = $1 AND token = ${} LIMIT $2) t{i}) AS c{i}", i + 3)
+        })
+        .collect();
+    let sql = format!("SELECT {}", counts.join(", "));
+    let mut query = sqlx::query(&sql).bind(scope.tenant_id().as_str()).bind(cap);
     for t in &distinct {
         query = query.bind(*t);
     }
-    let mut counts = std::collections::HashMap::new();
-    for r in query.fetch_all(&mut **tx).await? {
-        counts.insert(r.try_get::<Vec<u8>, _>("token")?, r.try_get::<i64, _>("n")?);
+    let row = query.fetch_one(&mut **tx).await?;
+    let mut by_token = std::collections::HashMap::new();
+    for (i, t) in distinct.iter().enumerate() {
+        by_token.insert(*t, row.try_get::<i64, _>(i)?);
     }
-    let count = |t: &Vec<u8>| counts.get(t).copied().unwrap_or(0);
+    let count = |t: &Vec<u8>| by_token.get(t.as_slice()).copied().unwrap_or(0);
     Ok(groups
         .iter()
         .map(|g| if g.need_all { g.tokens.iter().map(count).min().unwrap_or(0) } else { g.tokens.iter().map(count).sum() })
