@@ -367,20 +367,11 @@ async fn main() {
     }
     assert!(!prefix_page.people.is_empty());
     assert!(prefix_page.people.iter().all(|p| format!("{}{}", p.family_kana, p.given_kana).contains(PREFIX)));
-    let (mut phone_runs, mut prefix_runs) = (Vec::new(), Vec::new());
+    let mut core_rounds = Vec::new();
     for _ in 0..2 {
-        phone_runs.push(percentiles(calls, core_of(PHONE)).await);
-        prefix_runs.push(percentiles(calls, core_of(PREFIX)).await);
+        core_rounds.push((percentiles(calls, core_of(PHONE)).await, percentiles(calls, core_of(PREFIX)).await));
     }
-    let worst = |v: &[(Duration, Duration)]| (v.iter().map(|r| r.0).max().unwrap(), v.iter().map(|r| r.1).max().unwrap());
-    let ((phone_p50, phone_p99), (prefix_p50, prefix_p99)) = (worst(&phone_runs), worst(&prefix_runs));
-    let ratio = prefix_p50.as_secs_f64() / phone_p50.as_secs_f64();
-    println!("\npartial search, server time (core), 2 alternating rounds of {calls} calls, worst round:");
-    println!("| Search | p50 | p99 |");
-    println!("|---|---|---|");
-    println!("| exact phone `{PHONE}` | {} | {} |", ms(phone_p50), ms(phone_p99));
-    println!("| reading prefix `{PREFIX}`, first page of 50 | {} | {} |", ms(prefix_p50), ms(prefix_p99));
-    println!("core: reading prefix / phone (p50): {ratio:.2}× (target ≤ 3×: {})", if ratio <= 3.0 { "met" } else { "NOT met" });
+    report_prefix_against_phone("server time (core)", calls, &core_rounds);
 
     // The same two searches as the page makes them (`POST /api/people/list`,
     // session, middleware, JSON), one request at a time on loopback.
@@ -407,22 +398,11 @@ async fn main() {
             }
         }
     };
-    let (mut phone_http, mut prefix_http_runs) = (Vec::new(), Vec::new());
+    let mut request_rounds = Vec::new();
     for _ in 0..2 {
-        phone_http.push(percentiles(calls, request(&search)).await);
-        prefix_http_runs.push(percentiles(calls, request(&prefix_http)).await);
+        request_rounds.push((percentiles(calls, request(&search)).await, percentiles(calls, request(&prefix_http)).await));
     }
-    let ((hp50, hp99), (xp50, xp99)) = (worst(&phone_http), worst(&prefix_http_runs));
-    let http_ratio = xp50.as_secs_f64() / hp50.as_secs_f64();
-    println!("\npartial search, request time (POST /api/people/list on loopback, one at a time), worst round:");
-    println!("| Search | p50 | p99 |");
-    println!("|---|---|---|");
-    println!("| exact phone `{PHONE}` | {} | {} |", ms(hp50), ms(hp99));
-    println!("| reading prefix `{PREFIX}`, first page of 50 | {} | {} |", ms(xp50), ms(xp99));
-    println!(
-        "request: reading prefix / phone (p50): {http_ratio:.2}× (target ≤ 3×: {})",
-        if http_ratio <= 3.0 { "met" } else { "NOT met" }
-    );
+    report_prefix_against_phone("request time (POST /api/people/list on loopback, one at a time)", calls, &request_rounds);
 
     if !wrk_available() {
         println!("wrk is not installed: the handlers agree; no load measured (apt-get install wrk)");
@@ -475,6 +455,26 @@ async fn main() {
         ms(core_search),
         if core_search <= Duration::from_millis(2) { "met" } else { "NOT met" }
     );
+}
+
+/// (p50, p99) of a run of calls.
+type Spread = (Duration, Duration);
+/// One round: the phone search's spread, then the reading prefix's.
+type Round = (Spread, Spread);
+
+/// Prints the worst round's p50 and p99 of the phone and the reading-prefix
+/// search, and their p50 ratio against the 3x target.
+fn report_prefix_against_phone(what: &str, calls: usize, rounds: &[Round]) {
+    let worst =
+        |pick: fn(&Round) -> Spread| (rounds.iter().map(|r| pick(r).0).max().unwrap(), rounds.iter().map(|r| pick(r).1).max().unwrap());
+    let ((phone_p50, phone_p99), (prefix_p50, prefix_p99)) = (worst(|r| r.0), worst(|r| r.1));
+    let ratio = prefix_p50.as_secs_f64() / phone_p50.as_secs_f64();
+    println!("\npartial search, {what}, {} alternating rounds of {calls} calls, worst round:", rounds.len());
+    println!("| Search | p50 | p99 |");
+    println!("|---|---|---|");
+    println!("| exact phone `{PHONE}` | {} | {} |", ms(phone_p50), ms(phone_p99));
+    println!("| reading prefix `{PREFIX}`, first page of 50 | {} | {} |", ms(prefix_p50), ms(prefix_p99));
+    println!("reading prefix / phone (p50): {ratio:.2}× (target ≤ 3×: {})", if ratio <= 3.0 { "met" } else { "NOT met" });
 }
 
 /// The median time of `n` calls of `f`, one after another.
