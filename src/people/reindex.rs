@@ -36,9 +36,18 @@ pub struct Reindexed {
 pub async fn reindex_all(s: &Services) -> CoreResult<Reindexed> {
     let mut total = Reindexed::default();
     let tenants: Vec<String> = sqlx::query_scalar("SELECT id FROM tenants ORDER BY id").fetch_all(s.db.pool()).await?;
+    let mut first_error = None;
     for t in tenants {
         let tenant = TenantId::from_db(t);
-        let this = reindex_tenant(s, &tenant).await?;
+        // One organisation that fails (its key, say) does not keep the others waiting.
+        let this = match reindex_tenant(s, &tenant).await {
+            Ok(this) => this,
+            Err(e) => {
+                tracing::error!(tenant = %tenant, error = %e, "re-indexing an organisation failed; the others go on");
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
         if this != Reindexed::default() {
             let ev = AuditEvent::new(AuditActor::system(), Action::SearchIndexRebuilt, Outcome::Success)
                 .tenant(Some(&tenant))
@@ -49,7 +58,10 @@ pub async fn reindex_all(s: &Services) -> CoreResult<Reindexed> {
         total.people += this.people;
         total.failed += this.failed;
     }
-    Ok(total)
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(total),
+    }
 }
 
 async fn reindex_tenant(s: &Services, tenant: &TenantId) -> CoreResult<Reindexed> {
@@ -80,7 +92,8 @@ async fn reindex_tenant(s: &Services, tenant: &TenantId) -> CoreResult<Reindexed
             for c in INDEXED_COLUMNS {
                 sealed_cols.push((c, r.try_get::<Option<Vec<u8>>, _>(c)?));
             }
-            let row = SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version: r.try_get("fields_version")? };
+            let version: i64 = r.try_get("fields_version")?;
+            let row = SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version };
             let Ok(values) = sealed::open_columns(&keys, row, &sealed_cols) else {
                 tracing::error!(tenant = %tenant, row = %id, "a person's values did not open; left with their older index");
                 n.failed += 1;
@@ -97,6 +110,21 @@ async fn reindex_tenant(s: &Services, tenant: &TenantId) -> CoreResult<Reindexed
                 email: take(),
                 ..PersonFields::default()
             };
+            // Only the values just read: a person edited (or deleted) since
+            // has been indexed by that edit and is left alone.
+            let claimed = sqlx::query(
+                "UPDATE people SET index_version = $1 WHERE tenant_id = $2 AND id = $3 AND fields_version = $4 AND index_version < $1",
+            )
+            .bind(search::INDEX_VERSION)
+            .bind(tenant.as_str())
+            .bind(&id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed != 1 {
+                continue;
+            }
             register::write_index(&mut tx, &keys, &PersonId::from_db(id), &fields).await?;
             n.people += 1;
         }

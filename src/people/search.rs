@@ -129,9 +129,9 @@ impl SearchPlan {
     }
 }
 
-/// Everything a person is indexed under: the exact terms, the grams of the
-/// first `GRAM_SPAN` characters of their name, reading and e-mail local part,
-/// and the 五十音 row of their reading.
+/// Everything a person is indexed under, in random order: the exact terms,
+/// the grams of the first `GRAM_SPAN` characters of their name, reading and
+/// e-mail local part, and the 五十音 row of their reading.
 pub(crate) fn index_terms(f: &PersonFields) -> Vec<(IndexKind, String)> {
     let mut terms = f.search_terms();
     let name = normalize::name_for_search(&format!("{}{}", f.family_name, f.given_name));
@@ -142,6 +142,9 @@ pub(crate) fn index_terms(f: &PersonFields) -> Vec<(IndexKind, String)> {
     }
     terms.push((IndexKind::ReadingRow, kana_row(&reading).code().to_owned()));
     debug_assert!(terms.len() <= 8 + 3 * (GRAM_SPAN - 1) + 1);
+    // Stored in random order: in the order made, a row's place in the table
+    // would say which token is which kind and how a person's grams chain up.
+    rand::seq::SliceRandom::shuffle(terms.as_mut_slice(), &mut rand::thread_rng());
     terms
 }
 
