@@ -150,6 +150,7 @@ async fn serve_bare(b: Bare) -> String {
 }
 
 /// One load target: a URL and how to call it.
+#[derive(Clone)]
 struct Target {
     label: &'static str,
     url: String,
@@ -387,9 +388,7 @@ async fn main() {
     assert_eq!(status, 200, "{body}");
     assert!(!ids(&serde_json::from_str(&body).unwrap()).is_empty());
     let request = |t: &Target| {
-        let (client, t) =
-            (client.clone(), Target { label: t.label, url: t.url.clone(), method: t.method, body: t.body, headers: t.headers.clone() });
-        let t = Arc::new(t);
+        let (client, t) = (client.clone(), Arc::new(t.clone()));
         move || {
             let (client, t) = (client.clone(), t.clone());
             async move {

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::register::data_keys;
 use super::sealed::{self, IntegrityFailure, PEOPLE};
 use super::search::{self, SearchPlan};
-use super::{PersonFields, FIELD_COLUMNS};
+use super::{PersonFields, FIELD_COLUMNS, INDEXED_COLUMNS};
 use crate::clock::Timestamp;
 use crate::domain::KanaRow;
 use crate::error::{CoreError, CoreResult};
@@ -93,9 +93,9 @@ fn decode_cursor(c: &str) -> CoreResult<(i64, PersonId)> {
     Ok((at.parse().map_err(|_| bad())?, PersonId::parse(id).ok_or_else(bad)?))
 }
 
-/// The columns a list row opens: what it shows, plus the e-mail so that a
-/// search hit can be re-checked against every indexed value without a second read.
-const SUMMARY_COLUMNS: [&str; 6] = ["family_name", "given_name", "family_kana", "given_kana", "phone", "email"];
+/// The columns a list row opens: the indexed ones, that is what it shows plus
+/// the e-mail, so that a search hit can be re-checked without a second read.
+const SUMMARY_COLUMNS: [&str; 6] = INDEXED_COLUMNS;
 
 /// One page of the register.
 pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> CoreResult<PeoplePage> {

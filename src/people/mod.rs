@@ -48,6 +48,10 @@ pub struct PersonFields {
 pub(crate) const FIELD_COLUMNS: [&str; 9] =
     ["family_name", "given_name", "family_kana", "given_kana", "phone", "email", "postal_code", "address", "notes"];
 
+/// The sealed columns the search index is computed over (`search_terms`,
+/// `search::index_terms`), in the order of `PersonFields::from_indexed`.
+pub(crate) const INDEXED_COLUMNS: [&str; 6] = ["family_name", "given_name", "family_kana", "given_kana", "phone", "email"];
+
 impl PersonFields {
     pub(crate) fn values(&self) -> [&str; 9] {
         [
@@ -66,6 +70,12 @@ impl PersonFields {
     pub(crate) fn from_values(v: [String; 9]) -> Self {
         let [family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes] = v;
         Self { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes }
+    }
+
+    /// The indexed fields from their values in `INDEXED_COLUMNS` order; the rest empty.
+    pub(crate) fn from_indexed(v: [String; 6]) -> Self {
+        let [family_name, given_name, family_kana, given_kana, phone, email] = v;
+        Self { family_name, given_name, family_kana, given_kana, phone, email, ..Self::default() }
     }
 
     /// Checks and normalises every field, reporting every problem at once

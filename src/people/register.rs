@@ -182,7 +182,8 @@ pub(crate) async fn insert_sealed_many(
 }
 
 /// Replaces a person's blind-index tokens (after an edit, or to bring an
-/// older index up to date), in the transaction's organisation.
+/// older index up to date), in the transaction's organisation. The caller's
+/// own UPDATE of the person sets `index_version`.
 pub(crate) async fn write_index(tx: &mut Tx, keys: &DataKeys, id: &PersonId, f: &PersonFields) -> CoreResult<()> {
     let tenant = tx.tenant()?.as_str().to_owned();
     let tenant = tenant.as_str();
@@ -193,14 +194,7 @@ pub(crate) async fn write_index(tx: &mut Tx, keys: &DataKeys, id: &PersonId, f: 
         .execute(&mut *conn)
         .await?;
     let tokens: Vec<(&str, Vec<u8>)> = search::index_terms(f).iter().map(|(k, v)| (id.as_str(), keys.blind_index(*k, v))).collect();
-    insert_tokens(conn, tenant, &tokens).await?;
-    sqlx::query("UPDATE people SET index_version = $1 WHERE tenant_id = $2 AND id = $3")
-        .bind(search::INDEX_VERSION)
-        .bind(tenant)
-        .bind(id.as_str())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    insert_tokens(conn, tenant, &tokens).await
 }
 
 /// Inserts (person id, token) rows, `TOKENS_PER_STATEMENT` per statement.
@@ -261,7 +255,7 @@ pub async fn update(
     let mut q = sqlx::query(
         "UPDATE people SET family_name = $1, given_name = $2, family_kana = $3, given_kana = $4, phone = $5, \
          email = $6, postal_code = $7, address = $8, notes = $9, key_id = $10, updated_at = $11, updated_by = $12, \
-         version = version + 1, fields_version = fields_version + 1 \
+         version = version + 1, fields_version = fields_version + 1, index_version = $17 \
          WHERE tenant_id = $13 AND id = $14 AND version = $15 AND fields_version = $16",
     );
     for v in &sealed {
@@ -275,6 +269,7 @@ pub async fn update(
         .bind(id.as_str())
         .bind(expected_version)
         .bind(before.fields_version)
+        .bind(search::INDEX_VERSION)
         .execute(&mut **tx)
         .await?
         .rows_affected();

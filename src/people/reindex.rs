@@ -11,7 +11,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::sealed::{self, SealedRow, PEOPLE};
-use super::{register, search, PersonFields};
+use super::{register, search, PersonFields, INDEXED_COLUMNS};
 use crate::audit::{self, Action, AuditActor, AuditEvent, Outcome};
 use crate::db::Reach;
 use crate::error::CoreResult;
@@ -20,9 +20,6 @@ use crate::services::Services;
 use crate::vault::DataKeys;
 
 const BATCH: i64 = 200;
-
-/// The sealed columns the index is computed over.
-const INDEXED_COLUMNS: [&str; 6] = ["family_name", "given_name", "family_kana", "given_kana", "phone", "email"];
 
 /// What one run did, over every organisation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -94,22 +91,12 @@ async fn reindex_tenant(s: &Services, tenant: &TenantId) -> CoreResult<Reindexed
             }
             let version: i64 = r.try_get("fields_version")?;
             let row = SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version };
-            let Ok(values) = sealed::open_columns(&keys, row, &sealed_cols) else {
+            let Some(values) = sealed::open_columns(&keys, row, &sealed_cols).ok().and_then(|v| <[String; 6]>::try_from(v).ok()) else {
                 tracing::error!(tenant = %tenant, row = %id, "a person's values did not open; left with their older index");
                 n.failed += 1;
                 continue;
             };
-            let mut v = values.into_iter();
-            let mut take = || v.next().unwrap_or_default();
-            let fields = PersonFields {
-                family_name: take(),
-                given_name: take(),
-                family_kana: take(),
-                given_kana: take(),
-                phone: take(),
-                email: take(),
-                ..PersonFields::default()
-            };
+            let fields = PersonFields::from_indexed(values);
             // Only the values just read: a person edited (or deleted) since
             // has been indexed by that edit and is left alone.
             let claimed = sqlx::query(

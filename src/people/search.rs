@@ -116,16 +116,7 @@ impl SearchPlan {
     /// someone who does not: a collision, or grams present but not in a row).
     pub fn matches(&self, f: &PersonFields) -> bool {
         let own = f.search_terms();
-        self.exact.iter().any(|t| own.contains(t))
-            || self.partial.iter().any(|p| {
-                let field = match p.kind {
-                    IndexKind::NameGram => normalize::name_for_search(&format!("{}{}", f.family_name, f.given_name)),
-                    IndexKind::ReadingGram => normalize::reading(&format!("{}{}", f.family_kana, f.given_kana)),
-                    IndexKind::EmailGram if !f.email.is_empty() => normalize::email_local(&f.email),
-                    _ => return false,
-                };
-                field.contains(&p.text)
-            })
+        self.exact.iter().any(|t| own.contains(t)) || self.partial.iter().any(|p| gram_text(p.kind, f).contains(&p.text))
     }
 }
 
@@ -134,18 +125,29 @@ impl SearchPlan {
 /// e-mail local part, and the 五十音 row of their reading.
 pub(crate) fn index_terms(f: &PersonFields) -> Vec<(IndexKind, String)> {
     let mut terms = f.search_terms();
-    let name = normalize::name_for_search(&format!("{}{}", f.family_name, f.given_name));
-    let reading = normalize::reading(&format!("{}{}", f.family_kana, f.given_kana));
-    let local = if f.email.is_empty() { String::new() } else { normalize::email_local(&f.email) };
-    for (kind, text) in [(IndexKind::NameGram, &name), (IndexKind::ReadingGram, &reading), (IndexKind::EmailGram, &local)] {
-        terms.extend(normalize::grams(text).into_iter().map(|g| (kind, g)));
+    for kind in GRAM_KINDS {
+        terms.extend(normalize::grams(&gram_text(kind, f)).into_iter().map(|g| (kind, g)));
     }
+    let reading = gram_text(IndexKind::ReadingGram, f);
     terms.push((IndexKind::ReadingRow, kana_row(&reading).code().to_owned()));
     debug_assert!(terms.len() <= 8 + 3 * (GRAM_SPAN - 1) + 1);
     // Stored in random order: in the order made, a row's place in the table
     // would say which token is which kind and how a person's grams chain up.
     rand::seq::SliceRandom::shuffle(terms.as_mut_slice(), &mut rand::thread_rng());
     terms
+}
+
+const GRAM_KINDS: [IndexKind; 3] = [IndexKind::NameGram, IndexKind::ReadingGram, IndexKind::EmailGram];
+
+/// The folded text a kind of gram is taken from: what is indexed, and what a
+/// candidate is re-checked against (empty for any other kind).
+fn gram_text(kind: IndexKind, f: &PersonFields) -> String {
+    match kind {
+        IndexKind::NameGram => normalize::name_for_search(&format!("{}{}", f.family_name, f.given_name)),
+        IndexKind::ReadingGram => normalize::reading(&format!("{}{}", f.family_kana, f.given_kana)),
+        IndexKind::EmailGram if !f.email.is_empty() => normalize::email_local(&f.email),
+        _ => String::new(),
+    }
 }
 
 /// The 五十音 row of a folded reading's first character.
