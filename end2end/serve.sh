@@ -35,6 +35,10 @@ printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kakunin --lo
 # The search spec's own organisation (its register is imported by the spec).
 "$bin" tenant create sagasu "検索確認株式会社" >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sagasu --login kanri --role admin --password-stdin >/dev/null
+# The records spec's own organisation (a member corrects, an admin reads the history).
+"$bin" tenant create kiroku "記録訂正株式会社" >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kiroku --login kanri --role admin --password-stdin >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kiroku --login kaigo --role member --password-stdin >/dev/null
 # The benchmark's register: enough people for full pages.
 if [ -n "${KURA_E2E_SEED_PEOPLE:-}" ]; then
   "$bin" demo seed --org sample --people "$KURA_E2E_SEED_PEOPLE" >/dev/null

@@ -30,6 +30,7 @@ const REPOSITORIES: &[&str] = &[
     "src/people/listing.rs",
     "src/people/reindex.rs",
     "src/people/records.rs",
+    "src/people/corrections.rs",
     "src/people/upgrade.rs",
 ];
 
@@ -206,6 +207,7 @@ fn the_tenant_tables_are_read_from_the_migrations() {
         "people",
         "people_index",
         "person_records",
+        "person_record_changes",
         "record_categories",
         "tenant_keys",
         "tenant_ip_allowlist",

@@ -31,7 +31,7 @@ struct World {
 }
 
 /// Two organisations with a row in every tenant table (accounts, keys,
-/// categories, people and their index, records, an allowlist entry, audit
+/// categories, people and their index, records and their corrections, an allowlist entry, audit
 /// events, an alert), written through the app's own paths.
 async fn world() -> Option<World> {
     let t = TestDb::fresh().await;
@@ -75,7 +75,9 @@ async fn world() -> Option<World> {
             body: String::from("訪問"),
             submission: None,
         };
-        crate::people::records::add(&s, &scope, &client, &person, &record).await.expect("record");
+        let record_id = crate::people::records::add(&s, &scope, &client, &person, &record).await.expect("record");
+        let correction = crate::people::records::RecordInput { body: String::from("訪問（訂正）"), ..record };
+        crate::people::corrections::correct(&s, &scope, &client, &record_id, 0, &correction, "誤記").await.expect("correction");
         crate::network::add(&s, &scope, "192.0.2.0/24", "office", &client).await.expect("allowlist");
         sqlx::query(
             "INSERT INTO alerts (id, rule, dedupe_key, tenant_id, state, detail, events, first_at, last_at) \

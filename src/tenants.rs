@@ -71,6 +71,8 @@ pub struct Tenant {
     pub contract_start: Option<String>,
     pub contacts: Contacts,
     pub members_may_export: bool,
+    /// How long (hours) a record's author may correct or delete it; 0: never (admins always may).
+    pub record_edit_hours: i64,
 }
 
 /// Who to tell about notices and incidents (WP-2.15, 2.17).
@@ -81,7 +83,7 @@ pub struct Contacts {
 }
 
 const COLUMNS: &str = "id, code, name, status, time_zone, created_at, contract_start, contact_emails, \
-                       contact_phone, members_may_export";
+                       contact_phone, members_may_export, record_edit_hours";
 
 fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<Tenant> {
     Ok(Tenant {
@@ -97,6 +99,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> CoreResult<Tenant> {
             phone: r.try_get("contact_phone")?,
         },
         members_may_export: r.try_get::<i64, _>("members_may_export")? != 0,
+        record_edit_hours: r.try_get("record_edit_hours")?,
     })
 }
 
@@ -154,6 +157,8 @@ pub(crate) async fn insert_new(conn: &mut AnyConnection, id: TenantId, new: &New
         contract_start: new.contract_start.clone(),
         contacts: new.contacts.clone(),
         members_may_export: false,
+        // The column's default (migration 0013).
+        record_edit_hours: 24,
     };
     let r = sqlx::query(
         "INSERT INTO tenants (id, code, name, status, time_zone, created_at, contract_start, contact_emails, contact_phone) \
@@ -185,15 +190,12 @@ pub struct TenantSummary {
     pub last_activity: Option<Timestamp>,
 }
 
-const SUMMARY: &str = "SELECT t.id, t.code, t.name, t.status, t.time_zone, t.created_at, t.contract_start, \
-     t.contact_emails, t.contact_phone, t.members_may_export FROM tenants t";
-
 /// One page of organisations whose code or name contains `search`, by code
 /// (their accounts are counted by the caller, in an operator's reach).
 pub(crate) async fn list(db: &Db, search: &str, offset: i64, limit: i64) -> CoreResult<(Vec<Tenant>, i64)> {
     let pattern = format!("%{}%", crate::users::like_escape(&search.trim().to_lowercase()));
     let filter = "WHERE t.code LIKE $1 ESCAPE '\\' OR LOWER(t.name) LIKE $1 ESCAPE '\\'";
-    let rows = sqlx::query(&format!("{SUMMARY} {filter} ORDER BY t.code LIMIT $2 OFFSET $3"))
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM tenants t {filter} ORDER BY t.code LIMIT $2 OFFSET $3"))
         .bind(&pattern)
         .bind(limit)
         .bind(offset)
@@ -218,10 +220,15 @@ pub(crate) async fn set_status(conn: &mut AnyConnection, id: &TenantId, status: 
     Ok(())
 }
 
-pub(crate) async fn set_settings(conn: &mut AnyConnection, id: &TenantId, members_may_export: bool, time_zone: &Zone) -> CoreResult<()> {
-    sqlx::query("UPDATE tenants SET members_may_export = $1, time_zone = $2 WHERE id = $3")
-        .bind(crate::db::flag(members_may_export))
-        .bind(time_zone.name())
+pub(crate) async fn set_settings(
+    conn: &mut AnyConnection,
+    id: &TenantId,
+    settings: &crate::console::settings::TenantSettings,
+) -> CoreResult<()> {
+    sqlx::query("UPDATE tenants SET members_may_export = $1, time_zone = $2, record_edit_hours = $3 WHERE id = $4")
+        .bind(crate::db::flag(settings.members_may_export))
+        .bind(settings.time_zone.name())
+        .bind(settings.record_edit_hours)
         .bind(id.as_str())
         .execute(&mut *conn)
         .await?;

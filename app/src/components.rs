@@ -150,7 +150,9 @@ pub fn TextField(id: &'static str, name: &'static str, label: Msg, autocomplete:
 /// the last submission) is shown right under it and tied to it with `aria-describedby`.
 #[component]
 pub fn InputField(
-    id: &'static str,
+    /// Unique on the page (a form repeated per row adds the row's id).
+    #[prop(into)]
+    id: String,
     name: &'static str,
     label: Msg,
     error: Signal<Option<ApiError>>,
@@ -179,6 +181,7 @@ pub fn InputField(
     };
     let described = format!("{id}-error");
     let invalid = move || message().is_some().to_string();
+    let label_for = id.clone();
     let control = match rows {
         Some(rows) => view! {
             <textarea id=id name=name rows=rows required=required maxlength=maxlength
@@ -204,12 +207,20 @@ pub fn InputField(
     };
     view! {
         <div class="field">
-            <label for=id>{label.text(lang)}</label>
+            <label for=label_for>{label.text(lang)}</label>
             {control}
             {hint.map(|h| view! { <p class="hint">{h.text(lang)}</p> })}
             <p class="field-error" id=described data-field=name>{message}</p>
         </div>
     }
+}
+
+/// A green message after something was saved (warnings stay yellow,
+/// errors red): what was done, announced to screen readers.
+#[component]
+pub fn Success(#[prop(into)] message: Signal<Option<Msg>>) -> impl IntoView {
+    let lang = use_lang();
+    move || message.get().map(|m| view! { <p class="success" role="status" data-testid=testid::SUCCESS>{m.text(lang)}</p> })
 }
 
 /// The error of an action, plus the password prompt when an operator must

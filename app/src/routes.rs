@@ -108,6 +108,11 @@ pub mod testid {
     pub const DELETE_PERSON: &str = "delete-person";
     pub const RECORD_FORM: &str = "record-form";
     pub const RECORD_LIST: &str = "record-list";
+    pub const RECORD_CHANGE: &str = "record-change";
+    pub const CORRECT_RECORD: &str = "correct-record";
+    pub const DELETE_RECORD: &str = "delete-record";
+    pub const RECORD_HISTORY: &str = "record-history";
+    pub const SUCCESS: &str = "success";
     pub const EXPORT_PEOPLE: &str = "export-people";
     pub const IMPORT_PEOPLE: &str = "import-people";
     pub const IMPORT_PREVIEW: &str = "import-preview";

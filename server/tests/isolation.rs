@@ -27,6 +27,8 @@ struct Ids {
     person: String,
     /// A record category.
     category: String,
+    /// An activity record (written by the organisation's member).
+    record: String,
 }
 
 /// How to call one server function, and what it needs.
@@ -64,6 +66,9 @@ fn category(i: &Ids) -> String {
 }
 fn person(i: &Ids) -> String {
     i.person.clone()
+}
+fn record(i: &Ids) -> String {
+    i.record.clone()
 }
 fn text(s: &'static str) -> impl Fn(&Ids) -> String {
     move |_| s.to_owned()
@@ -191,7 +196,7 @@ const ROWS: &[Row] = &[
         path: "/api/settings/save",
         permission: Some(P::ManageTenantSettings),
         takes_id: false,
-        args: args!("members_may_export" => text("on"), "time_zone" => text("UTC")),
+        args: args!("members_may_export" => text("on"), "time_zone" => text("UTC"), "record_edit_hours" => text("24")),
     },
     Row {
         path: "/api/ops/tenants/list",
@@ -278,6 +283,25 @@ const ROWS: &[Row] = &[
         args: args!("person_id" => person, "occurred_at" => text("2026-11-28T10:00"), "category_id" => text(""), "body" => text("侵入")),
     },
     Row {
+        path: "/api/people/record/correct",
+        permission: Some(P::WritePeople),
+        takes_id: true,
+        args: args!(
+            "record_id" => record,
+            "version" => text("0"),
+            "occurred_at" => text("2026-11-28T10:00"),
+            "category_id" => text(""),
+            "body" => text("改ざん"),
+            "reason" => text("侵入")
+        ),
+    },
+    Row {
+        path: "/api/people/record/delete",
+        permission: Some(P::WritePeople),
+        takes_id: true,
+        args: args!("record_id" => record, "version" => text("0"), "reason" => text("侵入"), "confirmed" => text("yes")),
+    },
+    Row {
         path: "/api/people/import/preview",
         permission: Some(P::ImportPeople),
         takes_id: false,
@@ -355,8 +379,8 @@ async fn category_of(app: &TestApp, org: &str) -> String {
     .unwrap()
 }
 
-/// A person in `org`'s register, added by its member through the core.
-async fn add_person(app: &TestApp, org: &str) -> String {
+/// A person in `org`'s register with one record, added by its member through the core.
+async fn add_person(app: &TestApp, org: &str) -> (String, String) {
     let client = ClientInfo::cli();
     let actor = kura::auth::login(
         &app.services,
@@ -372,7 +396,15 @@ async fn add_person(app: &TestApp, org: &str) -> String {
     .unwrap();
     let scope = kura::scope::TenantScope::own(&app.services, &actor).await.unwrap();
     let fields = kura::people::PersonFields { family_name: "山田".into(), phone: "03-1234-5678".into(), ..Default::default() };
-    kura::people::register::create(&app.services, &scope, &client, &fields).await.unwrap().to_string()
+    let person = kura::people::register::create(&app.services, &scope, &client, &fields).await.unwrap();
+    let record = kura::people::records::RecordInput {
+        occurred_at: "2026-11-28T09:00".into(),
+        category_id: String::new(),
+        body: "訪問".into(),
+        submission: None,
+    };
+    let record = kura::people::records::add(&app.services, &scope, &client, &person, &record).await.unwrap();
+    (person.to_string(), record.to_string())
 }
 
 async fn world() -> World {
@@ -419,8 +451,8 @@ async fn world() -> World {
     .execute(app.db.db.pool())
     .await
     .unwrap();
-    let a_person = add_person(&app, "acme").await;
-    let b_person = add_person(&app, "beta").await;
+    let (a_person, a_record) = add_person(&app, "acme").await;
+    let (b_person, b_record) = add_person(&app, "beta").await;
     let a = Ids {
         org: tenant_id(&app, "acme").await,
         session: session_of(&app, &a_taro).await,
@@ -430,10 +462,18 @@ async fn world() -> World {
         entry: uuid::Uuid::new_v4().to_string(),
         person: a_person,
         category: category_of(&app, "acme").await,
+        record: a_record,
     };
     let b_category = category_of(&app, "beta").await;
-    let b =
-        Ids { org: b_org, session: session_of(&app, &b_taro).await, user: b_taro, entry: b_entry, person: b_person, category: b_category };
+    let b = Ids {
+        org: b_org,
+        session: session_of(&app, &b_taro).await,
+        user: b_taro,
+        entry: b_entry,
+        person: b_person,
+        category: b_category,
+        record: b_record,
+    };
     World { app, clients, a, b }
 }
 
@@ -454,6 +494,7 @@ fn foreign(w: &World, role: Role) -> Ids {
         entry: w.b.entry.clone(),
         person: w.b.person.clone(),
         category: w.b.category.clone(),
+        record: w.b.record.clone(),
     }
 }
 
@@ -466,6 +507,7 @@ fn nonexistent(w: &World, role: Role) -> Ids {
         entry: uuid::Uuid::new_v4().to_string(),
         person: uuid::Uuid::new_v4().to_string(),
         category: uuid::Uuid::new_v4().to_string(),
+        record: uuid::Uuid::new_v4().to_string(),
     }
 }
 
@@ -479,9 +521,9 @@ async fn an_id_of_another_organisation_is_not_found_for_every_role_and_function_
             // Operators work across organisations by design: an organisation id is
             // theirs to choose, so for them only calls naming an account or a
             // session of another organisation than the chosen one are foreign.
-            let names_account = (row.args)(&w.b)
-                .iter()
-                .any(|(_, v)| *v == w.b.user || *v == w.b.session || *v == w.b.entry || *v == w.b.person || *v == w.b.category);
+            let names_account = (row.args)(&w.b).iter().any(|(_, v)| {
+                *v == w.b.user || *v == w.b.session || *v == w.b.entry || *v == w.b.person || *v == w.b.category || *v == w.b.record
+            });
             if *role == Role::Operator && !names_account {
                 continue;
             }
@@ -534,6 +576,7 @@ impl Ids {
             entry: self.entry.clone(),
             person: self.person.clone(),
             category: self.category.clone(),
+            record: self.record.clone(),
         }
     }
 }

@@ -250,3 +250,69 @@ async fn a_partial_name_and_a_kana_row_find_the_imported_people_and_an_unknown_r
     let (status, v) = list("", "xx").await;
     assert_eq!(status, 422, "{v}");
 }
+
+#[tokio::test]
+async fn a_record_is_corrected_and_deleted_over_http_with_each_refusal_at_its_true_status() {
+    let app = spawn().await;
+    app.create_tenant("acme").await;
+    app.create_user("acme", "boss", Role::Admin).await;
+    app.create_user("acme", "taro", Role::Member).await;
+    let member = app.member_client("acme", "taro", GOOD_PASSWORD).await;
+    let (status, person) = app.call(&member, "/api/people/create", &PERSON).await;
+    assert_eq!(status, 200, "{person}");
+    let person = person.as_str().unwrap().to_owned();
+    let add = [("person_id", person.as_str()), ("occurred_at", "2026-11-28T10:00"), ("category_id", ""), ("body", "体温 36.5")];
+    let (status, record) = app.call(&member, "/api/people/record/add", &add).await;
+    assert_eq!(status, 200, "{record}");
+    let record = record.as_str().unwrap().to_owned();
+    let correct = |version: &'static str, reason: &'static str| {
+        [
+            ("record_id", record.clone()),
+            ("version", version.to_owned()),
+            ("occurred_at", "2026-11-28T10:00".to_owned()),
+            ("category_id", String::new()),
+            ("body", "体温 37.5".to_owned()),
+            ("reason", reason.to_owned()),
+        ]
+    };
+    let form = |f: &[(&'static str, String)]| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let send = |f: Vec<(&'static str, String)>, path: &'static str| {
+        let (app, member) = (&app, &member);
+        async move {
+            let borrowed: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call(member, path, &borrowed).await
+        }
+    };
+    // No reason: 422, nothing changed.
+    let (status, _) = send(form(&correct("0", " ")), "/api/people/record/correct").await;
+    assert_eq!(status, 422);
+    let (status, v) = send(form(&correct("0", "測り直し")), "/api/people/record/correct").await;
+    assert_eq!((status, v), (200, serde_json::json!(1)));
+    // A second tab still at version 0: 409, not overwritten.
+    let (status, v) = send(form(&correct("0", "別の訂正")), "/api/people/record/correct").await;
+    assert_eq!((status, v), (409, serde_json::json!("Stale")));
+    let delete = |confirmed: &'static str| {
+        vec![
+            ("record_id", record.clone()),
+            ("version", "1".to_owned()),
+            ("reason", "重複して記録".to_owned()),
+            ("confirmed", confirmed.to_owned()),
+        ]
+    };
+    let (status, _) = send(delete(""), "/api/people/record/delete").await;
+    assert_eq!(status, 422, "a deletion needs its confirmation");
+    let (status, _) = send(delete("yes"), "/api/people/record/delete").await;
+    assert_eq!(status, 200);
+    assert_eq!(app.count("audit_log WHERE action = 'record.corrected'").await, 1);
+    assert_eq!(app.count("audit_log WHERE action = 'record.deleted'").await, 1);
+    // The member no longer sees it; the admin sees it marked, with its history.
+    let (_, page) = app.call(&member, "/api/people/get", &[("id", person.as_str())]).await;
+    assert_eq!(page["records"].as_array().unwrap().len(), 0);
+    let admin = app.member_client("acme", "boss", GOOD_PASSWORD).await;
+    let (_, page) = app.call(&admin, "/api/people/get", &[("id", person.as_str())]).await;
+    let rec = &page["records"][0];
+    assert_eq!((rec["deleted"].as_bool(), rec["body"].as_str(), rec["version"].as_i64()), (Some(true), Some("体温 37.5"), Some(1)));
+    let reasons: Vec<&str> = rec["history"].as_array().unwrap().iter().filter_map(|h| h["reason"].as_str()).collect();
+    assert_eq!(reasons, ["重複して記録", "測り直し"]);
+    assert_eq!(rec["history"][1]["prior_body"].as_str(), Some("体温 36.5"));
+}

@@ -103,6 +103,9 @@ actions! {
     PersonRestored => "person.restored",
     PersonDeleted => "person.deleted",
     RecordCreated => "record.created",
+    /// A record's content was corrected; the version it replaced is kept.
+    RecordCorrected => "record.corrected",
+    /// A record was marked deleted, with a reason; its content is kept.
     RecordDeleted => "record.deleted",
     CategoriesChanged => "categories.changed",
     PeopleExported => "people.exported",

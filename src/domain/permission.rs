@@ -40,6 +40,11 @@ pub enum Permission {
     ImportPeople,
     /// The organisation's list of record categories.
     ManageCategories,
+    /// Correcting or deleting any record at any time (authors may correct
+    /// their own within the organisation's window: `WritePeople`).
+    CorrectAnyRecord,
+    /// Records' correction history (訂正履歴) and deleted records.
+    ViewRecordHistory,
 }
 
 use Permission as P;
@@ -65,6 +70,8 @@ pub const POLICY: &[(Permission, &[Role])] = &[
     (P::ExportPeople, &[Admin]),
     (P::ImportPeople, &[Admin]),
     (P::ManageCategories, &[Admin]),
+    (P::CorrectAnyRecord, &[Admin]),
+    (P::ViewRecordHistory, &[Admin]),
     (P::ViewAuditAll, &[Operator]),
     (P::ViewTenantAudit, &[Admin]),
     (P::ViewAlertsAll, &[Operator]),
@@ -75,7 +82,7 @@ pub const POLICY: &[(Permission, &[Role])] = &[
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 25] = [
         P::ManageOwnAccount,
         P::ViewOwnTenant,
         P::ViewAccounts,
@@ -99,6 +106,8 @@ impl Permission {
         P::ManageAllowlist,
         P::ImportPeople,
         P::ManageCategories,
+        P::CorrectAnyRecord,
+        P::ViewRecordHistory,
     ];
 
     /// Changes something (as opposed to reading).
@@ -115,6 +124,7 @@ impl Permission {
                 | P::ExportPeople
                 | P::ImportPeople
                 | P::ManageCategories
+                | P::CorrectAnyRecord
                 | P::ManageAllowlist
                 | P::ManageAlerts
         )

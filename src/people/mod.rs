@@ -5,6 +5,7 @@
 //! Every query names the scope's organisation, so an id of another
 //! organisation is simply not found.
 
+pub mod corrections;
 pub mod csv;
 pub mod demo;
 pub mod listing;
@@ -152,6 +153,8 @@ pub struct PeopleRights {
     pub delete: bool,
     pub export: bool,
     pub import: bool,
+    /// Reads records' correction history and deleted records.
+    pub history: bool,
 }
 
 pub fn rights(s: &crate::Services, scope: &crate::scope::TenantScope<'_>) -> PeopleRights {
@@ -161,6 +164,7 @@ pub fn rights(s: &crate::Services, scope: &crate::scope::TenantScope<'_>) -> Peo
         delete: scope.authorize(s, P::DeletePeople).is_ok(),
         export: csv::authorize_export(s, scope).is_ok(),
         import: csv::authorize_import(s, scope).is_ok(),
+        history: scope.authorize(s, P::ViewRecordHistory).is_ok(),
     }
 }
 
@@ -290,6 +294,8 @@ mod field_tests {
     }
 }
 
+#[cfg(test)]
+mod corrections_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

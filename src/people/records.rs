@@ -34,9 +34,20 @@ pub struct ActivityRecord {
     pub id: RecordId,
     pub occurred_at: Timestamp,
     pub category: Option<String>,
+    pub category_id: Option<CategoryId>,
     pub body: String,
     pub created_at: Timestamp,
+    /// The author's login.
     pub created_by: Option<String>,
+    /// 0 as written, +1 per correction.
+    pub version: i64,
+    /// The last correction or deletion: when and by whom (login).
+    pub updated_at: Option<Timestamp>,
+    pub updated_by: Option<String>,
+    /// Deleted (a marked state): listed only to those who may read the history.
+    pub deleted_at: Option<Timestamp>,
+    /// Whether the reader may correct or delete it now (`corrections::may_change`).
+    pub changeable: bool,
 }
 
 /// Inside the organisation's creation.
@@ -168,36 +179,52 @@ pub async fn rename_category(s: &Services, scope: &TenantScope<'_>, client: &Cli
     Ok(())
 }
 
-/// A person's records, newest first, bodies decrypted.
+/// A person's records, newest first, bodies decrypted. Deleted records are
+/// listed (marked) only to those who may read the correction history.
 pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &PersonId) -> CoreResult<Vec<ActivityRecord>> {
     let person_id = existing_id(s, scope, person_id).await?;
     let keys = data_keys(s, scope).await?;
+    let with_deleted = scope.authorize(s, Permission::ViewRecordHistory).is_ok();
     let rows = sqlx::query(
-        "SELECT r.id, r.person_id, r.occurred_at, c.name AS category, r.body, r.created_at, u.login AS created_by \
+        "SELECT r.id, r.person_id, r.occurred_at, r.category_id, c.name AS category, r.body, r.created_at, r.created_by AS author, \
+         u.login AS created_by, r.version, r.updated_at, v.login AS updated_by, r.deleted_at \
          FROM person_records r LEFT JOIN record_categories c ON c.id = r.category_id AND c.tenant_id = r.tenant_id \
-         LEFT JOIN users u ON u.id = r.created_by \
-         WHERE r.tenant_id = $1 AND r.person_id = $2 ORDER BY r.occurred_at DESC, r.id DESC LIMIT 500",
+         LEFT JOIN users u ON u.id = r.created_by LEFT JOIN users v ON v.id = r.updated_by \
+         WHERE r.tenant_id = $1 AND r.person_id = $2 AND (r.deleted_at IS NULL OR $3 = 1) \
+         ORDER BY r.occurred_at DESC, r.id DESC LIMIT 500",
     )
     .bind(scope.tenant_id().as_str())
     .bind(person_id.as_str())
+    .bind(i64::from(with_deleted))
     .fetch_all(&mut *scope.read(s).await?)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: String = r.try_get("id")?;
         let owner: String = r.try_get("person_id")?;
-        let at = sealed::SealedRow { table: RECORDS, row_id: &id, person_id: &owner, version: 0 };
+        let version: i64 = r.try_get("version")?;
+        let at = sealed::SealedRow { table: RECORDS, row_id: &id, person_id: &owner, version };
         let body = match sealed::open_columns(&keys, at, &[("body", r.try_get::<Option<Vec<u8>>, _>("body")?)]) {
             Ok(mut v) => v.pop().unwrap_or_default(),
             Err(failure) => return Err(failure.report(s, scope).await),
         };
+        let created_at = Timestamp::from_millis(r.try_get("created_at")?);
+        let author: Option<String> = r.try_get("author")?;
+        let deleted_at = r.try_get::<Option<i64>, _>("deleted_at")?.map(Timestamp::from_millis);
+        let changeable = deleted_at.is_none() && super::corrections::may_change(s, scope, author.as_deref(), created_at).is_ok();
         out.push(ActivityRecord {
             id: RecordId::from_db(id),
             occurred_at: Timestamp::from_millis(r.try_get("occurred_at")?),
             category: r.try_get("category")?,
+            category_id: r.try_get::<Option<String>, _>("category_id")?.map(CategoryId::from_db),
             body,
-            created_at: Timestamp::from_millis(r.try_get("created_at")?),
+            created_at,
             created_by: r.try_get("created_by")?,
+            version,
+            updated_at: r.try_get::<Option<i64>, _>("updated_at")?.map(Timestamp::from_millis),
+            updated_by: r.try_get("updated_by")?,
+            deleted_at,
+            changeable,
         });
     }
     Ok(out)
@@ -221,15 +248,15 @@ fn parse_local_time(raw: &str, zone: &crate::clock::Zone) -> CoreResult<Timestam
     zone.instant_of(dt).ok_or_else(bad)
 }
 
-/// Adds a record to a person (members and admins).
-pub async fn add(
-    s: &Services,
-    scope: &TenantScope<'_>,
-    client: &ClientInfo,
-    person_id: &PersonId,
-    input: &RecordInput,
-) -> CoreResult<RecordId> {
-    scope.authorize(s, Permission::WritePeople)?;
+/// A record's content as checked: when, what (trimmed, CRLF folded), which category.
+pub(crate) struct RecordContent {
+    pub occurred_at: Timestamp,
+    pub body: String,
+    pub category: Option<CategoryId>,
+}
+
+/// Checks a record form's content (the same rules for a new record and a correction).
+pub(crate) async fn checked_content(s: &Services, scope: &TenantScope<'_>, input: &RecordInput) -> CoreResult<RecordContent> {
     let occurred_at = parse_local_time(&input.occurred_at, &scope.tenant().time_zone)?;
     let body = input.body.trim_end().replace("\r\n", "\n");
     if body.trim().is_empty() {
@@ -237,6 +264,9 @@ pub async fn add(
     }
     if body.chars().count() > BODY_MAX {
         return Err(CoreError::Invalid { field: "body", problem: "too_long" });
+    }
+    if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(CoreError::Invalid { field: "body", problem: "format" });
     }
     let category = match input.category_id.trim() {
         "" => None,
@@ -248,6 +278,19 @@ pub async fn add(
             Some(id)
         }
     };
+    Ok(RecordContent { occurred_at, body, category })
+}
+
+/// Adds a record to a person (members and admins).
+pub async fn add(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    client: &ClientInfo,
+    person_id: &PersonId,
+    input: &RecordInput,
+) -> CoreResult<RecordId> {
+    scope.authorize(s, Permission::WritePeople)?;
+    let RecordContent { occurred_at, body, category } = checked_content(s, scope, input).await?;
     let keys = data_keys(s, scope).await?;
     let id = RecordId::generate();
     let sealed =

@@ -311,6 +311,11 @@ pub async fn set_archived(s: &Services, scope: &TenantScope<'_>, client: &Client
 pub async fn delete(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &PersonId) -> CoreResult<()> {
     scope.authorize(s, Permission::DeletePeople)?;
     let mut tx = scope.write(s, client).await?;
+    sqlx::query("DELETE FROM person_record_changes WHERE tenant_id = $1 AND person_id = $2")
+        .bind(scope.tenant_id().as_str())
+        .bind(id.as_str())
+        .execute(&mut **tx)
+        .await?;
     let records = sqlx::query("DELETE FROM person_records WHERE tenant_id = $1 AND person_id = $2")
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())

@@ -97,13 +97,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 #[tokio::test]
-async fn no_name_phone_email_note_or_record_is_stored_in_plaintext() {
+async fn no_name_phone_email_note_record_or_correction_is_stored_in_plaintext() {
     let w = world().await;
     let taro = actor(&w, "acme", "taro").await;
     let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
     let id = register::create(&w.s, &scope, &ClientInfo::cli(), &yamada()).await.expect("create");
     let when = "2026-11-28T10:30";
-    records::add(
+    let record = records::add(
         &w.s,
         &scope,
         &ClientInfo::cli(),
@@ -112,6 +112,9 @@ async fn no_name_phone_email_note_or_record_is_stored_in_plaintext() {
     )
     .await
     .expect("record");
+    let corrected =
+        RecordInput { occurred_at: when.into(), category_id: String::new(), body: "訂正後の記録本文".into(), submission: None };
+    super::corrections::correct(&w.s, &scope, &ClientInfo::cli(), &record, 0, &corrected, "訂正理由の本文").await.expect("correct");
     // Readable through Kura…
     let p = register::get(&w.s, &scope, &id).await.expect("get");
     assert_eq!(p.fields, yamada());
@@ -132,6 +135,8 @@ async fn no_name_phone_email_note_or_record_is_stored_in_plaintext() {
         f.address.as_str(),
         f.notes.as_str(),
         "相談内容の記録本文",
+        "訂正後の記録本文",
+        "訂正理由の本文",
     ] {
         assert!(!contains(&raw, secret.as_bytes()), "{secret} found in storage");
         // PostgreSQL prints bytea as hex: look for that too.
@@ -423,7 +428,7 @@ async fn put(w: &World, table: &str, column: &str, id: &str, value: Option<&[u8]
     sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE id = $2")).bind(value).bind(id).execute(w.t.db.pool()).await.expect("put");
 }
 
-fn input(body: &str) -> RecordInput {
+pub(super) fn input(body: &str) -> RecordInput {
     RecordInput { occurred_at: "2026-11-30T10:00".into(), category_id: String::new(), body: body.into(), submission: None }
 }
 
@@ -552,7 +557,9 @@ async fn the_rights_the_pages_offer_are_exactly_what_the_register_allows() {
     for members_may_export in [false, true] {
         let boss = actor(&w, "acme", "boss").await;
         let admin_scope = TenantScope::own(&w.s, &boss).await.expect("scope");
-        crate::console::settings::save(&w.s, &admin_scope, members_may_export, "Asia/Tokyo", &cli).await.expect("settings");
+        let settings =
+            crate::console::settings::SettingsInput { members_may_export, time_zone: "Asia/Tokyo".into(), record_edit_hours: "24".into() };
+        crate::console::settings::save(&w.s, &admin_scope, &settings, &cli).await.expect("settings");
         for a in [actor(&w, "acme", "boss").await, actor(&w, "acme", "taro").await, actor(&w, "acme", "miru").await, temporary.clone()] {
             let scope = TenantScope::own(&w.s, &a).await.expect("scope");
             let rights = super::rights(&w.s, &scope);

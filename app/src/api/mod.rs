@@ -193,6 +193,7 @@ pub fn problem_msg(problem: &str) -> Msg {
         "file_too_many_rows" => Msg::ProblemFileTooManyRows,
         "no_name_column" => Msg::ProblemNoNameColumn,
         "rows_invalid" => Msg::ImportHasProblems,
+        "range" => Msg::ProblemRange,
         _ => Msg::ProblemFormat,
     }
 }

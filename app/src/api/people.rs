@@ -49,6 +49,8 @@ pub struct PeopleRights {
     pub delete: bool,
     pub export: bool,
     pub import: bool,
+    /// Reads records' correction history and deleted records.
+    pub history: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,10 +63,40 @@ pub struct PeopleListView {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordRow {
+    pub id: String,
     pub occurred: String,
+    /// `YYYY-MM-DDTHH:MM` in the organisation's zone, to prefill the correction form.
+    pub occurred_local: String,
     pub category: String,
+    pub category_id: String,
     pub body: String,
+    pub created: String,
     pub created_by: String,
+    /// 0 as written, +1 per correction (the correction form sends it back).
+    pub version: i64,
+    /// The last correction, when there was one: when and by whom.
+    pub corrected: Option<(String, String)>,
+    /// Deleted (listed only to those who read the history).
+    pub deleted: bool,
+    /// The reader may correct or delete it now.
+    pub changeable: bool,
+    /// Its correction history, newest first (only for those allowed to read it).
+    pub history: Vec<RecordChangeRow>,
+}
+
+/// One entry of a record's correction history (訂正履歴).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordChangeRow {
+    pub deleted: bool,
+    pub changed: String,
+    pub changed_by: String,
+    pub reason: String,
+    /// The content the change replaced or deleted.
+    pub prior_occurred: String,
+    pub prior_category: String,
+    pub prior_body: String,
+    pub prior_written: String,
+    pub prior_written_by: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +118,8 @@ pub struct PersonView {
     pub now_local: String,
     /// The record form's key for this rendering (see `add_record`).
     pub submission_key: String,
+    /// How long authors may correct their records (hours; 0: only admins).
+    pub record_edit_hours: i64,
 }
 
 #[cfg(feature = "ssr")]
@@ -125,10 +159,52 @@ mod convert {
         }
     }
 
+    /// A person's records for the page, each with its own history entries.
+    pub fn records(
+        ctx: &crate::ssr::Ctx,
+        tz: &kura::clock::Zone,
+        records: Vec<kura::people::records::ActivityRecord>,
+        history: Vec<kura::people::corrections::RecordChange>,
+    ) -> Vec<RecordRow> {
+        use kura::people::corrections::Change;
+        records
+            .into_iter()
+            .map(|r| RecordRow {
+                id: r.id.to_string(),
+                occurred: ctx.when(r.occurred_at, tz),
+                occurred_local: r.occurred_at.local_input_in(tz),
+                category: r.category.unwrap_or_default(),
+                category_id: r.category_id.map(|c| c.to_string()).unwrap_or_default(),
+                body: r.body,
+                created: ctx.when(r.created_at, tz),
+                created_by: r.created_by.unwrap_or_default(),
+                version: r.version,
+                corrected: r.updated_at.filter(|_| r.version > 0).map(|at| (ctx.when(at, tz), r.updated_by.unwrap_or_default())),
+                deleted: r.deleted_at.is_some(),
+                changeable: r.changeable,
+                history: history
+                    .iter()
+                    .filter(|h| h.record_id == r.id)
+                    .map(|h| RecordChangeRow {
+                        deleted: h.change == Change::Deleted,
+                        changed: ctx.when(h.changed_at, tz),
+                        changed_by: h.changed_by.clone().unwrap_or_default(),
+                        reason: h.reason.clone(),
+                        prior_occurred: ctx.when(h.prior.occurred_at, tz),
+                        prior_category: h.prior.category.clone().unwrap_or_default(),
+                        prior_body: h.prior.body.clone(),
+                        prior_written: ctx.when(h.prior.written_at, tz),
+                        prior_written_by: h.prior.written_by.clone().unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// The core's own answer (`kura::people::rights`): the buttons match what the server allows.
     pub fn rights(s: &kura::Services, scope: &kura::scope::TenantScope<'_>) -> PeopleRights {
         let r = kura::people::rights(s, scope);
-        PeopleRights { write: r.write, delete: r.delete, export: r.export, import: r.import }
+        PeopleRights { write: r.write, delete: r.delete, export: r.export, import: r.import, history: r.history }
     }
 
     pub async fn categories(ctx: &crate::ssr::Ctx, scope: &kura::scope::TenantScope<'_>) -> Result<Vec<CategoryRow>, ApiError> {
@@ -204,8 +280,13 @@ pub async fn get_person(id: String) -> Result<PersonView, ApiError> {
     let scope = ctx.own_scope().await?;
     let s = &ctx.services;
     let p = kura::people::register::get(s, &scope, &crate::ssr::id::<kura::ids::PersonId>(&id)?).await.map_err(crate::ssr::api_error)?;
-    let records =
-        kura::people::records::list(s, &scope, &crate::ssr::id::<kura::ids::PersonId>(&id)?).await.map_err(crate::ssr::api_error)?;
+    let person_id = crate::ssr::id::<kura::ids::PersonId>(&id)?;
+    let records = kura::people::records::list(s, &scope, &person_id).await.map_err(crate::ssr::api_error)?;
+    let history = if kura::people::rights(s, &scope).history {
+        kura::people::corrections::history(s, &scope, &person_id).await.map_err(crate::ssr::api_error)?
+    } else {
+        Vec::new()
+    };
     let tz = scope.tenant().time_zone.clone();
     let now_local = s.clock.now().local_input_in(&tz);
     Ok(PersonView {
@@ -217,20 +298,13 @@ pub async fn get_person(id: String) -> Result<PersonView, ApiError> {
         updated: ctx.when(p.updated_at, &tz),
         updated_by: p.updated_by.unwrap_or_default(),
         version: p.version,
-        records: records
-            .into_iter()
-            .map(|r| RecordRow {
-                occurred: ctx.when(r.occurred_at, &tz),
-                category: r.category.unwrap_or_default(),
-                body: r.body,
-                created_by: r.created_by.unwrap_or_default(),
-            })
-            .collect(),
+        records: convert::records(&ctx, &tz, records, history),
         categories: convert::categories(&ctx, &scope).await?,
         rights: convert::rights(s, &scope),
         time_zone: tz.name().to_owned(),
         now_local,
         submission_key: kura::ids::SubmissionKey::generate().to_string(),
+        record_edit_hours: scope.tenant().record_edit_hours,
     })
 }
 
@@ -334,6 +408,37 @@ pub async fn add_record(
         .await
         .map_err(crate::ssr::api_error)?;
     Ok(id.to_string())
+}
+
+/// Corrects a record seen at `version`; the version it replaces is kept in
+/// the record's correction history with `reason`. Returns the new version.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "people/record/correct")]
+pub async fn correct_record(
+    record_id: String,
+    version: i64,
+    occurred_at: String,
+    category_id: String,
+    body: String,
+    reason: String,
+) -> Result<i64, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let input = kura::people::records::RecordInput { occurred_at, category_id, body, submission: None };
+    let id = crate::ssr::id::<kura::ids::RecordId>(&record_id)?;
+    kura::people::corrections::correct(&ctx.services, &scope, &ctx.client, &id, version, &input, &reason)
+        .await
+        .map_err(crate::ssr::api_error)
+}
+
+/// Marks a record deleted, with a reason; only with `confirmed=yes`.
+#[server(prefix = "/api", endpoint = "people/record/delete")]
+pub async fn delete_record(record_id: String, version: i64, reason: String, confirmed: Option<String>) -> Result<(), ApiError> {
+    crate::ssr::require_confirmation(confirmed.as_deref())?;
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let id = crate::ssr::id::<kura::ids::RecordId>(&record_id)?;
+    kura::people::corrections::delete(&ctx.services, &scope, &ctx.client, &id, version, &reason).await.map_err(crate::ssr::api_error)
 }
 
 /// One row's problems in the import preview.

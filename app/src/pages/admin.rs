@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::settings::SaveSettings;
-use crate::components::{ActionError, Frame, InputField, SubmitButton};
+use crate::components::{ActionError, Frame, InputField, SubmitButton, Success};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::accounts::{AccountsPanel, UserDetail};
 use crate::pages::{last_error, signed_in};
@@ -95,8 +95,10 @@ fn Settings() -> impl IntoView {
                             </div>
                             <InputField id="time_zone" name="time_zone" label=Msg::TimeZone error=error value=s.time_zone.clone()
                                 hint=Msg::TimeZoneHint maxlength=64/>
+                            <InputField id="record_edit_hours" name="record_edit_hours" label=Msg::RecordEditHours error=error kind="number"
+                                value=s.record_edit_hours.to_string() hint=Msg::RecordEditHoursHint maxlength=3/>
                             <ActionError error=error/>
-                            {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">{Msg::Saved.text(lang)}</p> })}
+                            <Success message=Signal::derive(move || matches!(save.value().get(), Some(Ok(()))).then_some(Msg::Saved))/>
                             <SubmitButton pending=save.pending() class="primary">{Msg::SaveSettings.text(lang)}</SubmitButton>
                         </ActionForm>
                     </section>

@@ -18,6 +18,7 @@ use crate::routes::{self, testid};
 mod form;
 mod import;
 mod person;
+mod record_item;
 
 pub use form::{PersonEditPage, PersonNewPage};
 pub use import::PeopleImportPage;

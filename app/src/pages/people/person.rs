@@ -1,6 +1,8 @@
 //! One person: their fields, records and the actions on them.
 
+use super::record_item::{RecordEvents, RecordItem};
 use super::*;
+use crate::components::Success;
 
 #[component]
 pub fn PersonPage() -> impl IntoView {
@@ -20,20 +22,25 @@ fn PersonDetail(id: String) -> impl IntoView {
     let archive = ServerAction::<ArchivePerson>::new();
     let delete = ServerAction::<DeletePerson>::new();
     let pid = id.clone();
-    let person =
-        Resource::new(move || (add_record.version().get(), archive.version().get()), move |_| crate::api::people::get_person(pid.clone()));
+    let events = RecordEvents { refresh: RwSignal::new(0), done: RwSignal::new(None) };
+    let person = Resource::new(
+        move || (add_record.version().get(), archive.version().get(), events.refresh.get()),
+        move |_| crate::api::people::get_person(pid.clone()),
+    );
     let record_form = NodeRef::<leptos::html::Form>::new();
     // A saved record clears its form (the next one starts empty, with a new submission key).
     Effect::new(move |_| {
         if let Some(Ok(_)) = add_record.value().get() {
+            events.done.set(Some(Msg::RecordAdded));
             if let Some(form) = record_form.get_untracked() {
                 form.reset();
             }
         }
     });
-    let actions = PersonActions { add_record, archive, delete, record_form };
+    let actions = PersonActions { add_record, archive, delete, record_form, events };
     view! {
         {people_nav(lang)}
+        <Success message=events.done/>
         // A Transition: after a change the page keeps showing while it reloads.
         <Transition fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
             {move || Suspend::new(async move { match person.await {
@@ -51,10 +58,11 @@ struct PersonActions {
     archive: ServerAction<ArchivePerson>,
     delete: ServerAction<DeletePerson>,
     record_form: NodeRef<leptos::html::Form>,
+    events: RecordEvents,
 }
 
 fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
-    let PersonActions { add_record, archive, delete, record_form } = actions;
+    let PersonActions { add_record, archive, delete, record_form, events } = actions;
     let record_error = last_error(add_record.value());
     let archive_error = last_error(archive.value());
     let delete_error = last_error(delete.value());
@@ -62,6 +70,7 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
     let name = format!("{} {}", f.family_name, f.given_name).trim().to_owned();
     let reading = format!("{} {}", f.family_kana, f.given_kana).trim().to_owned();
     let rights = p.rights;
+    let categories = p.categories.clone();
     let (id, id_archive, id_delete, id_record) = (p.id.clone(), p.id.clone(), p.id.clone(), p.id.clone());
     view! {
         <h1>{name} {p.archived.then(|| view! { " " <span class="badge">{Msg::PersonArchived.text(lang)}</span> })}</h1>
@@ -134,6 +143,7 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
                         <ActionError error=record_error/>
                         <SubmitButton pending=add_record.pending() class="primary">{Msg::AddRecord.text(lang)}</SubmitButton>
                     </ActionForm>
+                    <p class="hint">{edit_window_hint(p.record_edit_hours, lang)}</p>
                 </div>
             })}
             {if p.records.is_empty() {
@@ -141,17 +151,20 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
             } else {
                 view! {
                     <ol class="timeline" data-testid=testid::RECORD_LIST>
-                        {p.records.into_iter().map(|r| view! {
-                            <li>
-                                <p class="when"><time>{r.occurred.clone()}</time> " " <span class="badge">{r.category.clone()}</span>
-                                   " " <span class="muted">{r.created_by.clone()}</span></p>
-                                <p class="pre">{r.body.clone()}</p>
-                            </li>
-                        }).collect_view()}
+                        {p.records.into_iter().map(|r| view! { <RecordItem record=r categories=categories.clone() events=events/> }).collect_view()}
                     </ol>
                 }.into_any()
             }}
         </section>
     }
     .into_any()
+}
+
+/// Who may correct records, in the organisation's own terms.
+fn edit_window_hint(hours: i64, lang: Lang) -> String {
+    if hours == 0 {
+        Msg::RecordEditAdminsOnly.text(lang).to_owned()
+    } else {
+        Msg::RecordEditWindow.text(lang).replace("{h}", &hours.to_string())
+    }
 }
