@@ -112,6 +112,11 @@ impl Timestamp {
         zone.zoned(self).map(|z| z.date().to_string()).unwrap_or_default()
     }
 
+    /// The calendar date of this instant in `zone` (in UTC if the zone cannot say).
+    pub fn civil_date_in(self, zone: &Zone) -> jiff::civil::Date {
+        zone.zoned(self).or_else(|| Zone::utc().zoned(self)).map(|z| z.date()).unwrap_or_default()
+    }
+
     /// The hour (0–23) of this instant in `zone`.
     pub fn hour_in(self, zone: &Zone) -> u8 {
         zone.zoned(self).and_then(|z| u8::try_from(z.hour()).ok()).unwrap_or(0)

@@ -74,6 +74,8 @@ pub enum IndexKind {
     EmailGram,
     /// The 五十音 row of the reading's first kana (the list's tabs).
     ReadingRow,
+    /// The whole birth date, `YYYY-MM-DD` (exact-date search).
+    BirthDate,
 }
 
 impl IndexKind {
@@ -87,6 +89,7 @@ impl IndexKind {
             IndexKind::ReadingGram => b"reading-gram",
             IndexKind::EmailGram => b"email-gram",
             IndexKind::ReadingRow => b"reading-row",
+            IndexKind::BirthDate => b"birth-date",
         }
     }
 }

@@ -38,3 +38,11 @@ ALTER TABLE tenants ADD COLUMN record_edit_hours BIGINT NOT NULL DEFAULT 24 CHEC
 ALTER TABLE person_record_changes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE person_record_changes FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_wall ON person_record_changes USING (kura_reaches(tenant_id)) WITH CHECK (kura_reaches(tenant_id));
+
+-- 生年月日 and 緊急連絡先, sealed like the other fields. People written before
+-- have neither: NULL, read as not given while details_sealed = 0. Every write
+-- seals both and sets details_sealed = 1; after that a NULL there is an
+-- integrity failure, as in any other sealed column.
+ALTER TABLE people ADD COLUMN birth_date BYTEA;
+ALTER TABLE people ADD COLUMN emergency_contact BYTEA;
+ALTER TABLE people ADD COLUMN details_sealed BIGINT NOT NULL DEFAULT 0;

@@ -33,3 +33,11 @@ CREATE INDEX person_record_changes_by_person ON person_record_changes (tenant_id
 
 -- How long a record's author may still correct or delete it (admins always).
 ALTER TABLE tenants ADD COLUMN record_edit_hours INTEGER NOT NULL DEFAULT 24 CHECK (record_edit_hours BETWEEN 0 AND 720);
+
+-- 生年月日 and 緊急連絡先, sealed like the other fields. People written before
+-- have neither: NULL, read as not given while details_sealed = 0. Every write
+-- seals both and sets details_sealed = 1; after that a NULL there is an
+-- integrity failure, as in any other sealed column.
+ALTER TABLE people ADD COLUMN birth_date BLOB;
+ALTER TABLE people ADD COLUMN emergency_contact BLOB;
+ALTER TABLE people ADD COLUMN details_sealed INTEGER NOT NULL DEFAULT 0;

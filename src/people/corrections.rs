@@ -307,8 +307,8 @@ pub async fn history(s: &Services, scope: &TenantScope<'_>, person_id: &PersonId
         let owner: String = r.try_get("person_id")?;
         let seq: i64 = r.try_get("seq")?;
         let prior_version: i64 = r.try_get("prior_version")?;
-        let reason_at = sealed::SealedRow { table: CHANGES, row_id: &record, person_id: &owner, version: seq };
-        let body_at = sealed::SealedRow { table: RECORDS, row_id: &record, person_id: &owner, version: prior_version };
+        let reason_at = sealed::SealedRow::of_record(CHANGES, &record, &owner, seq);
+        let body_at = sealed::SealedRow::of_record(RECORDS, &record, &owner, prior_version);
         let (sealed_reason, sealed_body) = (r.try_get::<Option<Vec<u8>>, _>("reason")?, r.try_get::<Option<Vec<u8>>, _>("prior_body")?);
         let opened = sealed::open_columns(&keys, reason_at, &[("reason", sealed_reason)]).and_then(|mut reason| {
             let mut body = sealed::open_columns(&keys, body_at, &[("body", sealed_body)])?;

@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::register::{data_keys, insert_sealed_many};
-use super::sealed::{self, PEOPLE};
+use super::sealed;
 use super::{PersonFields, FIELD_COLUMNS};
 use crate::audit::{self, Action, ClientInfo};
 use crate::error::{CoreError, CoreResult, FieldProblem};
@@ -25,7 +25,7 @@ pub const FILE_TOO_LARGE: &str = "file_too_large";
 pub const FILE_TOO_MANY_ROWS: &str = "file_too_many_rows";
 
 /// The exported columns: the personal fields (importable) then facts.
-pub const HEADER_JA: [&str; 12] = [
+pub const HEADER_JA: [&str; 14] = [
     "姓",
     "名",
     "フリガナ（セイ）",
@@ -35,6 +35,8 @@ pub const HEADER_JA: [&str; 12] = [
     "郵便番号",
     "住所",
     "備考",
+    "生年月日",
+    "緊急連絡先",
     "状態",
     "登録日時",
     "更新日時",
@@ -66,7 +68,7 @@ pub async fn export(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo) 
         for c in FIELD_COLUMNS {
             cols.push((c, r.try_get::<Option<Vec<u8>>, _>(c)?));
         }
-        let row = sealed::SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version: r.try_get("fields_version")? };
+        let row = sealed::SealedRow::of_person(&id, r)?;
         let mut values = match sealed::open_columns(&keys, row, &cols) {
             Ok(v) => v,
             Err(failure) => return Err(failure.report(s, scope).await),
@@ -104,14 +106,25 @@ pub struct ImportPreview {
 /// Maps a header cell to the field it fills: the export's Japanese header,
 /// the English UI words, or the field's own name.
 fn column_of(header: &str) -> Option<usize> {
-    const EN: [&str; 9] =
-        ["Family name", "Given name", "Reading (family)", "Reading (given)", "Phone", "E-mail", "Postal code", "Address", "Notes"];
+    const EN: [&str; 11] = [
+        "Family name",
+        "Given name",
+        "Reading (family)",
+        "Reading (given)",
+        "Phone",
+        "E-mail",
+        "Postal code",
+        "Address",
+        "Notes",
+        "Date of birth",
+        "Emergency contact",
+    ];
     let h = header.trim();
     (0..FIELD_COLUMNS.len()).find(|&i| h == HEADER_JA[i] || h.eq_ignore_ascii_case(EN[i]) || h == FIELD_COLUMNS[i])
 }
 
 /// Parses and checks the whole file: every row's fields, validated.
-fn parse(bytes: &[u8]) -> CoreResult<(Vec<PersonFields>, ImportPreview)> {
+fn parse(bytes: &[u8], today: jiff::civil::Date) -> CoreResult<(Vec<PersonFields>, ImportPreview)> {
     if bytes.len() > IMPORT_MAX_BYTES {
         return Err(CoreError::Invalid { field: "file", problem: FILE_TOO_LARGE });
     }
@@ -149,13 +162,13 @@ fn parse(bytes: &[u8]) -> CoreResult<(Vec<PersonFields>, ImportPreview)> {
     let mut people = Vec::with_capacity(rows.len());
     let mut invalid = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        let mut values: [String; 9] = Default::default();
+        let mut values: [String; 11] = Default::default();
         for (cell, m) in row.iter().zip(&map) {
             if let Some(col) = m {
                 values[*col] = cell.clone();
             }
         }
-        match PersonFields::from_values(values).validate() {
+        match PersonFields::from_values(values).validate(today) {
             Ok(p) => people.push(p),
             Err(problems) => invalid.push(RowProblems { line: i + 2, problems }),
         }
@@ -172,14 +185,14 @@ pub(crate) fn authorize_import(s: &Services, scope: &TenantScope<'_>) -> CoreRes
 /// Checks a file without writing anything.
 pub async fn preview(s: &Services, scope: &TenantScope<'_>, bytes: &[u8]) -> CoreResult<ImportPreview> {
     authorize_import(s, scope)?;
-    Ok(parse(bytes)?.1)
+    Ok(parse(bytes, super::today(s, scope))?.1)
 }
 
 /// Adds every row of the file in one transaction, or nothing if any row has
 /// a problem. Returns how many were added.
 pub async fn import(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, bytes: &[u8]) -> CoreResult<usize> {
     authorize_import(s, scope)?;
-    let (people, preview) = parse(bytes)?;
+    let (people, preview) = parse(bytes, super::today(s, scope))?;
     if !preview.invalid.is_empty() {
         return Err(CoreError::Invalid { field: "file", problem: "rows_invalid" });
     }

@@ -115,6 +115,12 @@ pub fn fake_person(rng: &mut impl Rng, i: usize) -> PersonFields {
         postal_code: postal.into(),
         address: format!("{city}{}-{}-{}", rng.gen_range(1..10), rng.gen_range(1..30), rng.gen_range(1..20)),
         notes: if rng.gen_bool(0.2) { String::from("連絡は平日の日中を希望。") } else { String::new() },
+        birth_date: format!("{}-{:02}-{:02}", rng.gen_range(1930..1990), rng.gen_range(1..13), rng.gen_range(1..29)),
+        emergency_contact: if rng.gen_bool(0.5) {
+            format!("家族 {mobile}-{:04}-{:04}", (i / 10_000) % 10_000, (i + 1) % 10_000)
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -183,7 +189,7 @@ mod tests {
         let mut rng = rand::thread_rng();
         for i in 0..200 {
             let p = fake_person(&mut rng, i);
-            assert_eq!(p.validate().as_ref(), Ok(&p), "{p:?}");
+            assert_eq!(p.validate(jiff::civil::date(2026, 12, 2)).as_ref(), Ok(&p), "{p:?}");
         }
     }
 

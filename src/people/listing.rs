@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::register::data_keys;
-use super::sealed::{self, IntegrityFailure, PEOPLE};
+use super::sealed::{self, IntegrityFailure};
 use super::search::{self, SearchPlan};
 use super::{PersonFields, FIELD_COLUMNS, INDEXED_COLUMNS};
 use crate::clock::Timestamp;
@@ -94,8 +94,8 @@ fn decode_cursor(c: &str) -> CoreResult<(i64, PersonId)> {
 }
 
 /// The columns a list row opens: the indexed ones, that is what it shows plus
-/// the e-mail, so that a search hit can be re-checked without a second read.
-const SUMMARY_COLUMNS: [&str; 6] = INDEXED_COLUMNS;
+/// the e-mail and birth date, so that a search hit can be re-checked without a second read.
+const SUMMARY_COLUMNS: [&str; 7] = INDEXED_COLUMNS;
 
 /// One page of the register.
 pub async fn list(s: &Services, scope: &TenantScope<'_>, q: &PeopleQuery) -> CoreResult<PeoplePage> {
@@ -188,7 +188,8 @@ pub(crate) async fn list_walking_beyond(
             .collect();
         format!("people p WHERE p.tenant_id = $1 AND ({})", tests.join(" OR "))
     };
-    let mut sql = format!("SELECT id, {}, fields_version, status, created_at, updated_at FROM {from}", SUMMARY_COLUMNS.join(", "));
+    let mut sql =
+        format!("SELECT id, {}, fields_version, details_sealed, status, created_at, updated_at FROM {from}", SUMMARY_COLUMNS.join(", "));
     match q.status {
         StatusFilter::Active => sql.push_str(" AND status = 'active'"),
         StatusFilter::Archived => sql.push_str(" AND status = 'archived'"),
@@ -233,12 +234,12 @@ pub(crate) async fn list_walking_beyond(
     let mut people = Vec::with_capacity(rows.len().min(PAGE_ROWS));
     let mut failures = Vec::new();
     for r in rows.iter().take(PAGE_ROWS) {
-        // The e-mail is opened only to re-check a search hit.
-        let opened = if plan.is_empty() { &SUMMARY_COLUMNS[..SUMMARY_COLUMNS.len() - 1] } else { &SUMMARY_COLUMNS[..] };
-        let (summary, email, failure) = summary_from_row(&keys, r, opened)?;
+        // The e-mail and birth date are opened only to re-check a search hit.
+        let opened = if plan.is_empty() { &SUMMARY_COLUMNS[..SUMMARY_COLUMNS.len() - 2] } else { &SUMMARY_COLUMNS[..] };
+        let (summary, unshown, failure) = summary_from_row(&keys, r, opened)?;
         if let Some(f) = failure {
             failures.push(f);
-        } else if !plan.is_empty() && !matches_search(&summary, email, &plan) {
+        } else if !plan.is_empty() && !matches_search(&summary, unshown, &plan) {
             // Tokens that name someone the text does not (a collision, or a
             // partial question's grams present but not in a row): not a hit.
             continue;
@@ -303,7 +304,7 @@ async fn candidates_per_group(
 /// Every person of the scope's organisation, sealed, oldest first (the export).
 pub(crate) async fn all_sealed_rows(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<AnyRow>> {
     Ok(sqlx::query(&format!(
-        "SELECT id, {}, fields_version, status, created_at, updated_at FROM people WHERE tenant_id = $1 ORDER BY created_at, id",
+        "SELECT id, {}, fields_version, details_sealed, status, created_at, updated_at FROM people WHERE tenant_id = $1 ORDER BY created_at, id",
         FIELD_COLUMNS.join(", ")
     ))
     .bind(scope.tenant_id().as_str())
@@ -311,15 +312,25 @@ pub(crate) async fn all_sealed_rows(s: &Services, scope: &TenantScope<'_>) -> Co
     .await?)
 }
 
-/// A list row, its e-mail when `opened` includes it (for `matches_search`),
-/// and any integrity failure. `opened` is a prefix of `SUMMARY_COLUMNS`.
-fn summary_from_row(keys: &DataKeys, r: &AnyRow, opened: &[&'static str]) -> CoreResult<(PersonSummary, String, Option<IntegrityFailure>)> {
+/// The indexed values a list row does not show: opened to re-check a search hit.
+struct Unshown {
+    email: String,
+    birth_date: String,
+}
+
+/// A list row, its unshown values when `opened` includes them (for
+/// `matches_search`), and any integrity failure. `opened` is a prefix of `SUMMARY_COLUMNS`.
+fn summary_from_row(
+    keys: &DataKeys,
+    r: &AnyRow,
+    opened: &[&'static str],
+) -> CoreResult<(PersonSummary, Unshown, Option<IntegrityFailure>)> {
     let id: String = r.try_get("id")?;
     let mut sealed_cols = Vec::with_capacity(opened.len());
     for c in opened {
         sealed_cols.push((*c, r.try_get::<Option<Vec<u8>>, _>(*c)?));
     }
-    let row = sealed::SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version: r.try_get("fields_version")? };
+    let row = sealed::SealedRow::of_person(&id, r)?;
     let (values, failure) = match sealed::open_columns(keys, row, &sealed_cols) {
         Ok(v) => (v, None),
         Err(f) => (vec![String::new(); opened.len()], Some(f)),
@@ -338,20 +349,21 @@ fn summary_from_row(keys: &DataKeys, r: &AnyRow, opened: &[&'static str]) -> Cor
         updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
         unreadable: failure.is_some(),
     };
-    let email = take();
-    Ok((summary, email, failure))
+    let unshown = Unshown { email: take(), birth_date: take() };
+    Ok((summary, unshown, failure))
 }
 
 /// Re-checks a blind-index hit against the decrypted values (every indexed
 /// field is among the summary columns).
-fn matches_search(p: &PersonSummary, email: String, plan: &SearchPlan) -> bool {
+fn matches_search(p: &PersonSummary, unshown: Unshown, plan: &SearchPlan) -> bool {
     let fields = PersonFields {
         family_name: p.family_name.clone(),
         given_name: p.given_name.clone(),
         family_kana: p.family_kana.clone(),
         given_kana: p.given_kana.clone(),
         phone: p.phone.clone(),
-        email,
+        email: unshown.email,
+        birth_date: unshown.birth_date,
         ..PersonFields::default()
     };
     plan.matches(&fields)
@@ -375,12 +387,12 @@ mod tests {
             updated_at: Timestamp::from_millis(0),
             unreadable: false,
         };
-        let email = || String::from("taro@example.jp");
-        for q in ["０３１２３４５６７８", "ﾔﾏﾀﾞ", "TARO@example.jp", "山田太郎"] {
+        let email = || Unshown { email: String::from("taro@example.jp"), birth_date: String::from("1950-04-01") };
+        for q in ["０３１２３４５６７８", "ﾔﾏﾀﾞ", "TARO@example.jp", "山田太郎", "昭和25年4月1日", "1950/4/1"] {
             assert!(matches_search(&p, email(), &SearchPlan::of(q)), "{q}");
         }
         // What a colliding token would bring back: a person whose values do not match.
-        for q in ["03-9999-0000", "スズキ", "hanako@example.jp"] {
+        for q in ["03-9999-0000", "スズキ", "hanako@example.jp", "1950-04-02"] {
             assert!(!matches_search(&p, email(), &SearchPlan::of(q)), "{q}");
         }
     }

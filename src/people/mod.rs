@@ -5,6 +5,7 @@
 //! Every query names the scope's organisation, so an id of another
 //! organisation is simply not found.
 
+pub mod birth_date;
 pub mod corrections;
 pub mod csv;
 pub mod demo;
@@ -29,6 +30,7 @@ pub const NAME_MAX: usize = 50;
 pub const ADDRESS_MAX: usize = 200;
 pub const NOTES_MAX: usize = 2000;
 pub const EMAIL_MAX: usize = 254;
+pub const EMERGENCY_CONTACT_MAX: usize = 200;
 
 /// A person's personal fields as typed into the form or a CSV row; empty
 /// means "not given".
@@ -43,18 +45,37 @@ pub struct PersonFields {
     pub postal_code: String,
     pub address: String,
     pub notes: String,
+    /// 生年月日, `YYYY-MM-DD` once validated (typed in any way `birth_date::read` reads).
+    pub birth_date: String,
+    /// 緊急連絡先: who to call and how, as one line.
+    pub emergency_contact: String,
 }
 
 /// The sealed columns, in the order of `PersonFields::values`.
-pub(crate) const FIELD_COLUMNS: [&str; 9] =
-    ["family_name", "given_name", "family_kana", "given_kana", "phone", "email", "postal_code", "address", "notes"];
+pub(crate) const FIELD_COLUMNS: [&str; 11] = [
+    "family_name",
+    "given_name",
+    "family_kana",
+    "given_kana",
+    "phone",
+    "email",
+    "postal_code",
+    "address",
+    "notes",
+    "birth_date",
+    "emergency_contact",
+];
+
+/// The sealed columns added after people were first stored: NULL (not given)
+/// in a row written before them (`people.details_sealed = 0`).
+pub(crate) const DETAIL_COLUMNS: [&str; 2] = ["birth_date", "emergency_contact"];
 
 /// The sealed columns the search index is computed over (`search_terms`,
 /// `search::index_terms`), in the order of `PersonFields::from_indexed`.
-pub(crate) const INDEXED_COLUMNS: [&str; 6] = ["family_name", "given_name", "family_kana", "given_kana", "phone", "email"];
+pub(crate) const INDEXED_COLUMNS: [&str; 7] = ["family_name", "given_name", "family_kana", "given_kana", "phone", "email", "birth_date"];
 
 impl PersonFields {
-    pub(crate) fn values(&self) -> [&str; 9] {
+    pub(crate) fn values(&self) -> [&str; 11] {
         [
             &self.family_name,
             &self.given_name,
@@ -65,23 +86,27 @@ impl PersonFields {
             &self.postal_code,
             &self.address,
             &self.notes,
+            &self.birth_date,
+            &self.emergency_contact,
         ]
     }
 
-    pub(crate) fn from_values(v: [String; 9]) -> Self {
-        let [family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes] = v;
-        Self { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes }
+    pub(crate) fn from_values(v: [String; 11]) -> Self {
+        let [family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes, birth_date, emergency_contact] =
+            v;
+        Self { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes, birth_date, emergency_contact }
     }
 
     /// The indexed fields from their values in `INDEXED_COLUMNS` order; the rest empty.
-    pub(crate) fn from_indexed(v: [String; 6]) -> Self {
-        let [family_name, given_name, family_kana, given_kana, phone, email] = v;
-        Self { family_name, given_name, family_kana, given_kana, phone, email, ..Self::default() }
+    pub(crate) fn from_indexed(v: [String; 7]) -> Self {
+        let [family_name, given_name, family_kana, given_kana, phone, email, birth_date] = v;
+        Self { family_name, given_name, family_kana, given_kana, phone, email, birth_date, ..Self::default() }
     }
 
     /// Checks and normalises every field, reporting every problem at once
-    /// (the form marks each field; the CSV preview lists each).
-    pub fn validate(&self) -> Result<PersonFields, Vec<FieldProblem>> {
+    /// (the form marks each field; the CSV preview lists each). `today` (in
+    /// the organisation's zone) bounds the birth date.
+    pub fn validate(&self, today: jiff::civil::Date) -> Result<PersonFields, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let mut check = |field: &'static str, r: CoreResult<String>| match r {
             Ok(v) => v,
@@ -112,6 +137,11 @@ impl PersonFields {
             postal_code: check("postal_code", optional(&self.postal_code, postal_code)),
             address: check("address", text("address", &self.address, ADDRESS_MAX, false, false)),
             notes: check("notes", text("notes", &self.notes, NOTES_MAX, false, true)),
+            birth_date: check("birth_date", optional(&self.birth_date, |v| birth_date_field(v, today))),
+            emergency_contact: check(
+                "emergency_contact",
+                text("emergency_contact", &self.emergency_contact, EMERGENCY_CONTACT_MAX, false, false),
+            ),
         };
         if problems.is_empty() {
             Ok(out)
@@ -141,7 +171,29 @@ impl PersonFields {
         add(IndexKind::Reading, normalize::reading(&self.family_kana));
         add(IndexKind::Reading, normalize::reading(&self.given_kana));
         add(IndexKind::Reading, normalize::reading(&format!("{}{}", self.family_kana, self.given_kana)));
+        if !self.birth_date.is_empty() {
+            add(IndexKind::BirthDate, self.birth_date.clone());
+        }
         terms
+    }
+
+    /// The age on `today`, when the birth date is given.
+    pub fn age_on(&self, today: jiff::civil::Date) -> Option<i16> {
+        let birth: jiff::civil::Date = self.birth_date.parse().ok()?;
+        Some(birth_date::age_on(birth, today))
+    }
+}
+
+/// Today in the organisation's zone (birth dates are checked and ages counted on it).
+pub fn today(s: &crate::Services, scope: &crate::scope::TenantScope<'_>) -> jiff::civil::Date {
+    s.clock.now().civil_date_in(&scope.tenant().time_zone)
+}
+
+fn birth_date_field(raw: &str, today: jiff::civil::Date) -> CoreResult<String> {
+    match birth_date::parse(raw, today) {
+        Ok(date) => Ok(birth_date::stored(date)),
+        Err(birth_date::BirthDateProblem::Format) => Err(CoreError::Invalid { field: "birth_date", problem: "format" }),
+        Err(birth_date::BirthDateProblem::Range) => Err(CoreError::Invalid { field: "birth_date", problem: "range" }),
     }
 }
 
@@ -236,17 +288,26 @@ mod field_tests {
             postal_code: "〒1000001".into(),
             address: "東京都千代田区千代田1-1".into(),
             notes: "初回面談済み\n".into(),
+            birth_date: "昭和25年4月1日".into(),
+            emergency_contact: " 長女 山田花子 090-1111-2222 ".into(),
         }
+    }
+
+    fn today() -> jiff::civil::Date {
+        jiff::civil::date(2026, 12, 2)
     }
 
     #[test]
     fn a_valid_person_is_normalised() {
-        let p = valid().validate().expect("valid");
+        let p = valid().validate(today()).expect("valid");
         assert_eq!(p.family_kana, "ヤマダ");
         assert_eq!(p.given_kana, "タロウ");
         assert_eq!(p.phone, "03-1234-5678");
         assert_eq!(p.postal_code, "100-0001");
         assert_eq!(p.notes, "初回面談済み");
+        assert_eq!(p.birth_date, "1950-04-01");
+        assert_eq!(p.emergency_contact, "長女 山田花子 090-1111-2222");
+        assert_eq!(p.age_on(today()), Some(76));
     }
 
     #[test]
@@ -259,9 +320,11 @@ mod field_tests {
             email: "no-at-sign".into(),
             postal_code: "12-34567".into(),
             address: "a\u{7}b".into(),
+            birth_date: "2027-01-01".into(),
+            emergency_contact: "x".repeat(201),
             ..PersonFields::default()
         };
-        let problems = bad.validate().expect_err("invalid");
+        let problems = bad.validate(today()).expect_err("invalid");
         let got: Vec<(&str, &str)> = problems.iter().map(|p| (p.field, p.problem)).collect();
         assert_eq!(
             got,
@@ -273,20 +336,23 @@ mod field_tests {
                 ("email", "format"),
                 ("postal_code", "format"),
                 ("address", "format"),
+                ("birth_date", "range"),
+                ("emergency_contact", "too_long"),
             ]
         );
     }
 
     #[test]
     fn search_terms_cover_phone_email_names_and_readings() {
-        let p = valid().validate().expect("valid");
+        let p = valid().validate(today()).expect("valid");
         let terms = p.search_terms();
         assert!(terms.contains(&(IndexKind::Phone, "0312345678".into())));
         assert!(terms.contains(&(IndexKind::Email, "taro@example.jp".into())));
         assert!(terms.contains(&(IndexKind::Name, "山田太郎".into())));
         assert!(terms.contains(&(IndexKind::Reading, "ヤマダ".into())));
         assert!(terms.contains(&(IndexKind::Reading, "ヤマダタロウ".into())));
-        for q in ["03-1234-5678", "0312345678", "０３１２３４５６７８", "ヤマダ", "ﾔﾏﾀﾞ", "山田 太郎", "TARO@example.jp"]
+        assert!(terms.contains(&(IndexKind::BirthDate, "1950-04-01".into())));
+        for q in ["03-1234-5678", "0312345678", "０３１２３４５６７８", "ヤマダ", "ﾔﾏﾀﾞ", "山田 太郎", "TARO@example.jp", "S25.4.1"]
         {
             assert!(search::SearchPlan::of(q).matches(&p), "{q}");
         }

@@ -203,7 +203,7 @@ pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &PersonId) -
         let id: String = r.try_get("id")?;
         let owner: String = r.try_get("person_id")?;
         let version: i64 = r.try_get("version")?;
-        let at = sealed::SealedRow { table: RECORDS, row_id: &id, person_id: &owner, version };
+        let at = sealed::SealedRow::of_record(RECORDS, &id, &owner, version);
         let body = match sealed::open_columns(&keys, at, &[("body", r.try_get::<Option<Vec<u8>>, _>("body")?)]) {
             Ok(mut v) => v.pop().unwrap_or_default(),
             Err(failure) => return Err(failure.report(s, scope).await),
@@ -367,7 +367,7 @@ async fn stored_by(
     };
     let id: String = r.try_get("id")?;
     let owner: String = r.try_get("person_id")?;
-    let at = sealed::SealedRow { table: RECORDS, row_id: &id, person_id: &owner, version: 0 };
+    let at = sealed::SealedRow::of_record(RECORDS, &id, &owner, 0);
     let body = match sealed::open_columns(keys, at, &[("body", r.try_get::<Option<Vec<u8>>, _>("body")?)]) {
         Ok(mut v) => v.pop().unwrap_or_default(),
         Err(failure) => return Err(failure.report(s, scope).await),

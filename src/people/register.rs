@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::sealed::{self, IntegrityFailure, PEOPLE};
+use super::sealed::{self, IntegrityFailure};
 use super::{search, PersonFields, FIELD_COLUMNS};
 use crate::audit::{Action, ClientInfo};
 use crate::clock::Timestamp;
@@ -43,7 +43,7 @@ pub(crate) async fn data_keys(s: &Services, scope: &TenantScope<'_>) -> CoreResu
 }
 
 const ALL_COLUMNS: &str = "p.id, p.family_name, p.given_name, p.family_kana, p.given_kana, p.phone, p.email, \
-     p.postal_code, p.address, p.notes, p.status, p.created_at, p.updated_at, p.version, p.fields_version, \
+     p.postal_code, p.address, p.notes, p.birth_date, p.emergency_contact, p.status, p.created_at, p.updated_at, p.version, p.fields_version, p.details_sealed, \
      cu.login AS created_by_login, uu.login AS updated_by_login";
 
 /// A person of the scope's organisation, or where their row failed its
@@ -68,13 +68,13 @@ fn person_from_row(keys: &DataKeys, r: &AnyRow) -> CoreResult<Result<Person, Int
     for c in FIELD_COLUMNS {
         sealed_cols.push((c, r.try_get::<Option<Vec<u8>>, _>(c)?));
     }
-    let fields_version: i64 = r.try_get("fields_version")?;
-    let row = sealed::SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version: fields_version };
+    let row = sealed::SealedRow::of_person(&id, r)?;
+    let fields_version = row.version;
     let values = match sealed::open_columns(keys, row, &sealed_cols) {
         Ok(v) => v,
         Err(f) => return Ok(Err(f)),
     };
-    let values: [String; 9] = values.try_into().map_err(|_| CoreError::Crypto("column count"))?;
+    let values: [String; 11] = values.try_into().map_err(|_| CoreError::Crypto("column count"))?;
     Ok(Ok(Person {
         id: PersonId::from_db(id),
         fields: PersonFields::from_values(values),
@@ -143,7 +143,9 @@ pub(crate) async fn insert_sealed_many(
     by: Option<&str>,
     now: Timestamp,
 ) -> CoreResult<()> {
-    const PER_ROW: usize = 14;
+    // id, tenant, key, the sealed fields, created_at, created_by.
+    const PER_ROW: usize = 3 + FIELD_COLUMNS.len() + 2;
+    const SEALED_END: usize = 3 + FIELD_COLUMNS.len();
     let scope_tenant = tx.tenant()?.as_str().to_owned();
     let scope_tenant = scope_tenant.as_str();
     let conn: &mut AnyConnection = tx;
@@ -159,13 +161,16 @@ pub(crate) async fn insert_sealed_many(
         let rows: Vec<String> = (0..chunk_people.len())
             .map(|r| {
                 let p: Vec<String> = (1..=PER_ROW).map(|c| format!("${}", r * PER_ROW + c)).collect();
-                // id, tenant, key, 9 sealed fields, 'active', created_at, created_by, updated_at, updated_by, version, fields_version, index_version
-                format!("({}, 'active', {}, {}, {}, {}, 1, 1, {})", p[..12].join(", "), p[12], p[13], p[12], p[13], search::INDEX_VERSION)
+                // id, tenant, key, sealed fields, 'active', created_at, created_by, updated_at, updated_by,
+                // version, fields_version, index_version, details_sealed
+                let (at, by) = (&p[SEALED_END], &p[SEALED_END + 1]);
+                format!("({}, 'active', {at}, {by}, {at}, {by}, 1, 1, {}, 1)", p[..SEALED_END].join(", "), search::INDEX_VERSION)
             })
             .collect();
         let sql = format!(
-            "INSERT INTO people (id, tenant_id, key_id, family_name, given_name, family_kana, given_kana, phone, email, \
-             postal_code, address, notes, status, created_at, created_by, updated_at, updated_by, version, fields_version, index_version) VALUES {}",
+            "INSERT INTO people (id, tenant_id, key_id, {}, status, created_at, created_by, updated_at, updated_by, version, \
+             fields_version, index_version, details_sealed) VALUES {}",
+            FIELD_COLUMNS.join(", "),
             rows.join(", ")
         );
         let mut q = sqlx::query(&sql);
@@ -214,7 +219,7 @@ async fn insert_tokens(conn: &mut AnyConnection, tenant: &str, tokens: &[(&str, 
 /// Adds a person; every field is checked first and all problems reported.
 pub async fn create(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, fields: &PersonFields) -> CoreResult<PersonId> {
     scope.authorize(s, Permission::WritePeople)?;
-    let fields = fields.validate().map_err(invalid)?;
+    let fields = fields.validate(super::today(s, scope)).map_err(invalid)?;
     let keys = data_keys(s, scope).await?;
     let id = PersonId::generate();
     let now = s.clock.now();
@@ -236,7 +241,7 @@ pub async fn update(
     fields: &PersonFields,
 ) -> CoreResult<i64> {
     scope.authorize(s, Permission::WritePeople)?;
-    let fields = fields.validate().map_err(invalid)?;
+    let fields = fields.validate(super::today(s, scope)).map_err(invalid)?;
     let keys = data_keys(s, scope).await?;
     let before = match fetch(s, scope, &keys, id).await? {
         Ok(p) => p,
@@ -252,12 +257,22 @@ pub async fn update(
     let sealed = sealed::seal_person(&keys, id, before.fields_version + 1, &fields)?;
     let mut tx = scope.write(s, client).await?;
     let now = tx.now();
-    let mut q = sqlx::query(
-        "UPDATE people SET family_name = $1, given_name = $2, family_kana = $3, given_kana = $4, phone = $5, \
-         email = $6, postal_code = $7, address = $8, notes = $9, key_id = $10, updated_at = $11, updated_by = $12, \
-         version = version + 1, fields_version = fields_version + 1, index_version = $17 \
-         WHERE tenant_id = $13 AND id = $14 AND version = $15 AND fields_version = $16",
+    let n = FIELD_COLUMNS.len();
+    let sql = format!(
+        "UPDATE people SET {}, key_id = ${}, updated_at = ${}, updated_by = ${}, version = version + 1, \
+         fields_version = fields_version + 1, index_version = ${}, details_sealed = 1 \
+         WHERE tenant_id = ${} AND id = ${} AND version = ${} AND fields_version = ${}",
+        FIELD_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect::<Vec<_>>().join(", "),
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4,
+        n + 5,
+        n + 6,
+        n + 7,
+        n + 8,
     );
+    let mut q = sqlx::query(&sql);
     for v in &sealed {
         q = q.bind(v.as_slice());
     }
@@ -265,11 +280,11 @@ pub async fn update(
         .bind(keys.key_id())
         .bind(now.as_millis())
         .bind(scope.actor().user_id.as_str())
+        .bind(search::INDEX_VERSION)
         .bind(scope.tenant_id().as_str())
         .bind(id.as_str())
         .bind(expected_version)
         .bind(before.fields_version)
-        .bind(search::INDEX_VERSION)
         .execute(&mut **tx)
         .await?
         .rows_affected();

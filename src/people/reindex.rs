@@ -10,7 +10,7 @@
 use serde_json::json;
 use sqlx::Row;
 
-use super::sealed::{self, SealedRow, PEOPLE};
+use super::sealed::{self, SealedRow};
 use super::{register, search, PersonFields, INDEXED_COLUMNS};
 use crate::audit::{self, Action, AuditActor, AuditEvent, Outcome};
 use crate::db::Reach;
@@ -67,7 +67,7 @@ async fn reindex_tenant(s: &Services, tenant: &TenantId) -> CoreResult<Reindexed
     let mut after = String::new();
     loop {
         let rows = sqlx::query(&format!(
-            "SELECT id, fields_version, {} FROM people WHERE tenant_id = $1 AND index_version < $2 AND id > $3 ORDER BY id LIMIT $4",
+            "SELECT id, fields_version, details_sealed, {} FROM people WHERE tenant_id = $1 AND index_version < $2 AND id > $3 ORDER BY id LIMIT $4",
             INDEXED_COLUMNS.join(", ")
         ))
         .bind(tenant.as_str())
@@ -89,9 +89,9 @@ async fn reindex_tenant(s: &Services, tenant: &TenantId) -> CoreResult<Reindexed
             for c in INDEXED_COLUMNS {
                 sealed_cols.push((c, r.try_get::<Option<Vec<u8>>, _>(c)?));
             }
-            let version: i64 = r.try_get("fields_version")?;
-            let row = SealedRow { table: PEOPLE, row_id: &id, person_id: &id, version };
-            let Some(values) = sealed::open_columns(&keys, row, &sealed_cols).ok().and_then(|v| <[String; 6]>::try_from(v).ok()) else {
+            let row = SealedRow::of_person(&id, r)?;
+            let version = row.version;
+            let Some(values) = sealed::open_columns(&keys, row, &sealed_cols).ok().and_then(|v| <[String; 7]>::try_from(v).ok()) else {
                 tracing::error!(tenant = %tenant, row = %id, "a person's values did not open; left with their older index");
                 n.failed += 1;
                 continue;

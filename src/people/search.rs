@@ -57,6 +57,11 @@ impl SearchPlan {
             return plan;
         }
         plan.exact.push((IndexKind::Name, normalize::name(q)));
+        // A date asks for that birth date (and nothing partial).
+        if let Some(date) = super::birth_date::read(q) {
+            plan.exact.push((IndexKind::BirthDate, super::birth_date::stored(date)));
+            return plan;
+        }
         let phone_like = normalize::looks_like_phone(q);
         if phone_like {
             plan.exact.push((IndexKind::Phone, normalize::phone(q)));

@@ -49,6 +49,8 @@ pub(super) fn yamada() -> PersonFields {
         postal_code: "100-0001".into(),
         address: "東京都千代田区千代田一丁目".into(),
         notes: "秘密の備考メモ".into(),
+        birth_date: "1950-04-01".into(),
+        emergency_contact: "長女 山田花子 090-1111-2222".into(),
     }
 }
 
@@ -134,6 +136,8 @@ async fn no_name_phone_email_note_record_or_correction_is_stored_in_plaintext() 
         f.email.as_str(),
         f.address.as_str(),
         f.notes.as_str(),
+        f.emergency_contact.as_str(),
+        "090-1111-2222",
         "相談内容の記録本文",
         "訂正後の記録本文",
         "訂正理由の本文",
@@ -496,10 +500,15 @@ async fn as_legacy(w: &World, person: &str, record: &str) -> Services {
     let tenant: String =
         sqlx::query_scalar("SELECT tenant_id FROM people WHERE id = $1").bind(person).fetch_one(w.t.db.pool()).await.expect("t");
     let keys = w.s.data_keys.data_keys(&w.s.db, &w.s.keys, &crate::ids::TenantId::from_db(tenant)).await.expect("keys");
-    for (column, value) in super::FIELD_COLUMNS.iter().zip(yamada().values()) {
+    // An older Kura had no details columns: only the others, sealed the old way.
+    for (column, value) in super::FIELD_COLUMNS.iter().zip(yamada().values()).filter(|(c, _)| !super::DETAIL_COLUMNS.contains(c)) {
         let at = FieldRef { table: "people", column, row_id: person, person_id: "", version: 0 };
         put(w, "people", column, person, Some(&keys.seal_legacy(at, value).expect("seal"))).await;
     }
+    for column in super::DETAIL_COLUMNS {
+        put(w, "people", column, person, None).await;
+    }
+    sqlx::query("UPDATE people SET details_sealed = 0 WHERE id = $1").bind(person).execute(w.t.db.pool()).await.expect("details");
     put(w, "people", "given_kana", person, None).await;
     sqlx::query("UPDATE people SET fields_version = 0 WHERE id = $1").bind(person).execute(w.t.db.pool()).await.expect("v0");
     let at = FieldRef { table: "person_records", column: "body", row_id: record, person_id: "", version: 0 };
@@ -525,7 +534,10 @@ async fn values_sealed_by_an_older_kura_are_resealed_once_by_migrate() {
     let done = super::upgrade::upgrade_sealed_fields(&s).await.expect("upgrade");
     assert_eq!((done.people, done.records, done.failed), (1, 1, 0));
     let person = register::get(&s, &scope, &id).await.expect("reads");
-    assert_eq!(person.fields, PersonFields { given_kana: String::new(), ..yamada() });
+    assert_eq!(
+        person.fields,
+        PersonFields { given_kana: String::new(), birth_date: String::new(), emergency_contact: String::new(), ..yamada() }
+    );
     assert_eq!(records::list(&s, &scope, &id).await.expect("records")[0].body, "訪問メモ");
     assert!(stored(&w, "people", "given_kana", id.as_str()).await.is_some(), "the empty field is sealed now");
     assert!(!super::upgrade::pending(&s).await.expect("pending"));
@@ -573,4 +585,39 @@ async fn the_rights_the_pages_offer_are_exactly_what_the_register_allows() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_person_stored_before_birth_dates_existed_reads_as_not_given_until_written_again() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
+    // As the migration leaves a person stored before: both columns NULL, not sealed.
+    for column in super::DETAIL_COLUMNS {
+        put(&w, "people", column, id.as_str(), None).await;
+    }
+    let flag = |v: i64| {
+        let (w, id) = (&w, id.as_str());
+        async move {
+            sqlx::query("UPDATE people SET details_sealed = $1 WHERE id = $2").bind(v).bind(id).execute(w.t.db.pool()).await.expect("flag");
+        }
+    };
+    flag(0).await;
+    let before = register::get(&w.s, &scope, &id).await.expect("reads");
+    assert_eq!((before.fields.birth_date.as_str(), before.fields.emergency_contact.as_str()), ("", ""));
+    assert_eq!(register::list(&w.s, &scope, &search("1950-04-01")).await.expect("list").people.len(), 0, "no birth date, no hit");
+    // Written again: both sealed, found by the date however it is typed.
+    let fields = PersonFields { birth_date: "昭和25年4月1日".into(), ..before.fields.clone() };
+    register::update(&w.s, &scope, &c, &id, before.version, &fields).await.expect("update");
+    assert_eq!(register::get(&w.s, &scope, &id).await.expect("reads").fields.birth_date, "1950-04-01");
+    for q in ["1950-04-01", "1950/4/1", "S25.4.1"] {
+        let hits: Vec<_> = register::list(&w.s, &scope, &search(q)).await.expect("list").people.into_iter().map(|p| p.id).collect();
+        assert_eq!(hits, vec![id.clone()], "{q}");
+    }
+    assert!(register::list(&w.s, &scope, &search("1950-04-02")).await.expect("list").people.is_empty());
+    // From now on a NULL there is an integrity failure, as in any sealed column.
+    put(&w, "people", "emergency_contact", id.as_str(), None).await;
+    assert!(matches!(register::get(&w.s, &scope, &id).await, Err(CoreError::Crypto(_))));
 }

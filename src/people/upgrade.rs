@@ -101,8 +101,11 @@ fn needs_upgrade(stored: &[Option<Vec<u8>>]) -> bool {
 
 async fn upgrade_people(s: &Services, tenant: &TenantId, keys: &DataKeys, n: &mut Upgraded) -> CoreResult<()> {
     let update_sql = format!(
-        "UPDATE people SET {} WHERE tenant_id = $10 AND id = $11 AND fields_version = $12",
-        FIELD_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect::<Vec<_>>().join(", ")
+        "UPDATE people SET {}, details_sealed = 1 WHERE tenant_id = ${} AND id = ${} AND fields_version = ${}",
+        FIELD_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect::<Vec<_>>().join(", "),
+        FIELD_COLUMNS.len() + 1,
+        FIELD_COLUMNS.len() + 2,
+        FIELD_COLUMNS.len() + 3,
     );
     let mut after = String::new();
     loop {
@@ -132,7 +135,7 @@ async fn upgrade_people(s: &Services, tenant: &TenantId, keys: &DataKeys, n: &mu
                     open_legacy(keys, FieldRef { table: PEOPLE, column, row_id: &id, person_id: &id, version }, v.as_deref())
                 })
                 .collect();
-            let Some(values) = values.and_then(|v| <[String; 9]>::try_from(v).ok()) else {
+            let Some(values) = values.and_then(|v| <[String; 11]>::try_from(v).ok()) else {
                 tracing::error!(tenant = %tenant, row = %id, "a sealed person did not open in its place; left as it is");
                 n.failed += 1;
                 continue;

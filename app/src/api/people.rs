@@ -20,6 +20,9 @@ pub struct PersonForm {
     pub postal_code: String,
     pub address: String,
     pub notes: String,
+    /// `YYYY-MM-DD` (the browser's date input).
+    pub birth_date: String,
+    pub emergency_contact: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +123,8 @@ pub struct PersonView {
     pub submission_key: String,
     /// How long authors may correct their records (hours; 0: only admins).
     pub record_edit_hours: i64,
+    /// The birth date for people, with the age today (empty when not given).
+    pub birth_date_shown: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -139,6 +144,8 @@ mod convert {
                 postal_code: f.postal_code,
                 address: f.address,
                 notes: f.notes,
+                birth_date: f.birth_date,
+                emergency_contact: f.emergency_contact,
             }
         }
     }
@@ -155,6 +162,8 @@ mod convert {
                 postal_code: f.postal_code,
                 address: f.address,
                 notes: f.notes,
+                birth_date: f.birth_date,
+                emergency_contact: f.emergency_contact,
             }
         }
     }
@@ -289,6 +298,8 @@ pub async fn get_person(id: String) -> Result<PersonView, ApiError> {
     };
     let tz = scope.tenant().time_zone.clone();
     let now_local = s.clock.now().local_input_in(&tz);
+    let english = ctx.lang == crate::i18n::Lang::En;
+    let birth_date_shown = kura::people::birth_date::shown(&p.fields.birth_date, kura::people::today(s, &scope), english);
     Ok(PersonView {
         id: p.id.to_string(),
         form: p.fields.into(),
@@ -305,6 +316,7 @@ pub async fn get_person(id: String) -> Result<PersonView, ApiError> {
         now_local,
         submission_key: kura::ids::SubmissionKey::generate().to_string(),
         record_edit_hours: scope.tenant().record_edit_hours,
+        birth_date_shown,
     })
 }
 
@@ -322,10 +334,24 @@ pub async fn create_person(
     postal_code: String,
     address: String,
     notes: String,
+    birth_date: Option<String>,
+    emergency_contact: Option<String>,
 ) -> Result<String, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    let person = PersonForm { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes };
+    let person = PersonForm {
+        family_name,
+        given_name,
+        family_kana,
+        given_kana,
+        phone,
+        email,
+        postal_code,
+        address,
+        notes,
+        birth_date: birth_date.unwrap_or_default(),
+        emergency_contact: emergency_contact.unwrap_or_default(),
+    };
     let id = kura::people::register::create(&ctx.services, &scope, &ctx.client, &person.into()).await.map_err(crate::ssr::api_error)?;
     Ok(id.to_string())
 }
@@ -346,10 +372,24 @@ pub async fn update_person(
     postal_code: String,
     address: String,
     notes: String,
+    birth_date: Option<String>,
+    emergency_contact: Option<String>,
 ) -> Result<i64, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
-    let person = PersonForm { family_name, given_name, family_kana, given_kana, phone, email, postal_code, address, notes };
+    let person = PersonForm {
+        family_name,
+        given_name,
+        family_kana,
+        given_kana,
+        phone,
+        email,
+        postal_code,
+        address,
+        notes,
+        birth_date: birth_date.unwrap_or_default(),
+        emergency_contact: emergency_contact.unwrap_or_default(),
+    };
     kura::people::register::update(
         &ctx.services,
         &scope,

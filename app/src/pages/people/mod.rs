@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api::people::{AddRecord, ArchivePerson, CreatePerson, DeletePerson, PersonForm, PersonView, UpdatePerson};
 use crate::api::ApiError;
 use crate::components::{ask, ActionError, ConfirmButton, Frame, InputField, SubmitButton};
-use crate::i18n::{use_lang, Lang, Msg};
+use crate::i18n::{t, use_lang, Lang, Msg};
 use crate::pages::{last_error, signed_in};
 use crate::routes::{self, testid};
 
@@ -207,11 +207,22 @@ fn PeopleList() -> impl IntoView {
 #[component]
 fn PersonFields(values: PersonForm, error: Signal<Option<ApiError>>) -> impl IntoView {
     view! {
+        // Each name with its reading: 姓 over セイ, 名 over メイ.
         <div class="grid2">
-            <InputField id="family_name" name="family_name" label=Msg::FamilyName error=error value=values.family_name maxlength=50/>
-            <InputField id="given_name" name="given_name" label=Msg::GivenName error=error value=values.given_name required=false maxlength=50/>
-            <InputField id="family_kana" name="family_kana" label=Msg::FamilyKana error=error value=values.family_kana required=false maxlength=50/>
-            <InputField id="given_kana" name="given_kana" label=Msg::GivenKana error=error value=values.given_kana required=false maxlength=50/>
+            <fieldset class="name-pair">
+                <legend class="visually-hidden">{t(Msg::FamilyNameGroup)}</legend>
+                <InputField id="family_name" name="family_name" label=Msg::FamilyName error=error value=values.family_name maxlength=50/>
+                <InputField id="family_kana" name="family_kana" label=Msg::FamilyKana error=error value=values.family_kana required=false maxlength=50/>
+            </fieldset>
+            <fieldset class="name-pair">
+                <legend class="visually-hidden">{t(Msg::GivenNameGroup)}</legend>
+                <InputField id="given_name" name="given_name" label=Msg::GivenName error=error value=values.given_name required=false maxlength=50/>
+                <InputField id="given_kana" name="given_kana" label=Msg::GivenKana error=error value=values.given_kana required=false maxlength=50/>
+            </fieldset>
+        </div>
+        <div class="grid2">
+            <InputField id="birth_date" name="birth_date" label=Msg::BirthDate error=error value=values.birth_date kind="date" required=false maxlength=10 hint=Msg::BirthDateHint/>
+            <InputField id="emergency_contact" name="emergency_contact" label=Msg::EmergencyContact error=error value=values.emergency_contact required=false maxlength=200 hint=Msg::EmergencyContactHint/>
             <InputField id="phone" name="phone" label=Msg::Phone error=error value=values.phone kind="tel" required=false maxlength=20 hint=Msg::PhoneHint check=kura::domain::contact::phone_problem/>
             <InputField id="email" name="email" label=Msg::Email error=error value=values.email kind="email" required=false maxlength=254 check=kura::domain::contact::email_problem/>
             <InputField id="postal_code" name="postal_code" label=Msg::PostalCode error=error value=values.postal_code required=false maxlength=9 hint=Msg::PostalCodeHint/>
@@ -236,6 +247,8 @@ fn field_label(field: &str) -> Msg {
         "email" => Msg::Email,
         "postal_code" => Msg::PostalCode,
         "address" => Msg::Address,
+        "birth_date" => Msg::BirthDate,
+        "emergency_contact" => Msg::EmergencyContact,
         _ => Msg::Notes,
     }
 }

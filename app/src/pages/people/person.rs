@@ -77,7 +77,9 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
         <section class="card">
             <dl class="facts" data-testid=testid::PERSON_FACTS>
                 <dt>{Msg::Reading.text(lang)}</dt><dd>{reading}</dd>
+                <dt>{Msg::BirthDate.text(lang)}</dt><dd data-field="birth_date">{p.birth_date_shown.clone()}</dd>
                 <dt>{Msg::Phone.text(lang)}</dt><dd data-field="phone">{f.phone.clone()}</dd>
+                <dt>{Msg::EmergencyContact.text(lang)}</dt><dd data-field="emergency_contact">{f.emergency_contact.clone()}</dd>
                 <dt>{Msg::Email.text(lang)}</dt><dd>{f.email.clone()}</dd>
                 <dt>{Msg::PostalCode.text(lang)}</dt><dd>{f.postal_code.clone()}</dd>
                 <dt>{Msg::Address.text(lang)}</dt><dd>{f.address.clone()}</dd>
