@@ -39,6 +39,9 @@ printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org sagasu --log
 "$bin" tenant create kiroku "記録訂正株式会社" >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kiroku --login kanri --role admin --password-stdin >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kiroku --login kaigo --role member --password-stdin >/dev/null
+# The list spec's own organisation: it starts with an empty register.
+"$bin" tenant create meibo "名簿確認株式会社" >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org meibo --login kanri --role admin --password-stdin >/dev/null
 # The benchmark's register: enough people for full pages.
 if [ -n "${KURA_E2E_SEED_PEOPLE:-}" ]; then
   "$bin" demo seed --org sample --people "$KURA_E2E_SEED_PEOPLE" >/dev/null

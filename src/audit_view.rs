@@ -42,8 +42,8 @@ impl AuditFilter {
         if self.actor.chars().count() > 100 {
             return Err(CoreError::Invalid { field: "actor", problem: "too_long" });
         }
-        if self.action.chars().count() > 64 {
-            return Err(CoreError::Invalid { field: "action", problem: "too_long" });
+        if !is_known_action_filter(self.action.trim()) {
+            return Err(CoreError::Invalid { field: "action", problem: "unknown" });
         }
         if !["", "success", "failure", "denied"].contains(&self.result.as_str()) {
             return Err(CoreError::Invalid { field: "result", problem: "unknown" });
@@ -55,6 +55,40 @@ impl AuditFilter {
         }
         Ok(())
     }
+}
+
+/// Whether `action` is one the viewers filter by: empty (all), an action's
+/// own name, or a family of actions (`login.`, every login event).
+pub fn is_known_action_filter(action: &str) -> bool {
+    action.is_empty() || Action::parse(action).is_some() || (action.ends_with('.') && action_families().contains(&action))
+}
+
+/// The families of actions (`login.`, `person.`, …), in the order of `Action::ALL`.
+pub fn action_families() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for a in Action::ALL {
+        if let Some(dot) = a.as_str().find('.') {
+            let family = &a.as_str()[..=dot];
+            if !out.contains(&family) {
+                out.push(family);
+            }
+        }
+    }
+    out
+}
+
+/// What an event's target names, for people to read instead of an id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetLabel {
+    /// An account: its login.
+    Account(String),
+    /// An organisation: its name.
+    Organisation(String),
+    /// A person of the register: their name when the reader may read people
+    /// (an organisation's admins), else `None` (operators never see people data).
+    Person(Option<String>),
+    /// A record category: its name.
+    Category(String),
 }
 
 /// One event as the viewers show it.
@@ -69,6 +103,8 @@ pub struct AuditRow {
     pub target: Option<String>,
     pub result: String,
     pub detail: String,
+    /// What the target id names, when it names something still there.
+    pub target_label: Option<TargetLabel>,
 }
 
 #[derive(Clone, Debug)]
@@ -120,6 +156,7 @@ async fn query(tx: &mut Tx, f: &AuditFilter, limit: i64) -> CoreResult<Vec<Audit
                 target: r.try_get("target")?,
                 result: r.try_get("result")?,
                 detail: r.try_get("detail")?,
+                target_label: None,
             })
         })
         .collect()
@@ -137,16 +174,76 @@ async fn operator_reach(s: &Services, actor: &Actor) -> CoreResult<Tx> {
     s.db.read_in(Reach::all_tenants(AllTenantsUse::operator(actor)?)).await
 }
 
-/// Every organisation's events (operators).
+/// Every organisation's events (operators). Targets are named as accounts,
+/// organisations and categories; a person is said to be one, never named.
 pub async fn list_all(s: &Services, actor: &Actor, f: &AuditFilter) -> CoreResult<AuditPage> {
     policy::authorize(actor, Permission::ViewAuditAll, s.clock.now())?;
-    Ok(page(query(&mut operator_reach(s, actor).await?, f, PAGE_ROWS + 1).await?))
+    let mut tx = operator_reach(s, actor).await?;
+    let mut p = page(query(&mut tx, f, PAGE_ROWS + 1).await?);
+    label_targets(&mut tx, &mut p.rows).await?;
+    Ok(p)
 }
 
-/// One organisation's events (its admins).
+/// One organisation's events (its admins), people named when the admin may read them.
 pub async fn list_tenant(s: &Services, scope: &TenantScope<'_>, f: &AuditFilter) -> CoreResult<AuditPage> {
     scope.authorize(s, Permission::ViewTenantAudit)?;
-    Ok(page(query(&mut scope.read(s).await?, f, PAGE_ROWS + 1).await?))
+    let mut tx = scope.read(s).await?;
+    let mut p = page(query(&mut tx, f, PAGE_ROWS + 1).await?);
+    label_targets(&mut tx, &mut p.rows).await?;
+    drop(tx);
+    if scope.authorize(s, Permission::ReadPeople).is_ok() {
+        let people: Vec<crate::ids::PersonId> = p
+            .rows
+            .iter()
+            .filter(|r| matches!(r.target_label, Some(TargetLabel::Person(_))))
+            .filter_map(|r| r.target.as_deref().and_then(crate::ids::PersonId::parse))
+            .collect();
+        let names = crate::people::register::names(s, scope, &people).await?;
+        for r in &mut p.rows {
+            if let (Some(TargetLabel::Person(name)), Some(id)) =
+                (&mut r.target_label, r.target.as_deref().and_then(crate::ids::PersonId::parse))
+            {
+                *name = names.get(&id).cloned();
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// Names the page's targets that are still there: accounts, organisations,
+/// people (as people, unnamed) and categories, in the transaction's reach.
+async fn label_targets(tx: &mut Tx, rows: &mut [AuditRow]) -> CoreResult<()> {
+    let mut ids: Vec<String> = rows.iter().filter_map(|r| r.target.clone()).filter(|t| uuid::Uuid::parse_str(t).is_ok()).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let tenant = tx.tenant_filter()?;
+    let params: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let list = params.join(", ");
+    let mut labels: std::collections::HashMap<String, TargetLabel> = std::collections::HashMap::new();
+    type Lookup = (&'static str, fn(String) -> TargetLabel);
+    let lookups: [Lookup; 4] = [
+        ("SELECT id, login AS label FROM users WHERE ($1 = '' OR tenant_id = $1) AND id IN", TargetLabel::Account),
+        ("SELECT id, name AS label FROM tenants WHERE ($1 = '' OR id = $1) AND id IN", TargetLabel::Organisation),
+        ("SELECT id, '' AS label FROM people WHERE ($1 = '' OR tenant_id = $1) AND id IN", |_| TargetLabel::Person(None)),
+        ("SELECT id, name AS label FROM record_categories WHERE ($1 = '' OR tenant_id = $1) AND id IN", TargetLabel::Category),
+    ];
+    for (select, label) in lookups {
+        let sql = format!("{select} ({list})");
+        let mut q = sqlx::query(&sql).bind(&tenant);
+        for id in &ids {
+            q = q.bind(id);
+        }
+        for r in q.fetch_all(&mut **tx).await? {
+            labels.insert(r.try_get("id")?, label(r.try_get("label")?));
+        }
+    }
+    for r in rows {
+        r.target_label = r.target.as_ref().and_then(|t| labels.get(t).cloned());
+    }
+    Ok(())
 }
 
 /// The events to export, and an audit row saying who exported how many.
@@ -219,6 +316,7 @@ mod tests {
             target: None,
             result: String::from("failure"),
             detail: String::from("{\"a\":1}"),
+            target_label: None,
         };
         let bytes = to_csv(&[row], &crate::clock::Zone::tokyo()).expect("csv");
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));

@@ -37,6 +37,8 @@ pub fn Frame(
         format!("{LANG_PREFIX}{}?next={}", lang.other().code(), path)
     };
     let account = crate::api::use_signed_in().account;
+    // What the page before said it did (saved, added): shown on this page once.
+    let flash = use_flash().take();
     view! {
         <header class="topbar">
             <span class="brand">{Msg::ProductName.text(lang)}</span>
@@ -45,7 +47,10 @@ pub fn Frame(
                 {Msg::LanguageSwitch.text(lang)}
             </a>
         </header>
-        <main class=if wide { "page wide" } else { "page" } data-hydrated=move || hydrated.get().to_string()>{children()}</main>
+        <main class=if wide { "page wide" } else { "page" } data-hydrated=move || hydrated.get().to_string()>
+            <Success message=Signal::derive(move || flash)/>
+            {children()}
+        </main>
     }
 }
 
@@ -213,6 +218,39 @@ pub fn InputField(
             <p class="field-error" id=described data-field=name>{message}</p>
         </div>
     }
+}
+
+/// A message for the next page, set just before navigating to it ("the
+/// person was added"): the next `Frame` shows it once.
+#[derive(Clone, Copy)]
+pub struct Flash(RwSignal<Option<Msg>>);
+
+impl Flash {
+    pub fn new() -> Self {
+        Flash(RwSignal::new(None))
+    }
+
+    pub fn set(self, msg: Msg) {
+        self.0.set(Some(msg));
+    }
+
+    fn take(self) -> Option<Msg> {
+        let msg = self.0.get_untracked();
+        if msg.is_some() {
+            self.0.set(None);
+        }
+        msg
+    }
+}
+
+impl Default for Flash {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn use_flash() -> Flash {
+    use_context::<Flash>().unwrap_or_default()
 }
 
 /// A green message after something was saved (warnings stay yellow,

@@ -104,7 +104,7 @@ catalogue! {
     MainMenu => ("メインメニュー", "Main menu"),
     KanaRows => ("フリガナの行", "Reading starts with"),
     PersonActive => ("有効", "Active"),
-    PersonArchived => ("アーカイブ済み", "Archived"),
+    PersonArchived => ("利用終了", "Archived"),
     SortBy => ("並び順", "Sort by"),
     SortUpdated => ("更新日時が新しい順", "Recently updated"),
     SortCreated => ("登録日時が新しい順", "Recently added"),
@@ -134,10 +134,10 @@ catalogue! {
     Unreadable => ("読み取れないデータ（運用担当者に通知済み）", "Unreadable data (reported)"),
     Edit => ("編集", "Edit"),
     Cancel => ("キャンセル", "Cancel"),
-    Archive => ("アーカイブ", "Archive"),
-    Restore => ("復元", "Restore"),
+    Archive => ("利用終了にする", "Archive"),
+    Restore => ("利用終了を取り消す", "Restore"),
     DeletePerson => ("利用者を削除", "Delete person"),
-    ConfirmArchivePerson => ("この利用者をアーカイブします。利用者名簿の一覧には表示されなくなります。よろしいですか？", "Archive this person? They leave the active list."),
+    ConfirmArchivePerson => ("この利用者を利用終了にします。利用者名簿の「利用中」の一覧には表示されなくなります（記録は残ります）。よろしいですか？", "Archive this person? They leave the active list; their records stay."),
     ConfirmDeleteAccount => ("このアカウントを削除します。元に戻せません。よろしいですか？", "This deletes the account. It cannot be undone. Continue?"),
     ConfirmDisableAccount => ("このアカウントを停止します。ログイン中の端末はすべてログアウトされます。よろしいですか？", "Disable this account? All its sessions end."),
     ConfirmResetPassword => ("パスワードを再発行します。今のパスワードは使えなくなります。よろしいですか？", "Reset the password? The current one stops working."),
@@ -207,7 +207,7 @@ catalogue! {
     Welcome => ("ようこそ", "Welcome"),
     LoggedInAs => ("ログイン中のアカウント", "Logged in as"),
     Organisation => ("組織", "Organisation"),
-    Role => ("ロール", "Role"),
+    Role => ("権限", "Role"),
     RoleOperator => ("運用担当者", "Operator"),
     RoleAdmin => ("組織管理者", "Organisation admin"),
     RoleMember => ("メンバー", "Member"),
@@ -239,12 +239,12 @@ catalogue! {
     ActiveSessions => ("ログイン中の端末", "Active sessions"),
     AdminConsole => ("管理画面", "Admin"),
     BackToList => ("← 一覧へ戻る", "← Back to the list"),
-    ChangeRole => ("ロールを変更する", "Change role"),
+    ChangeRole => ("権限を変更する", "Change role"),
     Confirm => ("確認する", "Confirm"),
     AuditLog => ("操作ログ", "Audit log"),
     Alerts => ("アラート", "Alerts"),
     PrivilegedReport => ("特権操作レポート", "Privileged activity report"),
-    PrivilegedReportHint => ("アカウントの作成・停止・削除、ロール変更、パスワード再発行、設定変更などを、誰が何回行ったかを示します。期間を空欄にすると直近30日です。", "Who created, disabled or deleted accounts, changed roles, reset passwords or changed settings, and how often. Empty dates mean the last 30 days."),
+    PrivilegedReportHint => ("アカウントの登録・停止・削除、権限の変更、パスワード再発行、設定変更などを、誰が何回行ったかを示します。期間を空欄にすると直近30日です。", "Who created, disabled or deleted accounts, changed roles, reset passwords or changed settings, and how often. Empty dates mean the last 30 days."),
     ShowReport => ("表示する", "Show"),
     LoginChart => ("ログインの推移（30日間）", "Logins over 30 days"),
     LoginsSucceeded => ("ログイン成功", "Successful logins"),
@@ -268,7 +268,25 @@ catalogue! {
     Comment => ("コメント", "Comment"),
     Acknowledge => ("確認済みにする", "Acknowledge"),
     CloseAlert => ("完了にする", "Close"),
-    AuditHint => ("時刻は日本時間です。対象にポインタを合わせると詳細が表示されます。CSV出力は、いまの条件で最大50,000件を出力し、その操作も記録されます。", "Times are in Japan time. Hover over a target for details. The CSV export holds up to 50,000 events matching the filters and is itself recorded."),
+    AuditHint => ("時刻は組織のタイムゾーンです（運用コンソールでは日本時間）。「詳細」を開くと記録された内容が表示されます。CSV出力は、いまの条件で最大50,000件を出力し、その操作も記録されます。", "Times are in the organisation's time zone (Japan time on the operator console). Open “Details” to see what was recorded. The CSV export holds up to 50,000 events matching the filters and is itself recorded."),
+    ActorCli => ("コマンドライン（{who}）", "Command line ({who})"),
+    ActorSystem => ("システム", "System"),
+    ActorAnonymous => ("未ログイン", "Not logged in"),
+    TargetAccount => ("アカウント", "Account"),
+    TargetOrganisation => ("組織", "Organisation"),
+    TargetPerson => ("利用者", "Person"),
+    TargetCategory => ("区分", "Category"),
+    Details => ("詳細", "Details"),
+    TotalCount => ("全{n}件", "{n} in all"),
+    PersonAdded => ("利用者を登録しました。", "The person was added."),
+    PersonSaved => ("利用者の情報を保存しました。", "The person was saved."),
+    PersonArchivedDone => ("利用終了にしました。記録は残っています。", "The person was archived. Their records stay."),
+    PersonRestoredDone => ("利用終了を取り消しました。", "The person was restored."),
+    PasswordChangedDone => ("パスワードを変更しました。", "Your password was changed."),
+    EmptyRegister => ("まだ利用者が登録されていません。利用者を一人ずつ登録するか、CSVファイルからまとめて取り込めます。", "Nobody is in the register yet. Add people one by one, or import them from a CSV file."),
+    EmptyRegisterReadOnly => ("まだ利用者が登録されていません。", "Nobody is in the register yet."),
+    AllOf => ("{x}（すべて）", "{x} (all)"),
+    OtherActions => ("その他", "Other"),
     DateFrom => ("開始日", "From"),
     DateTo => ("終了日", "To"),
     Actor => ("操作者", "Actor"),
@@ -304,15 +322,15 @@ catalogue! {
     ContractStart => ("契約開始日", "Contract start"),
     CreateAccount => ("アカウントを作成する", "Create account"),
     CreateOrganisation => ("組織を登録する", "Register organisation"),
-    Created => ("作成日時", "Created"),
+    Created => ("登録日時", "Created"),
     DeleteAccount => ("アカウントを削除する", "Delete account"),
     DeleteHint => ("削除すると元に戻せません。ログイン中の端末もすべてログアウトします。操作ログは残ります。", "Deletion cannot be undone. All its sessions end. The audit log keeps the record."),
     Device => ("端末", "Device"),
-    Disable => ("利用停止", "Disable"),
-    Enable => ("利用再開", "Enable"),
+    Disable => ("アカウント停止", "Disable"),
+    Enable => ("アカウント再開", "Enable"),
     EndAllSessions => ("すべての端末をログアウトさせる", "End all sessions"),
     EndSession => ("ログアウトさせる", "End"),
-    ExpiryDate => ("利用期限", "Expiry date"),
+    ExpiryDate => ("アカウント有効期限", "Expiry date"),
     ExpiryHint => ("この日の終わり（組織のタイムゾーン）を過ぎるとログインできなくなります。空欄で期限なし。", "The account stops working after the end of this day (organisation time zone). Leave empty for none."),
     FailedLogins => ("連続ログイン失敗回数", "Failed logins in a row"),
     FirstPasswordMethod => ("パスワードの渡し方", "How the password is handed over"),
@@ -358,7 +376,7 @@ catalogue! {
     Restrictions => ("利用制限", "Restrictions"),
     Resume => ("利用再開", "Resume"),
     SaveContacts => ("連絡先を保存する", "Save contacts"),
-    SaveExpiry => ("利用期限を保存する", "Save expiry date"),
+    SaveExpiry => ("アカウント有効期限を保存する", "Save expiry date"),
     SaveSettings => ("設定を保存する", "Save settings"),
     Saved => ("保存しました。", "Saved."),
     SearchByUserId => ("ユーザーIDで検索", "Search by user ID"),
@@ -374,7 +392,7 @@ catalogue! {
     Started => ("ログイン日時", "Logged in"),
     Status => ("状態", "Status"),
     StatusActive => ("利用中", "Active"),
-    StatusDisabled => ("利用停止中", "Disabled"),
+    StatusDisabled => ("アカウント停止中", "Disabled"),
     Suspend => ("組織を一時停止する", "Suspend organisation"),
     SuspendHint => ("一時停止中は、この組織の誰もログインできず、ログイン中の端末も次の操作でログアウトします。", "While suspended, nobody of this organisation can log in, and open sessions end at their next action."),
     Suspension => ("一時停止", "Suspension"),
@@ -436,5 +454,143 @@ mod tests {
         assert_eq!(Lang::from_cookie_header("a=1; kura_lang=en"), Lang::En);
         assert_eq!(Lang::from_cookie_header("kura_lang=fr"), Lang::Ja);
         assert_eq!(Lang::from_cookie_header(""), Lang::Ja);
+    }
+}
+
+/// Every audit action's words on screen (GLOSSARY words), by its stable name,
+/// in the order the action filter lists them. The core names the actions;
+/// a test checks that this table has each of them and no other.
+pub const ACTION_WORDS: &[(&str, &str, &str)] = &[
+    ("login.succeeded", "ログイン", "Logged in"),
+    ("login.failed", "ログイン失敗", "Login failed"),
+    ("login.throttled", "ログインの一時制限", "Logins throttled"),
+    ("login.blocked", "制限中のログイン", "Login while throttled"),
+    ("login.network_denied", "許可されていない接続元からのログイン", "Login from a network not allowed"),
+    ("logout", "ログアウト", "Logged out"),
+    ("password.changed", "パスワード変更", "Password changed"),
+    ("password.change_failed", "パスワード変更の失敗", "Password change failed"),
+    ("session.ended", "ログイン中の端末の終了", "Session ended"),
+    ("session.revoked", "全端末のログアウト", "Sessions revoked"),
+    ("session.network_denied", "許可されていない接続元からの操作", "Request from a network not allowed"),
+    ("operator.created", "運用担当者の登録", "Operator created"),
+    ("operator.disabled", "運用担当者の停止", "Operator disabled"),
+    ("operator.enabled", "運用担当者の再開", "Operator enabled"),
+    ("tenant.created", "組織の登録", "Organisation created"),
+    ("tenant.contacts_changed", "組織の連絡先の変更", "Organisation contacts changed"),
+    ("tenant.suspended", "組織の利用停止", "Organisation suspended"),
+    ("tenant.resumed", "組織の利用再開", "Organisation resumed"),
+    ("tenant.settings_changed", "組織の設定の変更", "Organisation settings changed"),
+    ("user.created", "アカウント登録", "Account created"),
+    ("user.disabled", "アカウント停止", "Account disabled"),
+    ("user.enabled", "アカウント再開", "Account enabled"),
+    ("user.password_reset", "パスワードの再発行", "Password reset"),
+    ("user.role_changed", "権限の変更", "Role changed"),
+    ("user.expiry_set", "アカウント有効期限の設定", "Expiry date set"),
+    ("user.unlocked", "ログイン制限の解除", "Account unlocked"),
+    ("user.deleted", "アカウント削除", "Account deleted"),
+    ("setup_link.issued", "設定用リンクの発行", "Setup link issued"),
+    ("setup_link.used", "設定用リンクの使用", "Setup link used"),
+    ("reauth.succeeded", "パスワードの再確認", "Password re-entered"),
+    ("reauth.failed", "パスワードの再確認の失敗", "Password re-entry failed"),
+    ("audit.verified", "操作ログの検証", "Audit log verified"),
+    ("audit.exported", "操作ログのCSV出力", "Audit log exported"),
+    ("audit.retention_removed", "保存期間を過ぎた操作ログの削除", "Expired audit entries removed"),
+    ("audit.chain_rekeyed", "操作ログの鍵の更新", "Audit chain re-keyed"),
+    ("alert.opened", "アラートの発生", "Alert opened"),
+    ("alert.acknowledged", "アラートの確認", "Alert acknowledged"),
+    ("alert.closed", "アラートの終了", "Alert closed"),
+    ("allowlist.changed", "接続元IPアドレス制限の変更", "IP allowlist changed"),
+    ("ops.fence_denied", "許可されていない接続元からの運用コンソール", "Operator console from a network not allowed"),
+    ("person.created", "利用者の登録", "Person added"),
+    ("person.updated", "利用者の編集", "Person edited"),
+    ("person.archived", "利用終了", "Archived"),
+    ("person.restored", "利用終了の取り消し", "Restored"),
+    ("person.deleted", "利用者の削除", "Person deleted"),
+    ("record.created", "記録の追加", "Record added"),
+    ("record.corrected", "記録の訂正", "Record corrected"),
+    ("record.deleted", "記録の削除", "Record deleted"),
+    ("categories.changed", "記録の区分の変更", "Record categories changed"),
+    ("people.exported", "利用者名簿のCSV出力", "People exported"),
+    ("people.imported", "利用者名簿のCSV取込", "People imported"),
+    ("data.integrity_failed", "データの改ざん・破損の検出", "Data integrity failure"),
+    ("people.sealed_upgraded", "暗号化形式の更新", "Sealed values upgraded"),
+    ("people.sealed_upgrade_finished", "暗号化形式の更新の完了", "Sealed value upgrade finished"),
+    ("people.search_index_rebuilt", "検索用索引の再作成", "Search index rebuilt"),
+    ("keys.master_rotated", "マスター鍵の交換", "Master key rotated"),
+    ("maintenance.migrated", "データベースの更新", "Database migrated"),
+];
+
+/// What an audit action is called on screen: `None` for a name this Kura
+/// does not know (shown as it is).
+pub fn action_label(action: &str, lang: Lang) -> Option<&'static str> {
+    ACTION_WORDS.iter().find(|(a, _, _)| *a == action).map(|(_, ja, en)| match lang {
+        Lang::Ja => *ja,
+        Lang::En => *en,
+    })
+}
+
+/// The families of actions (`login.`, `person.`, …) in the table's order.
+pub fn action_families() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for (a, _, _) in ACTION_WORDS {
+        if let Some(dot) = a.find('.') {
+            if !out.contains(&&a[..=dot]) {
+                out.push(&a[..=dot]);
+            }
+        }
+    }
+    out
+}
+
+/// What a family of audit actions (`login.`) is called in the action filter.
+pub fn action_family_label(family: &str, lang: Lang) -> &'static str {
+    let (ja, en) = match family {
+        "login." => ("ログイン", "Logins"),
+        "password." => ("パスワード", "Passwords"),
+        "session." => ("ログイン中の端末", "Sessions"),
+        "operator." => ("運用担当者", "Operators"),
+        "tenant." => ("組織", "Organisations"),
+        "user." => ("アカウント", "Accounts"),
+        "audit." => ("操作ログ", "Audit log"),
+        "alert." => ("アラート", "Alerts"),
+        "allowlist." => ("接続元IPアドレス制限", "IP allowlist"),
+        "ops." => ("運用コンソール", "Operator console"),
+        "setup_link." => ("設定用リンク", "Setup links"),
+        "reauth." => ("パスワードの再確認", "Re-authentication"),
+        "person." => ("利用者", "People"),
+        "record." => ("記録", "Records"),
+        "categories." => ("記録の区分", "Record categories"),
+        "people." => ("利用者名簿", "Register"),
+        "data." => ("データ", "Data"),
+        "keys." => ("鍵", "Keys"),
+        "maintenance." => ("保守", "Maintenance"),
+        _ => ("その他", "Other"),
+    };
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod action_tests {
+    use super::*;
+
+    #[test]
+    fn every_audit_action_and_family_has_words_and_no_word_names_an_unknown_action() {
+        for a in kura::audit::Action::ALL {
+            assert!(action_label(a.as_str(), Lang::Ja).is_some(), "{}: no words", a.as_str());
+        }
+        for (a, _, _) in ACTION_WORDS {
+            assert!(kura::audit::Action::parse(a).is_some(), "{a}: no such action");
+        }
+        let (mut ours, mut core) = (action_families(), kura::audit_view::action_families());
+        ours.sort_unstable();
+        core.sort_unstable();
+        assert_eq!(ours, core);
+        for family in action_families() {
+            assert_ne!(action_family_label(family, Lang::Ja), "その他", "{family}");
+            assert!(kura::audit_view::is_known_action_filter(family), "{family}");
+        }
     }
 }

@@ -126,6 +126,7 @@ lazy_page! {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(detect_lang());
+    provide_context(components::Flash::new());
     provide_context(api::SignedIn::detect());
     view! {
         <Router>

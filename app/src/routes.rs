@@ -113,6 +113,7 @@ pub mod testid {
     pub const DELETE_RECORD: &str = "delete-record";
     pub const RECORD_HISTORY: &str = "record-history";
     pub const SUCCESS: &str = "success";
+    pub const PEOPLE_TOTAL: &str = "people-total";
     pub const EXPORT_PEOPLE: &str = "export-people";
     pub const IMPORT_PEOPLE: &str = "import-people";
     pub const IMPORT_PREVIEW: &str = "import-preview";

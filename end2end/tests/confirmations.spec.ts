@@ -63,7 +63,7 @@ test('declining each question changes nothing: person, account, sessions, allowl
   await admin.goto(personUrl);
   await hydrated(admin);
   await expect(admin.getByTestId(testid.personFacts)).toBeVisible();
-  await expect(admin.getByRole('heading', { level: 1 })).not.toContainText('アーカイブ済み');
+  await expect(admin.getByRole('heading', { level: 1 })).not.toContainText('利用終了');
 
   // An account with a live session: disable, reset, end one, end all, delete — all declined.
   const member = await login(browser, 'kiroku');
@@ -135,7 +135,7 @@ test('declining each question changes nothing: person, account, sessions, allowl
   await expect(ops.getByTestId(testid.tenantFacts)).toContainText('利用中');
   await ops.goto('/ops/operators');
   await hydrated(ops);
-  await ops.getByTestId(testid.operatorList).getByRole('button', { name: '利用停止' }).first().click();
+  await ops.getByTestId(testid.operatorList).getByRole('button', { name: 'アカウント停止' }).first().click();
   expect(opsAsked).toHaveLength(2);
   await ops.reload();
   await expect(ops.getByTestId(testid.operatorList)).not.toContainText('停止中');

@@ -77,6 +77,7 @@ export const testid = {
   deleteRecord: 'delete-record',
   recordHistory: 'record-history',
   success: 'success',
+  peopleTotal: 'people-total',
   exportPeople: 'export-people',
   importPeople: 'import-people',
   importPreview: 'import-preview',

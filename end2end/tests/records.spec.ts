@@ -40,7 +40,9 @@ test('a member corrects their own record with a reason and sees it marked as cor
   await recordForm.getByLabel('日時').fill('2026-11-28T10:30');
   await recordForm.getByLabel('内容').fill('体温 35.6 度');
   await recordForm.getByRole('button', { name: '記録を追加' }).click();
-  await expect(page.getByTestId(testid.success)).toHaveText('記録を追加しました。');
+  // The person's page says the person was added, then the record.
+  await expect(page.getByTestId(testid.success).first()).toHaveText('利用者を登録しました。');
+  await expect(page.getByTestId(testid.success).filter({ hasText: '記録を追加しました。' })).toBeVisible();
   await expect(recordForm).toContainText('24時間以内なら訂正・削除できます');
 
   const records = page.getByTestId(testid.recordList);
@@ -53,7 +55,7 @@ test('a member corrects their own record with a reason and sees it marked as cor
   await expect(records).not.toContainText('訂正済み');
   await change.getByLabel('理由').first().fill('数字を入れ違えた');
   await change.getByTestId(testid.correctRecord).click();
-  await expect(page.getByTestId(testid.success)).toHaveText('記録を訂正しました。');
+  await expect(page.getByTestId(testid.success).filter({ hasText: '記録を訂正しました。' })).toBeVisible();
   await expect(records).toContainText('体温 36.5 度');
   await expect(records).toContainText('訂正済み');
   // The history is the admins'.
@@ -77,7 +79,7 @@ test('an admin reads the correction history and deletes the record with a reason
   await change.locator('.record-delete').getByLabel('Reason').fill('別の利用者の記録だった');
   page.once('dialog', (d) => d.accept());
   await change.getByTestId(testid.deleteRecord).click();
-  await expect(page.getByTestId(testid.success)).toHaveText('The record was deleted. It stays in the correction history.');
+  await expect(page.getByTestId(testid.success).filter({ hasText: 'The record was deleted. It stays in the correction history.' })).toBeVisible();
   await expect(records).toContainText('Deleted');
   await expect(records.getByTestId(testid.recordHistory)).toContainText('Correction history (2)');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -46,7 +46,7 @@ test('operator creates acme with an admin by setup link; the admin adds a member
   // An admin account with a setup link: the operator never learns the password.
   const accountForm = ops.getByTestId(testid.accountForm);
   await accountForm.getByLabel('ユーザーID').fill('yamada');
-  await accountForm.getByLabel('ロール').selectOption('admin');
+  await accountForm.getByLabel('権限').selectOption('admin');
   await accountForm.getByLabel('初期設定リンク（推奨）').check();
   await accountForm.getByRole('button', { name: 'アカウントを作成する' }).click();
   const link = (await ops.getByTestId(testid.issuedLink).textContent())!.trim();
@@ -79,7 +79,7 @@ test('operator creates acme with an admin by setup link; the admin adds a member
   // The admin creates a member with a temporary password.
   const adminForm = admin.getByTestId(testid.accountForm);
   await adminForm.getByLabel('ユーザーID').fill('suzuki');
-  await adminForm.getByLabel('ロール').selectOption('member');
+  await adminForm.getByLabel('権限').selectOption('member');
   await adminForm.getByLabel('仮パスワード').check();
   await adminForm.getByRole('button', { name: 'アカウントを作成する' }).click();
   const temporary = (await admin.getByTestId(testid.issuedPassword).textContent())!.trim();
@@ -107,7 +107,7 @@ test('operator creates acme with an admin by setup link; the admin adds a member
   await hydrated(admin);
   admin.once('dialog', (d) => d.accept());
   await admin.getByTestId(testid.disableUser).click();
-  await expect(admin.getByTestId(testid.userStatus)).toHaveText('利用停止中');
+  await expect(admin.getByTestId(testid.userStatus)).toHaveText('アカウント停止中');
 
   // The member's open page is logged out on its next action.
   await member.getByTestId(testid.accountLink).click();

@@ -58,7 +58,7 @@ async fn admins_see_their_organisation_including_operator_actions_and_operators_
     let mine = entries(&list(&app, &admin, "/api/audit/list", &[]).await);
     assert!(!mine.is_empty());
     assert!(mine.iter().all(|e| e["organisation"] == "acme"), "{mine:#?}");
-    assert!(mine.iter().any(|e| e["action"] == "user.created" && e["actor"] == "user:ops"), "the operator's action on acme");
+    assert!(mine.iter().any(|e| e["action"] == "user.created" && e["actor"] == "ops"), "the operator's action on acme");
     let all = entries(&list(&app, &ops, "/api/ops/audit/list", &[]).await);
     assert!(all.iter().any(|e| e["organisation"] == "beta"));
     assert!(all.iter().any(|e| e["organisation"] == "acme"));
@@ -142,4 +142,36 @@ async fn the_csv_export_is_excel_ready_limited_to_the_organisation_and_itself_au
     let member = app.member_client("acme", "taro", GOOD_PASSWORD).await;
     let r = member.post(app.url("/admin/audit/export.csv")).form(&[("result", "")]).send().await.unwrap();
     assert_ne!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn the_log_reads_in_words_names_people_for_admins_only_and_refuses_an_unknown_action() {
+    let (app, ops, admin) = world().await;
+    let (status, _) = app.call(&admin, "/api/people/create", &common::PERSON).await;
+    assert_eq!(status, 200);
+    let created = |entries: &[Value]| entries.iter().find(|e| e["action"] == "person.created").cloned().expect("person.created");
+    let mine = entries(&list(&app, &admin, "/api/audit/list", &[("action", "person.")]).await);
+    let e = created(&mine);
+    assert_eq!((e["action_label"].as_str(), e["result_label"].as_str()), (Some("利用者の登録"), Some("成功")));
+    assert_eq!(e["actor"], "boss");
+    assert_eq!(e["target"], "利用者: 山田 太郎", "the admin reads people: the person's name");
+    let jiro = entries(&list(&app, &admin, "/api/audit/list", &[("action", "user.created")]).await);
+    assert!(jiro.iter().any(|e| e["target"] == "アカウント: jiro"), "{jiro:#?}");
+    let failed = entries(&list(&app, &admin, "/api/audit/list", &[("action", "login.failed")]).await);
+    assert!(failed.iter().all(|e| e["result_label"] == "失敗" && e["action_label"] == "ログイン失敗"));
+    // Operators never read people data: the target is a person, unnamed.
+    let all = entries(&list(&app, &ops, "/api/ops/audit/list", &[("action", "person.created")]).await);
+    assert_eq!(created(&all)["target"], "利用者");
+    assert!(!serde_json::to_string(&all).unwrap().contains("山田"));
+    // A filter that names no action selects nothing: refused.
+    for bad in ["person", "logi", "no.such_action", "login.%"] {
+        let (status, _) = app
+            .call(
+                &admin,
+                "/api/audit/list",
+                &[("query[from]", ""), ("query[to]", ""), ("query[actor]", ""), ("query[action]", bad), ("query[result]", "")],
+            )
+            .await;
+        assert_eq!(status, 422, "{bad}");
+    }
 }

@@ -74,7 +74,7 @@ pub async fn export(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo) 
             Err(failure) => return Err(failure.report(s, scope).await),
         };
         let status: String = r.try_get("status")?;
-        values.push(if status == "archived" { "アーカイブ" } else { "有効" }.to_owned());
+        values.push(if status == "archived" { "利用終了" } else { "利用中" }.to_owned());
         values.push(crate::Timestamp::from_millis(r.try_get("created_at")?).display_in(tz, true));
         values.push(crate::Timestamp::from_millis(r.try_get("updated_at")?).display_in(tz, true));
         out.push(values);

@@ -80,6 +80,9 @@ pub struct PeoplePage {
     pub people: Vec<PersonSummary>,
     /// The cursor for the next page, when there is one.
     pub next: Option<String>,
+    /// How many people the filters select (全◯件), when nothing is searched:
+    /// a search's count would mean opening every candidate.
+    pub total: Option<i64>,
 }
 
 /// The keyset cursor: `<millis>.<id>` of the last row shown.
@@ -144,7 +147,7 @@ pub(crate) async fn list_walking_beyond(
         walk = ranked.iter().map(|(b, _)| *b).sum::<i64>() > hits_first_max;
         groups = ranked.into_iter().map(|(_, g)| g).collect();
         if groups.is_empty() {
-            return Ok(PeoplePage { people: Vec::new(), next: None });
+            return Ok(PeoplePage { people: Vec::new(), next: None, total: None });
         }
     }
     let from = if !searching {
@@ -228,6 +231,8 @@ pub(crate) async fn list_walking_beyond(
         query = query.bind(*at).bind(id.as_str());
     }
     let rows = query.fetch_all(&mut *tx).await?;
+    let total =
+        if searching { None } else { Some(count_selected(&mut tx, scope, q.status, category.as_ref(), row_token.as_deref()).await?) };
     drop(tx);
 
     let more = rows.len() > PAGE_ROWS;
@@ -259,7 +264,44 @@ pub(crate) async fn list_walking_beyond(
     } else {
         None
     };
-    Ok(PeoplePage { people, next: next_cursor })
+    Ok(PeoplePage { people, next: next_cursor, total })
+}
+
+/// How many people the list's filters (status, category, 五十音 row) select.
+async fn count_selected(
+    tx: &mut crate::db::Tx,
+    scope: &TenantScope<'_>,
+    status: StatusFilter,
+    category: Option<&CategoryId>,
+    row_token: Option<&[u8]>,
+) -> CoreResult<i64> {
+    let mut sql = String::from("SELECT COUNT(*) FROM people p WHERE p.tenant_id = $1");
+    match status {
+        StatusFilter::Active => sql.push_str(" AND p.status = 'active'"),
+        StatusFilter::Archived => sql.push_str(" AND p.status = 'archived'"),
+        StatusFilter::All => {}
+    }
+    let mut n = 1;
+    if category.is_some() {
+        n += 1;
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = $1 AND r.person_id = p.id AND r.category_id = ${n})"
+        ));
+    }
+    if row_token.is_some() {
+        n += 1;
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM people_index x WHERE x.tenant_id = $1 AND x.person_id = p.id AND x.token = ${n})"
+        ));
+    }
+    let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(scope.tenant_id().as_str());
+    if let Some(c) = category {
+        query = query.bind(c.as_str());
+    }
+    if let Some(t) = row_token {
+        query = query.bind(t);
+    }
+    Ok(query.fetch_one(&mut **tx).await?)
 }
 
 /// Candidates beyond which a search walks the register in list order

@@ -12,10 +12,16 @@ pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
     pub organisation: String,
+    /// Who, for people: an account's login, the command line, the system.
     pub actor: String,
+    /// The action's stable name (the filter's value) and its words.
     pub action: String,
+    pub action_label: String,
+    /// What the target names (`利用者: 山田 太郎`, `アカウント: taro`), or its id.
     pub target: String,
+    /// The result's stable name and its word (成功 / 失敗 / 拒否).
     pub result: String,
+    pub result_label: String,
     pub ip: String,
     pub detail: String,
 }
@@ -42,6 +48,7 @@ pub struct AuditQuery {
 #[cfg(feature = "ssr")]
 pub mod wire {
     use super::*;
+    use crate::i18n::{Lang, Msg};
 
     /// The core filter for a form's query (dates in `time_zone`).
     pub fn filter(q: &AuditQuery, time_zone: &kura::Zone) -> Result<kura::audit_view::AuditFilter, ApiError> {
@@ -64,6 +71,7 @@ pub mod wire {
     }
 
     pub fn page(ctx: &crate::ssr::Ctx, p: kura::audit_view::AuditPage, time_zone: &kura::Zone) -> AuditPage {
+        let lang = ctx.lang;
         AuditPage {
             entries: p
                 .rows
@@ -72,9 +80,11 @@ pub mod wire {
                     seq: r.seq,
                     at: ctx.when(r.at, time_zone),
                     organisation: r.tenant_code.unwrap_or_default(),
-                    actor: r.actor,
+                    actor: actor_shown(&r.actor, lang),
+                    action_label: crate::i18n::action_label(&r.action, lang).map_or_else(|| r.action.clone(), str::to_owned),
                     action: r.action,
-                    target: r.target.unwrap_or_default(),
+                    target: target_shown(r.target.as_deref(), r.target_label.as_ref(), lang),
+                    result_label: result_shown(&r.result, lang),
                     result: r.result,
                     ip: r.client_ip.unwrap_or_default(),
                     detail: r.detail,
@@ -82,6 +92,44 @@ pub mod wire {
                 .collect(),
             next_before: p.next_before,
         }
+    }
+
+    /// `user:taro` → `taro`; the command line and the system in words.
+    fn actor_shown(label: &str, lang: Lang) -> String {
+        if let Some(login) = label.strip_prefix("user:") {
+            return login.to_owned();
+        }
+        if let Some(who) = label.strip_prefix("cli:") {
+            return Msg::ActorCli.text(lang).replace("{who}", who);
+        }
+        match label {
+            "system" => Msg::ActorSystem.text(lang).to_owned(),
+            "anonymous" => Msg::ActorAnonymous.text(lang).to_owned(),
+            other => other.to_owned(),
+        }
+    }
+
+    fn target_shown(target: Option<&str>, label: Option<&kura::audit_view::TargetLabel>, lang: Lang) -> String {
+        use kura::audit_view::TargetLabel as L;
+        let kind_and_name = |kind: Msg, name: &str| format!("{}: {name}", kind.text(lang));
+        match label {
+            Some(L::Account(login)) => kind_and_name(Msg::TargetAccount, login),
+            Some(L::Organisation(name)) => kind_and_name(Msg::TargetOrganisation, name),
+            Some(L::Person(Some(name))) => kind_and_name(Msg::TargetPerson, name),
+            Some(L::Person(None)) => Msg::TargetPerson.text(lang).to_owned(),
+            Some(L::Category(name)) => kind_and_name(Msg::TargetCategory, name),
+            None => target.unwrap_or_default().to_owned(),
+        }
+    }
+
+    fn result_shown(result: &str, lang: Lang) -> String {
+        match result {
+            "success" => Msg::ResultSuccess.text(lang),
+            "failure" => Msg::ResultFailure.text(lang),
+            "denied" => Msg::ResultDenied.text(lang),
+            other => other,
+        }
+        .to_owned()
     }
 }
 

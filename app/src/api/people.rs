@@ -60,6 +60,8 @@ pub struct PeopleRights {
 pub struct PeopleListView {
     pub people: Vec<PersonRow>,
     pub next: Option<String>,
+    /// 全◯件: how many the filters select, when nothing is searched.
+    pub total: Option<i64>,
     pub categories: Vec<CategoryRow>,
     pub rights: PeopleRights,
 }
@@ -277,6 +279,7 @@ pub async fn list_people(
     Ok(PeopleListView {
         people,
         next: page.next,
+        total: page.total,
         categories: convert::categories(&ctx, &scope).await?,
         rights: convert::rights(&ctx.services, &scope),
     })
@@ -402,13 +405,15 @@ pub async fn update_person(
     .map_err(crate::ssr::api_error)
 }
 
+/// Archives (利用終了) or restores a person; answers the state it set.
 #[server(prefix = "/api", endpoint = "people/archive")]
-pub async fn archive_person(id: String, archived: bool) -> Result<(), ApiError> {
+pub async fn archive_person(id: String, archived: bool) -> Result<bool, ApiError> {
     let ctx = crate::ssr::ctx()?;
     let scope = ctx.own_scope().await?;
     kura::people::register::set_archived(&ctx.services, &scope, &ctx.client, &crate::ssr::id::<kura::ids::PersonId>(&id)?, archived)
         .await
-        .map_err(crate::ssr::api_error)
+        .map_err(crate::ssr::api_error)?;
+    Ok(archived)
 }
 
 /// Deletes a person and every record; only with `confirmed=yes`.

@@ -213,7 +213,7 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
     view! {
         <p><A href=back.clone()>{Msg::BackToList.text(lang)}</A></p>
         <Show when=deleted>
-            <p class="notice" role="status">{Msg::AccountDeleted.text(lang)}</p>
+            <p class="success" role="status">{Msg::AccountDeleted.text(lang)}</p>
         </Show>
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
             {move || Suspend::new(async move { match user.await {
@@ -266,7 +266,7 @@ pub fn UserDetail(org: Option<String>, user_id: String) -> impl IntoView {
         </Suspense>
         <ActionError error=errors/>
         <Show when=move || saved() && errors.get().is_none()>
-            <p class="notice" role="status">{Msg::Saved.text(lang)}</p>
+            <p class="success" role="status">{Msg::Saved.text(lang)}</p>
         </Show>
         <section class="card">
             <h2>{Msg::ResetPassword.text(lang)}</h2>

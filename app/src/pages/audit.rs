@@ -40,6 +40,30 @@ pub fn AdminAuditPage() -> impl IntoView {
     }
 }
 
+/// The action filter's choices: each family of actions (all of it, then
+/// each action), in the words of the catalogue.
+fn action_options(lang: crate::i18n::Lang) -> impl IntoView {
+    use crate::i18n::{action_families, action_family_label, ACTION_WORDS};
+    let word = |ja: &'static str, en: &'static str| if lang == crate::i18n::Lang::Ja { ja } else { en };
+    let groups = action_families().into_iter().map(|family| {
+        let name = action_family_label(family, lang);
+        let actions = ACTION_WORDS.iter().filter(move |(a, _, _)| a.starts_with(family));
+        view! {
+            <optgroup label=name>
+                <option value=family>{Msg::AllOf.text(lang).replace("{x}", name)}</option>
+                {actions.map(|(a, ja, en)| view! { <option value=*a>{word(ja, en)}</option> }).collect_view()}
+            </optgroup>
+        }
+    });
+    let other = ACTION_WORDS.iter().filter(|(a, _, _)| !a.contains('.'));
+    view! {
+        {groups.collect_view()}
+        <optgroup label=Msg::OtherActions.text(lang)>
+            {other.map(|(a, ja, en)| view! { <option value=*a>{word(ja, en)}</option> }).collect_view()}
+        </optgroup>
+    }
+}
+
 fn text_input(id: &'static str, label: Msg, kind: &'static str, value: RwSignal<String>) -> impl IntoView {
     let lang = use_lang();
     view! {
@@ -89,7 +113,13 @@ fn AuditViewer(operator: bool) -> impl IntoView {
                 {text_input("audit-from", Msg::DateFrom, "date", from)}
                 {text_input("audit-to", Msg::DateTo, "date", to)}
                 {text_input("audit-actor", Msg::Actor, "search", actor)}
-                {text_input("audit-action", Msg::ActionName, "search", action)}
+                <div class="field compact">
+                    <label for="audit-action">{Msg::ActionName.text(lang)}</label>
+                    <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
+                        <option value="">{Msg::All.text(lang)}</option>
+                        {action_options(lang)}
+                    </select>
+                </div>
                 <div class="field compact">
                     <label for="audit-result">{Msg::Result.text(lang)}</label>
                     <select id="audit-result" on:change=move |ev| result.set(event_target_value(&ev))>
@@ -120,7 +150,7 @@ fn AuditViewer(operator: bool) -> impl IntoView {
                     Ok(p) => {
                         let next = p.next_before;
                         view! {
-                            <table data-testid=testid::AUDIT_LIST class="audit">
+                            <table data-testid=testid::AUDIT_LIST class="audit cards">
                                 <thead><tr>
                                     <th>{Msg::Time.text(lang)}</th>
                                     {operator.then(|| view! { <th>{Msg::Organisation.text(lang)}</th> })}
@@ -133,9 +163,14 @@ fn AuditViewer(operator: bool) -> impl IntoView {
                                             <td>{e.at.clone()}</td>
                                             {operator.then(|| view! { <td>{e.organisation.clone()}</td> })}
                                             <td>{e.actor.clone()}</td>
-                                            <td><code>{e.action.clone()}</code></td>
-                                            <td class="target" title=e.detail.clone()>{e.target.clone()}</td>
-                                            <td>{e.result.clone()}</td>
+                                            <td data-action=e.action.clone()>{e.action_label.clone()}</td>
+                                            <td class="target">
+                                                {e.target.clone()}
+                                                {(e.detail != "{}" && !e.detail.is_empty()).then(|| view! {
+                                                    <details><summary>{Msg::Details.text(lang)}</summary><code>{e.detail.clone()}</code></details>
+                                                })}
+                                            </td>
+                                            <td>{e.result_label.clone()}</td>
                                             <td>{e.ip.clone()}</td>
                                         </tr>
                                     }).collect_view()}

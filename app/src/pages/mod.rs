@@ -168,6 +168,12 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let lang = use_lang();
     let action = ServerAction::<ChangePassword>::new();
     let pending = action.pending();
+    let flash = crate::components::use_flash();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            flash.set(Msg::PasswordChangedDone);
+        }
+    });
     let me = use_signed_in().account;
     let notice = match &me {
         Some(me) if me.must_change_password => view! {

@@ -48,7 +48,7 @@ pub fn SetupPage() -> impl IntoView {
                 <p class="muted">{Msg::Loading.text(lang)}</p>
             </Show>
             <Show when=done>
-                <div class="notice" role="status" data-testid=testid::SETUP_DONE>
+                <div class="success" role="status" data-testid=testid::SETUP_DONE>
                     <p>{Msg::SetupDone.text(lang)}</p>
                     <p><a href=routes::LOGIN>{Msg::BackToLogin.text(lang)}</a></p>
                 </div>

@@ -19,8 +19,10 @@ fn NewPerson() -> impl IntoView {
     let create = ServerAction::<CreatePerson>::new();
     let error = last_error(create.value());
     let navigate = use_navigate();
+    let flash = crate::components::use_flash();
     Effect::new(move |_| {
         if let Some(Ok(id)) = create.value().get() {
+            flash.set(Msg::PersonAdded);
             navigate(&routes::person_page(&id), Default::default());
         }
     });
@@ -57,8 +59,10 @@ fn EditPerson(id: String) -> impl IntoView {
     let person = Resource::new(|| (), move |_| crate::api::people::get_person(pid.clone()));
     let navigate = use_navigate();
     let to = routes::person_page(&id);
+    let flash = crate::components::use_flash();
     Effect::new(move |_| {
         if let Some(Ok(_)) = update.value().get() {
+            flash.set(Msg::PersonSaved);
             navigate(&to, Default::default());
         }
     });

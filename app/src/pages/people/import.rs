@@ -112,7 +112,7 @@ fn ImportPeople() -> impl IntoView {
             }
         })}
         {move || import.value().get().and_then(|r| r.ok()).map(|n| view! {
-            <p class="notice" role="status" data-testid=testid::IMPORT_DONE>
+            <p class="success" role="status" data-testid=testid::IMPORT_DONE>
                 {Msg::Imported.text(lang).replace("{n}", &n.to_string())} " " <A href=routes::PEOPLE>{Msg::People.text(lang)}</A>
             </p>
         })}

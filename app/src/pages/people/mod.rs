@@ -17,11 +17,13 @@ use crate::routes::{self, testid};
 
 mod form;
 mod import;
+mod list_state;
 mod person;
 mod record_item;
 
 pub use form::{PersonEditPage, PersonNewPage};
 pub use import::PeopleImportPage;
+use list_state::{use_list_state, ListState};
 pub use person::PersonPage;
 
 fn people_nav(lang: Lang) -> impl IntoView {
@@ -47,56 +49,57 @@ pub fn PeoplePage() -> impl IntoView {
 #[component]
 fn PeopleList() -> impl IntoView {
     let lang = use_lang();
-    // The applied filters; the form fields are read when it is submitted.
-    let q = RwSignal::new(String::new());
-    let status = RwSignal::new(String::from("active"));
-    let sort = RwSignal::new(String::from("updated"));
-    let category = RwSignal::new(String::new());
-    // The 五十音 tab ("" for every row): applied at once, paging restarts.
-    let row = RwSignal::new(String::new());
-    // Cursors of the pages before this one, and this page's.
-    let trail = RwSignal::new(Vec::<Option<String>>::new());
-    let after = RwSignal::new(None::<String>);
+    // Filters and page from the URL, the search text from the history entry:
+    // Back returns to the same place.
+    let (state, go) = use_list_state();
     let list = Resource::new(
-        move || (q.get(), status.get(), sort.get(), category.get(), row.get(), after.get()),
-        |(q, status, sort, category, row, after)| crate::api::people::list_people(q, status, sort, category, Some(row), after),
+        move || state.get(),
+        |s| crate::api::people::list_people(s.q, s.status, s.sort, s.category, Some(s.row), Some(s.after).filter(|a| !a.is_empty())),
     );
     let search_input = NodeRef::<leptos::html::Input>::new();
     let status_select = NodeRef::<leptos::html::Select>::new();
     let sort_select = NodeRef::<leptos::html::Select>::new();
     let category_select = NodeRef::<leptos::html::Select>::new();
+    let go_apply = go.clone();
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = |n: Option<String>| n.unwrap_or_default();
-        q.set(value(search_input.get().map(|i| i.value())));
-        status.set(value(status_select.get().map(|s| s.value())));
-        sort.set(value(sort_select.get().map(|s| s.value())));
-        category.set(value(category_select.get().map(|s| s.value())));
-        trail.set(Vec::new());
-        after.set(None);
+        go_apply(ListState {
+            q: value(search_input.get().map(|i| i.value())),
+            status: value(status_select.get().map(|s| s.value())),
+            sort: value(sort_select.get().map(|s| s.value())),
+            category: value(category_select.get().map(|s| s.value())),
+            row: state.get_untracked().row,
+            after: String::new(),
+            trail: Vec::new(),
+        });
     };
+    let is = move |field: fn(&ListState) -> &String, v: &'static str| state.with(|s| field(s) == v);
+    let go_tab = go.clone();
+    let go_page = go.clone();
     view! {
         <h1>{Msg::People.text(lang)}</h1>
         {people_nav(lang)}
         <form class="filters" role="search" data-testid=testid::PEOPLE_SEARCH on:submit=apply>
             <div class="field">
                 <label for="people-q">{Msg::SearchTerm.text(lang)}</label>
-                <input id="people-q" type="search" node_ref=search_input maxlength=254 autocomplete="off" spellcheck="false"/>
+                <input id="people-q" type="search" node_ref=search_input maxlength=254 autocomplete="off" spellcheck="false"
+                    prop:value=move || state.with(|s| s.q.clone())/>
                 <p class="hint">{Msg::PeopleSearchHint.text(lang)}</p>
             </div>
             <div class="field">
                 <label for="people-status">{Msg::Status.text(lang)}</label>
                 <select id="people-status" node_ref=status_select>
-                    <option value="active" selected>{Msg::PersonActive.text(lang)}</option>
-                    <option value="archived">{Msg::PersonArchived.text(lang)}</option>
-                    <option value="all">{Msg::All.text(lang)}</option>
+                    <option value="active" selected=move || is(|s| &s.status, "active")>{Msg::PersonActive.text(lang)}</option>
+                    <option value="archived" selected=move || is(|s| &s.status, "archived")>{Msg::PersonArchived.text(lang)}</option>
+                    <option value="all" selected=move || is(|s| &s.status, "all")>{Msg::All.text(lang)}</option>
                 </select>
             </div>
             <div class="field">
                 <label for="people-sort">{Msg::SortBy.text(lang)}</label>
                 <select id="people-sort" node_ref=sort_select>
-                    <option value="updated" selected>{Msg::SortUpdated.text(lang)}</option>
-                    <option value="created">{Msg::SortCreated.text(lang)}</option>
+                    <option value="updated" selected=move || is(|s| &s.sort, "updated")>{Msg::SortUpdated.text(lang)}</option>
+                    <option value="created" selected=move || is(|s| &s.sort, "created")>{Msg::SortCreated.text(lang)}</option>
                 </select>
             </div>
             <div class="field">
@@ -106,8 +109,9 @@ fn PeopleList() -> impl IntoView {
                     // Inside a Transition: the server renders these only once the list
                     // has loaded, as the browser does when it hydrates.
                     <Transition fallback=|| ()>
-                        {move || Suspend::new(async move { list.await.ok().map(|v| v.categories.into_iter().map(|c| view! {
-                            <option value=c.id.clone() selected=move || category.get() == c.id>{c.name.clone()}</option>
+                        {move || Suspend::new(async move { list.await.ok().map(|v| v.categories.into_iter().map(|c| {
+                            let id = c.id.clone();
+                            view! { <option value=c.id.clone() selected=move || state.with(|s| s.category == id)>{c.name.clone()}</option> }
                         }).collect_view()) })}
                     </Transition>
                 </select>
@@ -118,89 +122,120 @@ fn PeopleList() -> impl IntoView {
             {std::iter::once((String::new(), Msg::All.text(lang)))
                 .chain(kura::domain::KanaRow::ALL.into_iter().map(|r| (r.code().to_owned(), crate::i18n::kana_row_label(r, lang))))
                 .map(|(code, label)| {
-                    let chosen = code.clone();
+                    let (chosen, pressed, go) = (code.clone(), code.clone(), go_tab.clone());
                     view! {
-                        <button type="button" data-row=code.clone() aria-pressed=move || (row.get() == code).to_string() on:click=move |_| {
-                            row.set(chosen.clone());
-                            trail.set(Vec::new());
-                            after.set(None);
+                        <button type="button" data-row=code aria-pressed=move || state.with(|s| s.row == pressed).to_string() on:click=move |_| {
+                            go(ListState { row: chosen.clone(), after: String::new(), trail: Vec::new(), ..state.get_untracked() });
                         }>{label}</button>
                     }
                 })
                 .collect_view()}
         </nav>
         <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
-            {move || Suspend::new(async move { match list.await {
-                Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
-                Ok(v) => {
-                    let next = v.next.clone();
-                    view! {
-                        <nav class="actions">
-                            {v.rights.write.then(|| view! {
-                                <A href=routes::PEOPLE_NEW attr:class="button primary" attr:data-testid=testid::NEW_PERSON>
-                                    {Msg::NewPerson.text(lang)}
-                                </A>
-                            })}
-                            {v.rights.export.then(|| view! {
-                                // A POST behind the origin check: no other site can start an export.
-                                <form method="post" action=routes::PEOPLE_EXPORT>
-                                    <button type="submit" class="button" data-testid=testid::EXPORT_PEOPLE>
-                                        {Msg::ExportPeople.text(lang)}
-                                    </button>
-                                </form>
-                            })}
-                            {v.rights.import.then(|| view! {
-                                <A href=routes::PEOPLE_IMPORT attr:class="button" attr:data-testid=testid::IMPORT_PEOPLE>
-                                    {Msg::ImportPeople.text(lang)}
-                                </A>
-                            })}
-                        </nav>
-                        {if v.people.is_empty() {
-                            view! { <p class="muted" data-testid=testid::PEOPLE_LIST>{Msg::NoneFound.text(lang)}</p> }.into_any()
-                        } else {
-                            view! {
-                                <table data-testid=testid::PEOPLE_LIST>
-                                    <thead><tr>
-                                        <th>{Msg::Name.text(lang)}</th>
-                                        <th>{Msg::Reading.text(lang)}</th>
-                                        <th>{Msg::Phone.text(lang)}</th>
-                                        <th>{Msg::Status.text(lang)}</th>
-                                        <th>{Msg::UpdatedAt.text(lang)}</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {v.people.into_iter().map(|p| view! {
-                                            <tr>
-                                                <td>{if p.unreadable {
-                                                    view! { <span class="error">{Msg::Unreadable.text(lang)}</span> }.into_any()
-                                                } else {
-                                                    view! { <A href=routes::person_page(&p.id)>{p.name.clone()}</A> }.into_any()
-                                                }}</td>
-                                                <td>{p.reading.clone()}</td>
-                                                <td>{p.phone.clone()}</td>
-                                                <td>{if p.archived { Msg::PersonArchived } else { Msg::PersonActive }.text(lang)}</td>
-                                                <td>{p.updated.clone()}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any()
-                        }}
-                        <nav class="pager" aria-label=Msg::Pages.text(lang)>
-                            <button type="button" disabled=move || trail.with(Vec::is_empty) on:click=move |_| {
-                                let mut t = trail.get();
-                                after.set(t.pop().flatten());
-                                trail.set(t);
-                            }>{Msg::Previous.text(lang)}</button>
-                            <button type="button" data-testid=testid::PEOPLE_NEXT disabled=next.is_none() on:click=move |_| {
-                                trail.update(|t| t.push(after.get()));
-                                after.set(next.clone());
-                            }>{Msg::Next.text(lang)}</button>
-                        </nav>
-                    }.into_any()
-                }
-            }})}
+            {move || {
+                let go = go_page.clone();
+                Suspend::new(async move { match list.await {
+                    Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
+                    Ok(v) => list_view(v, state, go, lang),
+                }})
+            }}
         </Suspense>
     }
+}
+
+/// Whether the list shows the whole register unfiltered (its empty state then
+/// says what to do next, not "nothing found").
+fn unfiltered(s: &ListState) -> bool {
+    s.q.trim().is_empty() && s.status == "active" && s.category.is_empty() && s.row.is_empty() && s.after.is_empty()
+}
+
+fn list_view(
+    v: crate::api::people::PeopleListView,
+    state: Memo<ListState>,
+    go: impl Fn(ListState) + Clone + 'static,
+    lang: Lang,
+) -> AnyView {
+    let next = v.next.clone();
+    let (go_prev, go_next) = (go.clone(), go);
+    let rights = v.rights;
+    let actions = view! {
+        <nav class="actions">
+            {rights.write.then(|| view! {
+                <A href=routes::PEOPLE_NEW attr:class="button primary" attr:data-testid=testid::NEW_PERSON>
+                    {Msg::NewPerson.text(lang)}
+                </A>
+            })}
+            {rights.export.then(|| view! {
+                // A POST behind the origin check: no other site can start an export.
+                <form method="post" action=routes::PEOPLE_EXPORT>
+                    <button type="submit" class="button" data-testid=testid::EXPORT_PEOPLE>
+                        {Msg::ExportPeople.text(lang)}
+                    </button>
+                </form>
+            })}
+            {rights.import.then(|| view! {
+                <A href=routes::PEOPLE_IMPORT attr:class="button" attr:data-testid=testid::IMPORT_PEOPLE>
+                    {Msg::ImportPeople.text(lang)}
+                </A>
+            })}
+        </nav>
+    };
+    let total = v.total.map(
+        |n| view! { <p class="total" data-testid=testid::PEOPLE_TOTAL>{Msg::TotalCount.text(lang).replace("{n}", &n.to_string())}</p> },
+    );
+    let body = if v.people.is_empty() && state.with_untracked(unfiltered) {
+        let hint = if rights.write { Msg::EmptyRegister } else { Msg::EmptyRegisterReadOnly };
+        view! { <p class="empty" data-testid=testid::PEOPLE_LIST>{hint.text(lang)}</p> }.into_any()
+    } else if v.people.is_empty() {
+        view! { <p class="muted" data-testid=testid::PEOPLE_LIST>{Msg::NoneFound.text(lang)}</p> }.into_any()
+    } else {
+        view! {
+            <table class="cards" data-testid=testid::PEOPLE_LIST>
+                <thead><tr>
+                    <th>{Msg::Name.text(lang)}</th>
+                    <th>{Msg::Reading.text(lang)}</th>
+                    <th>{Msg::Phone.text(lang)}</th>
+                    <th>{Msg::Status.text(lang)}</th>
+                    <th>{Msg::UpdatedAt.text(lang)}</th>
+                </tr></thead>
+                <tbody>
+                    {v.people.into_iter().map(|p| view! {
+                        <tr>
+                            <td>{if p.unreadable {
+                                view! { <span class="error">{Msg::Unreadable.text(lang)}</span> }.into_any()
+                            } else {
+                                view! { <A href=routes::person_page(&p.id)>{p.name.clone()}</A> }.into_any()
+                            }}</td>
+                            <td>{p.reading.clone()}</td>
+                            <td>{p.phone.clone()}</td>
+                            <td>{if p.archived { Msg::PersonArchived } else { Msg::PersonActive }.text(lang)}</td>
+                            <td>{p.updated.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        {actions}
+        {total}
+        {body}
+        <nav class="pager" aria-label=Msg::Pages.text(lang)>
+            <button type="button" disabled=move || state.with(|s| s.trail.is_empty()) on:click=move |_| {
+                let mut s = state.get_untracked();
+                s.after = s.trail.pop().unwrap_or_default();
+                go_prev(s);
+            }>{Msg::Previous.text(lang)}</button>
+            <button type="button" data-testid=testid::PEOPLE_NEXT disabled=next.is_none() on:click=move |_| {
+                let mut s = state.get_untracked();
+                s.trail.push(std::mem::take(&mut s.after));
+                s.after = next.clone().unwrap_or_default();
+                go_next(s);
+            }>{Msg::Next.text(lang)}</button>
+        </nav>
+    }
+    .into_any()
 }
 
 /// The fields of a person, empty (new) or filled (edit).

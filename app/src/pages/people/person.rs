@@ -37,6 +37,11 @@ fn PersonDetail(id: String) -> impl IntoView {
             }
         }
     });
+    Effect::new(move |_| {
+        if let Some(Ok(archived)) = archive.value().get() {
+            events.done.set(Some(if archived { Msg::PersonArchivedDone } else { Msg::PersonRestoredDone }));
+        }
+    });
     let actions = PersonActions { add_record, archive, delete, record_form, events };
     view! {
         {people_nav(lang)}
