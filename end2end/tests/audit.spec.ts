@@ -1,16 +1,11 @@
 import { test, expect } from '@playwright/test';
 import { routes, testid } from './ids';
-import { hydrated } from './session';
+import { fillTenantLogin, hydrated } from './session';
 
 test("an admin reads their organisation's audit log, filters it, and downloads it as CSV", async ({ page }) => {
   // (Failed logins are left to the server tests: from this one address, the
   // whole suite's logins would soon be throttled.)
-  await page.goto(routes.login);
-  await hydrated(page);
-  await page.getByLabel('組織コード').fill('sample');
-  await page.getByLabel('ユーザーID').fill('kanri');
-  await page.locator('#password').fill(process.env.E2E_MEMBER_PASSWORD!);
-  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await fillTenantLogin(page, 'sample', 'kanri');
   await expect(page).toHaveURL(routes.home);
   await page.goto('/admin/audit');
   await hydrated(page);
@@ -37,12 +32,7 @@ test("an admin reads their organisation's audit log, filters it, and downloads i
 });
 
 test('the admin dashboard draws the 30-day login chart with a table of its numbers', async ({ page }) => {
-  await page.goto(routes.login);
-  await hydrated(page);
-  await page.getByLabel('組織コード').fill('sample');
-  await page.getByLabel('ユーザーID').fill('kanri');
-  await page.locator('#password').fill(process.env.E2E_MEMBER_PASSWORD!);
-  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await fillTenantLogin(page, 'sample', 'kanri');
   await expect(page).toHaveURL(routes.home);
   await page.goto(routes.admin);
   const chart = page.getByTestId(testid.loginChart);
@@ -54,12 +44,7 @@ test('the admin dashboard draws the 30-day login chart with a table of its numbe
 
 test('on a phone, in English, the audit log reads in words as cards and filters by a listed action', async ({ browser }) => {
   const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
-  await page.goto(routes.login);
-  await hydrated(page);
-  await page.getByLabel('組織コード').fill('sample');
-  await page.getByLabel('ユーザーID').fill('kanri');
-  await page.locator('#password').fill(process.env.E2E_MEMBER_PASSWORD!);
-  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  await fillTenantLogin(page, 'sample', 'kanri');
   await expect(page).toHaveURL(routes.home);
   await page.getByTestId(testid.langSwitch).click();
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');

@@ -188,6 +188,40 @@ async fn keep_prior(
     Ok(())
 }
 
+/// A change under way: its transaction, with the replaced version already kept.
+struct Started {
+    tx: crate::scope::ScopedWrite,
+    keys: std::sync::Arc<crate::vault::DataKeys>,
+    prior: Current,
+    now: Timestamp,
+}
+
+/// What a correction and a deletion begin with: the rights, the reason, the
+/// record as it is (changeable by this actor, at the version the page saw),
+/// and the entry that keeps it in the history.
+async fn start(
+    s: &Services,
+    scope: &TenantScope<'_>,
+    client: &ClientInfo,
+    id: &RecordId,
+    version: i64,
+    reason_text: &str,
+    change: Change,
+) -> CoreResult<Started> {
+    scope.authorize(s, Permission::WritePeople).or_else(|_| scope.authorize(s, Permission::CorrectAnyRecord))?;
+    let reason = reason(reason_text)?;
+    let keys = data_keys(s, scope).await?;
+    let mut tx = scope.write(s, client).await?;
+    let prior = current(s, scope, &mut tx, id).await?;
+    may_change(s, scope, prior.author.as_deref(), prior.created_at)?;
+    if prior.version != version {
+        return Err(CoreError::Stale);
+    }
+    let now = tx.now();
+    keep_prior(scope, &mut tx, &keys, id, &prior, &ChangeNote { change, reason: &reason, at: now }).await?;
+    Ok(Started { tx, keys, prior, now })
+}
+
 /// Corrects a record seen at `version` (`Stale` if it changed since);
 /// returns its new version.
 pub async fn correct(
@@ -199,21 +233,13 @@ pub async fn correct(
     input: &RecordInput,
     reason_text: &str,
 ) -> CoreResult<i64> {
+    // Rights before the content is looked at (`start` asks again, with the record).
     scope.authorize(s, Permission::WritePeople).or_else(|_| scope.authorize(s, Permission::CorrectAnyRecord))?;
     let RecordContent { occurred_at, body, category } = checked_content(s, scope, input).await?;
-    let reason = reason(reason_text)?;
-    let keys = data_keys(s, scope).await?;
-    let mut tx = scope.write(s, client).await?;
-    let prior = current(s, scope, &mut tx, id).await?;
-    may_change(s, scope, prior.author.as_deref(), prior.created_at)?;
-    if prior.version != version {
-        return Err(CoreError::Stale);
-    }
+    let Started { mut tx, keys, prior, now } = start(s, scope, client, id, version, reason_text, Change::Corrected).await?;
     let next = prior.version + 1;
     let sealed_body =
         keys.seal(FieldRef { table: RECORDS, column: "body", row_id: id.as_str(), person_id: &prior.person_id, version: next }, &body)?;
-    let now = tx.now();
-    keep_prior(scope, &mut tx, &keys, id, &prior, &ChangeNote { change: Change::Corrected, reason: &reason, at: now }).await?;
     let done = sqlx::query(
         "UPDATE person_records SET version = $1, key_id = $2, occurred_at = $3, category_id = $4, body = $5, updated_at = $6, updated_by = $7 \
          WHERE tenant_id = $8 AND id = $9 AND version = $10 AND deleted_at IS NULL",
@@ -252,17 +278,7 @@ pub async fn delete(
     version: i64,
     reason_text: &str,
 ) -> CoreResult<()> {
-    scope.authorize(s, Permission::WritePeople).or_else(|_| scope.authorize(s, Permission::CorrectAnyRecord))?;
-    let reason = reason(reason_text)?;
-    let keys = data_keys(s, scope).await?;
-    let mut tx = scope.write(s, client).await?;
-    let prior = current(s, scope, &mut tx, id).await?;
-    may_change(s, scope, prior.author.as_deref(), prior.created_at)?;
-    if prior.version != version {
-        return Err(CoreError::Stale);
-    }
-    let now = tx.now();
-    keep_prior(scope, &mut tx, &keys, id, &prior, &ChangeNote { change: Change::Deleted, reason: &reason, at: now }).await?;
+    let Started { mut tx, prior, now, .. } = start(s, scope, client, id, version, reason_text, Change::Deleted).await?;
     let done = sqlx::query(
         "UPDATE person_records SET deleted_at = $1, deleted_by = $2 WHERE tenant_id = $3 AND id = $4 AND version = $5 AND deleted_at IS NULL",
     )
