@@ -184,7 +184,13 @@ async fn keep_prior(
     .bind(prior.written_at)
     .bind(prior.written_by.as_deref())
     .execute(&mut *conn)
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // A concurrent change of the same version kept it first (PostgreSQL;
+        // SQLite's writers queue): this one lost the race.
+        sqlx::Error::Database(d) if d.is_unique_violation() => CoreError::Stale,
+        e => e.into(),
+    })?;
     Ok(())
 }
 

@@ -149,6 +149,33 @@ async fn a_deleted_record_is_kept_with_its_reason_and_listed_only_to_admins() {
         (Change::Deleted, "別の利用者の記録だった", "血圧 130/80")
     );
     assert_eq!(audited(&w, "record.deleted").await, 1);
+    // A deleted record no longer puts its person under its category.
+    let cats = records::categories(&w.s, &admin).await.expect("categories");
+    let tagged = RecordInput { category_id: cats[0].id.to_string(), ..input("面談の記録") };
+    let other = records::add(&w.s, &admin, &c, &person, &tagged).await.expect("tagged");
+    let by_category = super::register::PeopleQuery { category: Some(cats[0].id.to_string()), ..Default::default() };
+    assert_eq!(register::list(&w.s, &admin, &by_category).await.expect("list").people.len(), 1);
+    corrections::delete(&w.s, &admin, &c, &other, 0, "誤って記録").await.expect("delete");
+    let page = register::list(&w.s, &admin, &by_category).await.expect("list");
+    assert_eq!((page.people.len(), page.total), (0, Some(0)));
+}
+
+#[tokio::test]
+async fn a_record_form_sent_again_after_its_record_was_corrected_saves_nothing_and_is_no_integrity_alarm() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    let person = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
+    let form = RecordInput { submission: Some(crate::ids::SubmissionKey::generate()), ..input("血圧 130/80") };
+    let record = records::add(&w.s, &scope, &c, &person, &form).await.expect("add");
+    corrections::correct(&w.s, &scope, &c, &record, 0, &corrected("血圧 138/80"), "誤記").await.expect("correct");
+    assert!(matches!(
+        records::add(&w.s, &scope, &c, &person, &form).await,
+        Err(CoreError::Invalid { field: "submission", problem: "already_saved" })
+    ));
+    assert_eq!(audited(&w, "data.integrity_failed").await, 0);
+    assert_eq!(records::list(&w.s, &scope, &person).await.expect("list").len(), 1);
 }
 
 #[tokio::test]

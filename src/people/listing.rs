@@ -200,7 +200,7 @@ pub(crate) async fn list_walking_beyond(
     }
     if category.is_some() {
         sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = $1 AND r.person_id = p.id AND r.category_id = ${})",
+            " AND EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = $1 AND r.person_id = p.id AND r.deleted_at IS NULL AND r.category_id = ${})",
             next()
         ));
     }
@@ -285,7 +285,7 @@ async fn count_selected(
     if category.is_some() {
         n += 1;
         sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = $1 AND r.person_id = p.id AND r.category_id = ${n})"
+            " AND EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = $1 AND r.person_id = p.id AND r.deleted_at IS NULL AND r.category_id = ${n})"
         ));
     }
     if row_token.is_some() {

@@ -355,7 +355,7 @@ async fn stored_by(
     sent: &Submitted<'_>,
 ) -> CoreResult<RecordId> {
     let row = sqlx::query(
-        "SELECT id, person_id, occurred_at, category_id, body FROM person_records WHERE tenant_id = $1 AND submission_key = $2",
+        "SELECT id, person_id, occurred_at, category_id, body, version, deleted_at FROM person_records WHERE tenant_id = $1 AND submission_key = $2",
     )
     .bind(scope.tenant_id().as_str())
     .bind(key.as_str())
@@ -367,7 +367,11 @@ async fn stored_by(
     };
     let id: String = r.try_get("id")?;
     let owner: String = r.try_get("person_id")?;
-    let at = sealed::SealedRow::of_record(RECORDS, &id, &owner, 0);
+    // Corrected or deleted since: the form's content is no longer what is stored.
+    if r.try_get::<Option<i64>, _>("deleted_at")?.is_some() {
+        return Err(CoreError::Invalid { field: "submission", problem: "already_saved" });
+    }
+    let at = sealed::SealedRow::of_record(RECORDS, &id, &owner, r.try_get("version")?);
     let body = match sealed::open_columns(keys, at, &[("body", r.try_get::<Option<Vec<u8>>, _>("body")?)]) {
         Ok(mut v) => v.pop().unwrap_or_default(),
         Err(failure) => return Err(failure.report(s, scope).await),
