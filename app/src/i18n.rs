@@ -402,7 +402,7 @@ catalogue! {
     TenantTerminated => ("契約終了", "Contract ended"),
     ThisDevice => ("この端末", "This device"),
     TimeZone => ("表示タイムゾーン", "Display time zone"),
-    TimeZoneHint => ("IANA形式（例: Asia/Tokyo）。", "IANA name, e.g. Asia/Tokyo."),
+    TimeZoneHint => ("記録の日時や操作ログの時刻を、このタイムゾーンで表示・入力します。", "Record times and audit log times are shown and entered in this time zone."),
     Unlock => ("ロック解除", "Unlock"),
     UserCount => ("アカウント数", "Accounts"),
     ValidUntil => ("有効期限:", "Valid until:"),
@@ -592,5 +592,41 @@ mod action_tests {
             assert_ne!(action_family_label(family, Lang::Ja), "その他", "{family}");
             assert!(kura::audit_view::is_known_action_filter(family), "{family}");
         }
+    }
+}
+
+/// The time zones an organisation chooses from, by the place people know
+/// (no zone names on screen). A test checks that the core accepts each.
+pub const TIME_ZONES: &[(&str, &str, &str)] = &[
+    ("Asia/Tokyo", "日本（東京）", "Japan (Tokyo)"),
+    ("Asia/Seoul", "韓国（ソウル）", "Korea (Seoul)"),
+    ("Asia/Shanghai", "中国（上海）", "China (Shanghai)"),
+    ("Asia/Taipei", "台湾（台北）", "Taiwan (Taipei)"),
+    ("Asia/Manila", "フィリピン（マニラ）", "Philippines (Manila)"),
+    ("Asia/Ho_Chi_Minh", "ベトナム（ホーチミン）", "Vietnam (Ho Chi Minh City)"),
+    ("Asia/Bangkok", "タイ（バンコク）", "Thailand (Bangkok)"),
+    ("Asia/Singapore", "シンガポール", "Singapore"),
+    ("Asia/Jakarta", "インドネシア（ジャカルタ）", "Indonesia (Jakarta)"),
+    ("Australia/Sydney", "オーストラリア（シドニー）", "Australia (Sydney)"),
+    ("Pacific/Honolulu", "アメリカ（ハワイ）", "United States (Hawaii)"),
+    ("America/Los_Angeles", "アメリカ西部（ロサンゼルス）", "United States, Pacific (Los Angeles)"),
+    ("America/New_York", "アメリカ東部（ニューヨーク）", "United States, Eastern (New York)"),
+    ("Europe/London", "イギリス（ロンドン）", "United Kingdom (London)"),
+    ("Europe/Paris", "フランス（パリ）", "France (Paris)"),
+    ("Europe/Berlin", "ドイツ（ベルリン）", "Germany (Berlin)"),
+    ("UTC", "協定世界時（UTC）", "Coordinated Universal Time (UTC)"),
+];
+
+#[cfg(all(test, feature = "ssr"))]
+mod time_zone_tests {
+    use super::*;
+
+    #[test]
+    fn every_time_zone_offered_is_one_the_core_accepts_and_tokyo_comes_first() {
+        for (zone, ja, en) in TIME_ZONES {
+            assert!(kura::input::parse_time_zone(zone).is_ok(), "{zone}");
+            assert!(!ja.contains('/') && !en.contains('/'), "{zone}: no zone names on screen");
+        }
+        assert_eq!(TIME_ZONES[0].0, "Asia/Tokyo");
     }
 }

@@ -6,6 +6,7 @@ export const routes = {
   opsLogin: '/ops/login',
   admin: '/admin',
   adminNetwork: '/admin/network',
+  adminSettings: '/admin/settings',
   account: '/account',
   changePassword: '/change-password',
   people: '/people',

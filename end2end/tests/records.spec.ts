@@ -83,6 +83,15 @@ test('an admin reads the correction history and deletes the record with a reason
   await expect(records).toContainText('Deleted');
   await expect(records.getByTestId(testid.recordHistory)).toContainText('Correction history (2)');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+  // The settings offer the correction window, and time zones by place, never by zone name.
+  await page.goto(routes.adminSettings);
+  await hydrated(page);
+  await expect(page.getByLabel('Hours to correct a record')).toHaveValue('24');
+  const zone = page.getByLabel('Display time zone');
+  await expect(zone.locator('option:checked')).toHaveText('Japan (Tokyo)');
+  expect(await zone.locator('option').allInnerTexts()).not.toContainEqual(expect.stringContaining('/'));
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
 
 test('the member no longer sees the deleted record', async ({ browser }) => {

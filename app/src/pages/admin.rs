@@ -93,8 +93,7 @@ fn Settings() -> impl IntoView {
                                 </label>
                                 <p class="hint">{Msg::MembersMayExportHint.text(lang)}</p>
                             </div>
-                            <InputField id="time_zone" name="time_zone" label=Msg::TimeZone error=error value=s.time_zone.clone()
-                                hint=Msg::TimeZoneHint maxlength=64/>
+                            <TimeZoneField current=s.time_zone.clone() error=error/>
                             <InputField id="record_edit_hours" name="record_edit_hours" label=Msg::RecordEditHours error=error kind="number"
                                 value=s.record_edit_hours.to_string() hint=Msg::RecordEditHoursHint maxlength=3/>
                             <ActionError error=error/>
@@ -149,5 +148,27 @@ fn Categories() -> impl IntoView {
                 <SubmitButton pending=add.pending()>{Msg::AddCategory.text(lang)}</SubmitButton>
             </ActionForm>
         </section>
+    }
+}
+
+/// The organisation's time zone, chosen by place (Japanese labels, no zone
+/// names); a zone stored before the list existed stays offered as it is.
+#[component]
+fn TimeZoneField(current: String, error: Signal<Option<crate::api::ApiError>>) -> impl IntoView {
+    let lang = use_lang();
+    let listed = crate::i18n::TIME_ZONES.iter().any(|(z, _, _)| *z == current);
+    view! {
+        <div class="field">
+            <label for="time_zone">{Msg::TimeZone.text(lang)}</label>
+            <select id="time_zone" name="time_zone" aria-describedby="time_zone-hint">
+                {(!listed).then(|| view! { <option value=current.clone() selected=true>{current.clone()}</option> })}
+                {crate::i18n::TIME_ZONES.iter().map(|(zone, ja, en)| {
+                    let label = if lang == Lang::Ja { *ja } else { *en };
+                    view! { <option value=*zone selected=*zone == current>{label}</option> }
+                }).collect_view()}
+            </select>
+            <p class="hint" id="time_zone-hint">{Msg::TimeZoneHint.text(lang)}</p>
+            <p class="field-error" data-field="time_zone">{move || error.get().and_then(|e| e.field_message("time_zone", lang))}</p>
+        </div>
     }
 }
