@@ -25,13 +25,14 @@ const REPOSITORIES: &[&str] = &[
     "src/audit_view.rs",
     "src/reports.rs",
     // The people register: people and their index, records and categories,
-    // the one-time re-seal of their sealed values, and their re-index.
+    // the one-time steps on their sealed values, and their re-index.
     "src/people/register.rs",
     "src/people/listing.rs",
     "src/people/reindex.rs",
     "src/people/records.rs",
     "src/people/corrections.rs",
     "src/people/upgrade.rs",
+    "src/people/details_upgrade.rs",
 ];
 
 fn root() -> PathBuf {

@@ -86,6 +86,12 @@ impl TestDb {
         crate::keys::MasterKey::from_bytes(self.master)
     }
 
+    /// The master key as `KURA_MASTER_KEY` takes it, for a `kura` command
+    /// run on a database the test wrote through the library.
+    pub fn master_key_hex(&self) -> String {
+        self.master.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The core's services over this database on `clock`, with test defaults
     /// (a small hashing pool, the default auth policy, this database's master key).
     pub fn services(&self, clock: std::sync::Arc<dyn crate::Clock>) -> crate::Services {

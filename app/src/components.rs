@@ -36,18 +36,21 @@ pub fn Frame(
         let path = lang_return.map(str::to_owned).unwrap_or_else(|| location.pathname.get());
         format!("{LANG_PREFIX}{}?next={}", lang.other().code(), path)
     };
-    let account = crate::api::use_signed_in().account;
+    let signed_in = crate::api::use_signed_in();
+    let idle_secs = signed_in.idle_secs;
+    let account = signed_in.account;
     // What the page before said it did (saved, added): shown on this page once.
     let flash = use_flash().take();
     view! {
         <header class="topbar">
             <span class="brand">{Msg::ProductName.text(lang)}</span>
-            {account.map(|a| view! { <SiteNav account=a/> })}
+            {account.map(|a| view! { <SiteNav account=a/> <crate::guards::IdleWarning idle_secs=idle_secs/> })}
             <a class="lang" href=switch_href data-testid=testid::LANG_SWITCH rel="external nofollow">
                 {Msg::LanguageSwitch.text(lang)}
             </a>
         </header>
         <main class=if wide { "page wide" } else { "page" } data-hydrated=move || hydrated.get().to_string()>
+            <crate::guards::UnsavedGuard/>
             <Success message=Signal::derive(move || flash)/>
             {children()}
         </main>
@@ -426,3 +429,25 @@ pub fn ask(question: &str) -> bool {
 
 /// The value of the `confirmed` field that lets an irreversible action run.
 pub const CONFIRMED: &str = "yes";
+
+/// A phone number as a `tel:` link (a tap calls it on a phone); nothing when empty.
+pub fn phone_link(phone: &str) -> Option<impl IntoView> {
+    // The stored form has digits, hyphens and a leading + only (`domain::contact`).
+    let dial: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    (!dial.is_empty()).then(|| view! { <a href=format!("tel:{dial}")>{phone.to_owned()}</a> })
+}
+
+/// Prints the page (the print layout leaves out buttons and forms).
+#[component]
+pub fn PrintButton() -> impl IntoView {
+    let lang = use_lang();
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().print();
+        }
+    };
+    view! {
+        <button type="button" class="secondary no-print" on:click=print data-testid=testid::PRINT>{Msg::Print.text(lang)}</button>
+    }
+}

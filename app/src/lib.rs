@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod components;
+pub mod guards;
 pub mod i18n;
 pub mod pages;
 pub mod routes;

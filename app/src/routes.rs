@@ -53,6 +53,12 @@ pub fn user_page(org: Option<&str>, user_id: &str) -> String {
 pub mod testid {
     pub const LOGIN_FORM: &str = "login-form";
     pub const LOGIN_ERROR: &str = "login-error";
+    pub const IDLE_WARNING: &str = "idle-warning";
+    pub const PRINT: &str = "print";
+    pub const IDLE_LOGGED_OUT: &str = "idle-logged-out";
+    pub const COPY_LINK: &str = "copy-link";
+    pub const COPY_PASSWORD: &str = "copy-password";
+    pub const FIRST_ACCOUNT_HINT: &str = "first-account-hint";
     pub const PASSWORD_TOGGLE: &str = "password-toggle";
     pub const WHOAMI: &str = "whoami";
     pub const ORG_NAME: &str = "org-name";

@@ -177,7 +177,7 @@ pub async fn signed_in_of(services: &Services, actor: Option<&Actor>) -> Result<
     } else {
         None
     };
-    Ok(crate::api::SignedIn { account: Some(account), open_alerts })
+    Ok(crate::api::SignedIn { account: Some(account), open_alerts, idle_secs: services.auth.idle_timeout.as_secs() })
 }
 
 /// Where an account goes after logging in (the page rule of `routes`).

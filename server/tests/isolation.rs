@@ -317,6 +317,19 @@ const ROWS: &[Row] = &[
     Row {
         path: "/api/people/categories/add", permission: Some(P::ManageCategories), takes_id: false, args: args!("name" => text("侵入"))
     },
+    Row { path: "/api/people/categories/usage", permission: Some(P::ManageCategories), takes_id: false, args: none },
+    Row {
+        path: "/api/people/categories/remove",
+        permission: Some(P::ManageCategories),
+        takes_id: true,
+        args: args!("category_id" => category, "confirmed" => text("yes")),
+    },
+    Row {
+        path: "/api/people/categories/move",
+        permission: Some(P::ManageCategories),
+        takes_id: true,
+        args: args!("category_id" => category, "direction" => text("down")),
+    },
     Row {
         path: "/api/people/categories/rename",
         permission: Some(P::ManageCategories),

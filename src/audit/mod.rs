@@ -116,6 +116,10 @@ actions! {
     SealedFieldsUpgraded => "people.sealed_upgraded",
     /// Every organisation's values were re-sealed: the upgrade never runs again.
     SealedFieldsUpgradeFinished => "people.sealed_upgrade_finished",
+    /// People stored before 生年月日 and 緊急連絡先 had them sealed as not given.
+    PersonDetailsSealed => "people.details_sealed",
+    /// The step above finished (or was not needed): it never runs again.
+    PersonDetailsSealFinished => "people.details_seal_finished",
     /// People indexed under an older token set were re-indexed (partial search).
     SearchIndexRebuilt => "people.search_index_rebuilt",
     MasterKeyRotated => "keys.master_rotated",

@@ -191,8 +191,7 @@ pub(crate) async fn list_walking_beyond(
             .collect();
         format!("people p WHERE p.tenant_id = $1 AND ({})", tests.join(" OR "))
     };
-    let mut sql =
-        format!("SELECT id, {}, fields_version, details_sealed, status, created_at, updated_at FROM {from}", SUMMARY_COLUMNS.join(", "));
+    let mut sql = format!("SELECT id, {}, fields_version, status, created_at, updated_at FROM {from}", SUMMARY_COLUMNS.join(", "));
     match q.status {
         StatusFilter::Active => sql.push_str(" AND status = 'active'"),
         StatusFilter::Archived => sql.push_str(" AND status = 'archived'"),
@@ -346,7 +345,7 @@ async fn candidates_per_group(
 /// Every person of the scope's organisation, sealed, oldest first (the export).
 pub(crate) async fn all_sealed_rows(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<AnyRow>> {
     Ok(sqlx::query(&format!(
-        "SELECT id, {}, fields_version, details_sealed, status, created_at, updated_at FROM people WHERE tenant_id = $1 ORDER BY created_at, id",
+        "SELECT id, {}, fields_version, status, created_at, updated_at FROM people WHERE tenant_id = $1 ORDER BY created_at, id",
         FIELD_COLUMNS.join(", ")
     ))
     .bind(scope.tenant_id().as_str())

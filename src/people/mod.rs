@@ -9,6 +9,7 @@ pub mod birth_date;
 pub mod corrections;
 pub mod csv;
 pub mod demo;
+pub mod details_upgrade;
 pub mod listing;
 pub mod normalize;
 pub mod records;
@@ -66,8 +67,8 @@ pub(crate) const FIELD_COLUMNS: [&str; 11] = [
     "emergency_contact",
 ];
 
-/// The sealed columns added after people were first stored: NULL (not given)
-/// in a row written before them (`people.details_sealed = 0`).
+/// The sealed columns added after people were first stored: NULL in a row
+/// written before them until `kura migrate` seals them (`details_upgrade`).
 pub(crate) const DETAIL_COLUMNS: [&str; 2] = ["birth_date", "emergency_contact"];
 
 /// The sealed columns the search index is computed over (`search_terms`,
@@ -360,6 +361,8 @@ mod field_tests {
     }
 }
 
+#[cfg(test)]
+mod categories_tests;
 #[cfg(test)]
 mod corrections_tests;
 #[cfg(test)]

@@ -179,6 +179,88 @@ pub async fn rename_category(s: &Services, scope: &TenantScope<'_>, client: &Cli
     Ok(())
 }
 
+/// Which of the organisation's categories some record names — its current
+/// version, a deleted record, or a version kept in a correction history —
+/// in the list's order (admins: the settings offer removal only for the rest).
+pub async fn categories_in_use(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<(Category, bool)>> {
+    scope.authorize(s, Permission::ManageCategories)?;
+    let mut tx = scope.read(s).await?;
+    let rows = sqlx::query(
+        "SELECT c.id, c.name, \
+           CASE WHEN EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = c.tenant_id AND r.category_id = c.id) \
+                  OR EXISTS (SELECT 1 FROM person_record_changes h WHERE h.tenant_id = c.tenant_id AND h.prior_category_id = c.id) \
+                THEN 1 ELSE 0 END AS used \
+         FROM record_categories c WHERE c.tenant_id = $1 ORDER BY c.position, c.name",
+    )
+    .bind(scope.tenant_id().as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let category = Category { id: CategoryId::from_db(r.try_get("id")?), name: r.try_get("name")? };
+            Ok((category, r.try_get::<i64, _>("used")? == 1))
+        })
+        .collect()
+}
+
+/// Removes a category no record has ever named (admins). One in use stays:
+/// records and their histories keep the word they were filed under.
+pub async fn remove_category(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &CategoryId) -> CoreResult<()> {
+    scope.authorize(s, Permission::ManageCategories)?;
+    let mut tx = scope.write(s, client).await?;
+    let tenant = scope.tenant_id().as_str();
+    // One statement: a record filed under it meanwhile keeps it.
+    let done = sqlx::query(
+        "DELETE FROM record_categories WHERE tenant_id = $1 AND id = $2 \
+           AND NOT EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = $1 AND r.category_id = $2) \
+           AND NOT EXISTS (SELECT 1 FROM person_record_changes h WHERE h.tenant_id = $1 AND h.prior_category_id = $2)",
+    )
+    .bind(tenant)
+    .bind(id.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        let exists = sqlx::query("SELECT 1 FROM record_categories WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id.as_str())
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some();
+        return Err(if exists { CoreError::Invalid { field: "category", problem: "in_use" } } else { CoreError::NotFound });
+    }
+    let ev = scope.event(Action::CategoriesChanged, client).target(id.to_string()).detail(json!({ "change": "removed" }));
+    tx.commit(ev).await?;
+    Ok(())
+}
+
+/// Moves a category one place up (earlier) or down in the list the record
+/// form offers (admins). At either end it stays where it is.
+pub async fn move_category(s: &Services, scope: &TenantScope<'_>, client: &ClientInfo, id: &CategoryId, up: bool) -> CoreResult<()> {
+    scope.authorize(s, Permission::ManageCategories)?;
+    let mut tx = scope.write(s, client).await?;
+    let mut order: Vec<CategoryId> = categories_of(&mut tx).await?.into_iter().map(|c| c.id).collect();
+    let at = order.iter().position(|c| c == id).ok_or(CoreError::NotFound)?;
+    let to = if up { at.checked_sub(1) } else { Some(at + 1).filter(|&i| i < order.len()) };
+    let Some(to) = to else { return Ok(()) };
+    order.swap(at, to);
+    // Renumbered whole, so positions stay distinct whatever came before.
+    for (i, c) in order.iter().enumerate() {
+        sqlx::query("UPDATE record_categories SET position = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(i64::try_from(i).unwrap_or(0) + 1)
+            .bind(scope.tenant_id().as_str())
+            .bind(c.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    let ev = scope
+        .event(Action::CategoriesChanged, client)
+        .target(id.to_string())
+        .detail(json!({ "change": if up { "moved_up" } else { "moved_down" } }));
+    tx.commit(ev).await?;
+    Ok(())
+}
+
 /// A person's records, newest first, bodies decrypted. Deleted records are
 /// listed (marked) only to those who may read the correction history.
 pub async fn list(s: &Services, scope: &TenantScope<'_>, person_id: &PersonId) -> CoreResult<Vec<ActivityRecord>> {

@@ -43,7 +43,7 @@ pub(crate) async fn data_keys(s: &Services, scope: &TenantScope<'_>) -> CoreResu
 }
 
 const ALL_COLUMNS: &str = "p.id, p.family_name, p.given_name, p.family_kana, p.given_kana, p.phone, p.email, \
-     p.postal_code, p.address, p.notes, p.birth_date, p.emergency_contact, p.status, p.created_at, p.updated_at, p.version, p.fields_version, p.details_sealed, \
+     p.postal_code, p.address, p.notes, p.birth_date, p.emergency_contact, p.status, p.created_at, p.updated_at, p.version, p.fields_version, \
      cu.login AS created_by_login, uu.login AS updated_by_login";
 
 /// A person of the scope's organisation, or where their row failed its
@@ -127,10 +127,8 @@ pub async fn names(s: &Services, scope: &TenantScope<'_>, ids: &[PersonId]) -> C
     }
     let keys = data_keys(s, scope).await?;
     let params: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
-    let sql = format!(
-        "SELECT id, family_name, given_name, fields_version, details_sealed FROM people WHERE tenant_id = $1 AND id IN ({})",
-        params.join(", ")
-    );
+    let sql =
+        format!("SELECT id, family_name, given_name, fields_version FROM people WHERE tenant_id = $1 AND id IN ({})", params.join(", "));
     let mut q = sqlx::query(&sql).bind(scope.tenant_id().as_str());
     for id in ids {
         q = q.bind(id.as_str());

@@ -67,7 +67,7 @@ async fn reindex_tenant(s: &Services, tenant: &TenantId) -> CoreResult<Reindexed
     let mut after = String::new();
     loop {
         let rows = sqlx::query(&format!(
-            "SELECT id, fields_version, details_sealed, {} FROM people WHERE tenant_id = $1 AND index_version < $2 AND id > $3 ORDER BY id LIMIT $4",
+            "SELECT id, fields_version, {} FROM people WHERE tenant_id = $1 AND index_version < $2 AND id > $3 ORDER BY id LIMIT $4",
             INDEXED_COLUMNS.join(", ")
         ))
         .bind(tenant.as_str())

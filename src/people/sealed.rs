@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{PersonFields, DETAIL_COLUMNS, FIELD_COLUMNS};
+use super::{PersonFields, FIELD_COLUMNS};
 use crate::audit::{self, Action, AuditEvent, Outcome};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::PersonId;
@@ -36,27 +36,18 @@ pub(crate) struct SealedRow<'a> {
     pub row_id: &'a str,
     pub person_id: &'a str,
     pub version: i64,
-    /// A person written before 生年月日 and 緊急連絡先 existed: those two
-    /// may be NULL (not given). False for every other row.
-    pub details_unset: bool,
 }
 
 impl<'a> SealedRow<'a> {
     /// A record's (or its history's) sealed columns.
     pub(crate) fn of_record(table: &'static str, row_id: &'a str, person_id: &'a str, version: i64) -> Self {
-        SealedRow { table, row_id, person_id, version, details_unset: false }
+        SealedRow { table, row_id, person_id, version }
     }
 
-    /// A person's row, read with its `fields_version` and `details_sealed` columns.
+    /// A person's row, read with its `fields_version` column.
     pub(crate) fn of_person(id: &'a str, r: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
         use sqlx::Row;
-        Ok(SealedRow {
-            table: PEOPLE,
-            row_id: id,
-            person_id: id,
-            version: r.try_get("fields_version")?,
-            details_unset: r.try_get::<i64, _>("details_sealed")? == 0,
-        })
+        Ok(SealedRow { table: PEOPLE, row_id: id, person_id: id, version: r.try_get("fields_version")? })
     }
 }
 
@@ -72,9 +63,6 @@ pub(crate) fn open_columns(
         .iter()
         .map(|(column, sealed)| {
             let failure = || IntegrityFailure { table: row.table, column, row_id: row.row_id.to_owned() };
-            if sealed.is_none() && row.details_unset && DETAIL_COLUMNS.contains(column) {
-                return Ok(String::new());
-            }
             let bytes = sealed.as_ref().ok_or_else(failure)?;
             let at = FieldRef { table: row.table, column, row_id: row.row_id, person_id: row.person_id, version: row.version };
             keys.open(at, bytes).map_err(|_| failure())

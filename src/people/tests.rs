@@ -587,37 +587,77 @@ async fn the_rights_the_pages_offer_are_exactly_what_the_register_allows() {
     }
 }
 
+/// Services as `kura migrate` has them: connected as the database's owner.
+async fn as_owner(w: &World) -> Services {
+    let db = w.t.reopen().await;
+    Services::new(db, w.clock.clone(), crate::auth::password::PasswordHasher::new(2).expect("hasher"), Default::default(), w.t.master_key())
+}
+
 #[tokio::test]
-async fn a_person_stored_before_birth_dates_existed_reads_as_not_given_until_written_again() {
+async fn people_stored_before_birth_dates_existed_get_them_sealed_once_by_migrate() {
     let w = world().await;
     let c = ClientInfo::cli();
     let taro = actor(&w, "acme", "taro").await;
     let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
     let id = register::create(&w.s, &scope, &c, &yamada()).await.expect("person");
-    // As the migration leaves a person stored before: both columns NULL, not sealed.
+    let written = register::create(&w.s, &scope, &c, &PersonFields { birth_date: "1950-04-01".into(), ..yamada() }).await.expect("p");
+    let marker = |v: i64| {
+        let w = &w;
+        async move {
+            sqlx::query("UPDATE sealed_fields_upgrade SET details_done = $1").bind(v).execute(w.t.db.pool()).await.expect("marker");
+        }
+    };
+    // As migration 0014 leaves a person stored before: both columns NULL, not sealed, the step waiting.
     for column in super::DETAIL_COLUMNS {
         put(&w, "people", column, id.as_str(), None).await;
     }
-    let flag = |v: i64| {
-        let (w, id) = (&w, id.as_str());
-        async move {
-            sqlx::query("UPDATE people SET details_sealed = $1 WHERE id = $2").bind(v).bind(id).execute(w.t.db.pool()).await.expect("flag");
-        }
-    };
-    flag(0).await;
-    let before = register::get(&w.s, &scope, &id).await.expect("reads");
-    assert_eq!((before.fields.birth_date.as_str(), before.fields.emergency_contact.as_str()), ("", ""));
-    assert_eq!(register::list(&w.s, &scope, &search("1950-04-01")).await.expect("list").people.len(), 0, "no birth date, no hit");
-    // Written again: both sealed, found by the date however it is typed.
-    let fields = PersonFields { birth_date: "昭和25年4月1日".into(), ..before.fields.clone() };
-    register::update(&w.s, &scope, &c, &id, before.version, &fields).await.expect("update");
-    assert_eq!(register::get(&w.s, &scope, &id).await.expect("reads").fields.birth_date, "1950-04-01");
-    for q in ["1950-04-01", "1950/4/1", "S25.4.1"] {
-        let hits: Vec<_> = register::list(&w.s, &scope, &search(q)).await.expect("list").people.into_iter().map(|p| p.id).collect();
-        assert_eq!(hits, vec![id.clone()], "{q}");
-    }
-    assert!(register::list(&w.s, &scope, &search("1950-04-02")).await.expect("list").people.is_empty());
-    // From now on a NULL there is an integrity failure, as in any sealed column.
-    put(&w, "people", "emergency_contact", id.as_str(), None).await;
-    assert!(matches!(register::get(&w.s, &scope, &id).await, Err(CoreError::Crypto(_))));
+    sqlx::query("UPDATE people SET details_sealed = 0 WHERE id = $1").bind(id.as_str()).execute(w.t.db.pool()).await.expect("flag");
+    marker(0).await;
+    assert!(super::details_upgrade::pending(&w.s).await.expect("pending"));
+    assert!(matches!(register::get(&w.s, &scope, &id).await, Err(CoreError::Crypto(_))), "a NULL is never read as not given");
+
+    // As `kura migrate` runs it: as the database's owner.
+    let owner = as_owner(&w).await;
+    let done = super::details_upgrade::seal_unset_details(&owner).await.expect("step");
+    assert_eq!(done, super::details_upgrade::DetailsSealed { people: 1, failed: 0 }, "only the person stored before");
+    let person = register::get(&w.s, &scope, &id).await.expect("reads");
+    assert_eq!(
+        (person.fields.birth_date.as_str(), person.fields.emergency_contact.as_str(), person.fields.phone.as_str()),
+        ("", "", "03-1234-5678")
+    );
+    assert_eq!(register::get(&w.s, &scope, &written).await.expect("reads").fields.birth_date, "1950-04-01");
+    assert!(!super::details_upgrade::pending(&w.s).await.expect("pending"));
+    assert!(crate::audit::verify(&w.s.db).await.expect("verify").is_intact());
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('people.details_sealed', 'people.details_seal_finished')")
+            .fetch_one(w.t.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(audited, 2, "the organisation's count and the end, on the chain");
+
+    // Erasing a detail in the database and setting the step back does not have it sealed as "not given".
+    put(&w, "people", "birth_date", written.as_str(), None).await;
+    sqlx::query("UPDATE people SET details_sealed = 0 WHERE id = $1").bind(written.as_str()).execute(w.t.db.pool()).await.expect("flag");
+    marker(0).await;
+    assert!(matches!(super::details_upgrade::seal_unset_details(&owner).await, Err(CoreError::Crypto(_))));
+    assert!(matches!(register::get(&w.s, &scope, &written).await, Err(CoreError::Crypto(_))), "the erasure stays an integrity failure");
+    assert!(stored(&w, "people", "birth_date", written.as_str()).await.is_none(), "nothing was sealed over it");
+}
+
+#[tokio::test]
+async fn a_database_that_never_needed_the_details_step_records_so_once() {
+    let w = world().await;
+    assert!(!super::details_upgrade::pending(&w.s).await.expect("pending"));
+    super::details_upgrade::confirm_nothing_waits(&w.s).await.expect("confirm");
+    super::details_upgrade::confirm_nothing_waits(&w.s).await.expect("again");
+    let finished: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'people.details_seal_finished'")
+        .fetch_one(w.t.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(finished, 1);
+    sqlx::query("UPDATE sealed_fields_upgrade SET details_done = 0").execute(w.t.db.pool()).await.expect("marker");
+    assert!(
+        matches!(super::details_upgrade::seal_unset_details(&as_owner(&w).await).await, Err(CoreError::Crypto(_))),
+        "never runs after its end"
+    );
 }

@@ -145,6 +145,7 @@ impl ApiError {
                     || field == "file"
                     || field == "submission"
                     || problem == "locks_you_out"
+                    || problem == "in_use"
                     || problem == "required_by_platform" =>
             {
                 problem_msg(problem)
@@ -194,6 +195,7 @@ pub fn problem_msg(problem: &str) -> Msg {
         "no_name_column" => Msg::ProblemNoNameColumn,
         "rows_invalid" => Msg::ImportHasProblems,
         "range" => Msg::ProblemRange,
+        "in_use" => Msg::ProblemCategoryInUse,
         _ => Msg::ProblemFormat,
     }
 }
@@ -234,6 +236,10 @@ pub struct SignedIn {
     pub account: Option<Account>,
     /// Alerts not yet closed (operators only: the console's badge).
     pub open_alerts: Option<i64>,
+    /// After how many seconds without a request the server ends the session
+    /// (the browser warns before: `guards::IdleWarning`).
+    #[serde(default)]
+    pub idle_secs: u64,
 }
 
 /// The attribute of `<body>` that carries [`SignedIn`] to the browser.

@@ -44,6 +44,15 @@ pub struct CategoryRow {
     pub name: String,
 }
 
+/// A category on the settings page: whether a record names it (only one
+/// that none does may be removed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedCategory {
+    pub id: String,
+    pub name: String,
+    pub in_use: bool,
+}
+
 /// What the signed-in person may do on these pages (buttons are shown only
 /// for what the server would allow).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -591,6 +600,39 @@ pub async fn add_category(name: String) -> Result<String, ApiError> {
     let scope = ctx.own_scope().await?;
     let id = kura::people::records::add_category(&ctx.services, &scope, &ctx.client, &name).await.map_err(crate::ssr::api_error)?;
     Ok(id.to_string())
+}
+
+/// The categories with whether a record names each (admins: the settings).
+#[server(prefix = "/api", endpoint = "people/categories/usage")]
+pub async fn category_usage() -> Result<Vec<ManagedCategory>, ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let used = kura::people::records::categories_in_use(&ctx.services, &scope).await.map_err(crate::ssr::api_error)?;
+    Ok(used.into_iter().map(|(c, in_use)| ManagedCategory { id: c.id.to_string(), name: c.name, in_use }).collect())
+}
+
+/// Removes a record category no record names (admins).
+#[server(prefix = "/api", endpoint = "people/categories/remove")]
+pub async fn remove_category(category_id: String, confirmed: Option<String>) -> Result<(), ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let id = crate::ssr::id::<kura::ids::CategoryId>(&category_id)?;
+    crate::ssr::require_confirmation(confirmed.as_deref())?;
+    kura::people::records::remove_category(&ctx.services, &scope, &ctx.client, &id).await.map_err(crate::ssr::api_error)
+}
+
+/// Moves a record category one place `up` or `down` in the list (admins).
+#[server(prefix = "/api", endpoint = "people/categories/move")]
+pub async fn move_category(category_id: String, direction: String) -> Result<(), ApiError> {
+    let ctx = crate::ssr::ctx()?;
+    let scope = ctx.own_scope().await?;
+    let id = crate::ssr::id::<kura::ids::CategoryId>(&category_id)?;
+    let up = match direction.as_str() {
+        "up" => true,
+        "down" => false,
+        _ => return Err(ApiError::Invalid { field: String::from("direction"), problem: String::from("format") }),
+    };
+    kura::people::records::move_category(&ctx.services, &scope, &ctx.client, &id, up).await.map_err(crate::ssr::api_error)
 }
 
 /// Renames a record category (admins); records keep it.

@@ -9,6 +9,7 @@ use crate::api::accounts::{
     SetAccountExpiry, UnlockAccount,
 };
 use crate::components::{ActionError, ConfirmButton, InputField, Pager, SubmitButton};
+use crate::guards::CopyButton;
 use crate::i18n::{use_lang, Msg};
 use crate::pages::{last_error, role_label};
 use crate::routes::{self, testid};
@@ -29,11 +30,17 @@ pub fn IssuedBox(issued: Signal<Option<IssuedCredential>>) -> impl IntoView {
                 <div class="issued" role="status">
                     {c.temporary_password.map(|p| view! {
                         <p>{Msg::IssuedTemporary.text(lang)}</p>
-                        <code class="secret" data-testid=testid::ISSUED_PASSWORD>{p}</code>
+                        <p class="copyable">
+                            <code class="secret" data-testid=testid::ISSUED_PASSWORD>{p.clone()}</code>
+                            <CopyButton text=p test_id=testid::COPY_PASSWORD/>
+                        </p>
                     })}
                     {c.setup_link.map(|l| view! {
                         <p>{Msg::IssuedLink.text(lang)}</p>
-                        <code class="secret" data-testid=testid::ISSUED_LINK>{l}</code>
+                        <p class="copyable">
+                            <code class="secret" data-testid=testid::ISSUED_LINK>{l.clone()}</code>
+                            <CopyButton text=l test_id=testid::COPY_LINK/>
+                        </p>
                     })}
                     {c.valid_until.map(|v| view! { <p class="hint">{Msg::ValidUntil.text(lang)} " " {v}</p> })}
                     <p class="hint">{Msg::ShownOnce.text(lang)}</p>
@@ -82,16 +89,37 @@ pub fn AccountsPanel(org: Option<String>) -> impl IntoView {
     let error = last_error(create.value());
     let issued = Signal::derive(move || create.value().get().and_then(|r| r.ok()));
     let org_rows = org.clone();
+    // An organisation without accounts gets its admin first: the role starts there.
+    let org_for_first = org.clone();
+    let no_accounts_yet = Resource::new(
+        move || create.version().get(),
+        move |_| {
+            let org = org_for_first.clone();
+            async move { matches!(crate::api::accounts::list_accounts(org, String::new(), 0).await, Ok(p) if p.total == 0) }
+        },
+    );
     view! {
         <section class="card" data-testid=testid::ACCOUNT_FORM>
             <h2>{Msg::NewAccount.text(lang)}</h2>
             <ActionForm action=create>
                 {org_input(&org)}
                 <InputField id="new-login" name="login" label=Msg::UserId error=error maxlength=64 hint=Msg::LoginRules/>
-                <div class="field">
-                    <label for="new-role">{Msg::Role.text(lang)}</label>
-                    {role_select(lang, "new-role", Role::Member)}
-                </div>
+                <Suspense fallback=move || view! {
+                    <div class="field"><label for="new-role">{Msg::Role.text(lang)}</label>{role_select(lang, "new-role", Role::Member)}</div>
+                }>
+                    {move || Suspend::new(async move {
+                        let first = no_accounts_yet.await;
+                        view! {
+                            <div class="field">
+                                <label for="new-role">{Msg::Role.text(lang)}</label>
+                                {role_select(lang, "new-role", if first { Role::Admin } else { Role::Member })}
+                                {first.then(|| view! {
+                                    <p class="hint" data-testid=testid::FIRST_ACCOUNT_HINT>{Msg::FirstAccountIsAdmin.text(lang)}</p>
+                                })}
+                            </div>
+                        }
+                    })}
+                </Suspense>
                 {method_choice(lang, "new")}
                 <ActionError error=error/>
                 <SubmitButton pending=create.pending() class="primary">{Msg::CreateAccount.text(lang)}</SubmitButton>

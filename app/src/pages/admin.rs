@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::settings::SaveSettings;
-use crate::components::{ActionError, Frame, InputField, SubmitButton, Success};
+use crate::components::{ActionError, ConfirmButton, Frame, InputField, SubmitButton, Success};
 use crate::i18n::{use_lang, Lang, Msg};
 use crate::pages::accounts::{AccountsPanel, UserDetail};
 use crate::pages::{last_error, signed_in};
@@ -85,7 +85,7 @@ fn Settings() -> impl IntoView {
                 Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
                 Ok(s) => view! {
                     <section class="card" data-testid=testid::SETTINGS_FORM>
-                        <ActionForm action=save>
+                        <ActionForm action=save attr:data-unsaved-guard="">
                             <div class="field checkbox">
                                 <label>
                                     <input type="checkbox" name="members_may_export" value="on" checked=s.members_may_export/>
@@ -111,13 +111,20 @@ fn Settings() -> impl IntoView {
 /// The organisation's record categories (区分): add and rename.
 #[component]
 fn Categories() -> impl IntoView {
-    use crate::api::people::{AddCategory, RenameCategory};
+    use crate::api::people::{AddCategory, MoveCategory, RemoveCategory, RenameCategory};
     let lang = use_lang();
     let add = ServerAction::<AddCategory>::new();
     let rename = ServerAction::<RenameCategory>::new();
-    let list = Resource::new(move || (add.version().get(), rename.version().get()), |_| crate::api::people::list_categories());
+    let remove = ServerAction::<RemoveCategory>::new();
+    let moved = ServerAction::<MoveCategory>::new();
+    let list = Resource::new(
+        move || (add.version().get(), rename.version().get(), remove.version().get(), moved.version().get()),
+        |_| crate::api::people::category_usage(),
+    );
     let add_error = last_error(add.value());
     let rename_error = last_error(rename.value());
+    let remove_error = last_error(remove.value());
+    let move_error = last_error(moved.value());
     view! {
         <section class="card" data-testid=testid::CATEGORY_LIST>
             <h2>{Msg::Categories.text(lang)}</h2>
@@ -125,29 +132,76 @@ fn Categories() -> impl IntoView {
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
                 {move || Suspend::new(async move { match list.await {
                     Err(e) => view! { <p class="error">{e.message(lang)}</p> }.into_any(),
-                    Ok(categories) => view! {
-                        <ul class="plain">
-                            {categories.into_iter().map(|c| view! {
-                                <li>
-                                    <ActionForm action=rename attr:class="inline">
-                                        <input type="hidden" name="category_id" value=c.id.clone()/>
-                                        <input name="name" value=c.name.clone() maxlength=30 required
-                                            aria-label=format!("{} {}", Msg::Rename.text(lang), c.name)/>
-                                        <SubmitButton pending=rename.pending()>{Msg::Rename.text(lang)}</SubmitButton>
-                                    </ActionForm>
-                                </li>
+                    Ok(categories) => { let count = categories.len(); view! {
+                        <ol class="plain categories">
+                            {categories.into_iter().enumerate().map(|(i, c)| {
+                                let at = (i == 0, i + 1 == count);
+                                category_row(lang, c, at, CategoryActions { rename, moved, remove, remove_error })
                             }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                        </ol>
+                    }.into_any() },
                 }})}
             </Suspense>
             <ActionError error=rename_error/>
+            <ActionError error=move_error/>
+            <ActionError error=remove_error/>
             <ActionForm action=add>
                 <InputField id="category_name" name="name" label=Msg::NewCategory error=add_error maxlength=30/>
                 <ActionError error=add_error/>
                 <SubmitButton pending=add.pending()>{Msg::AddCategory.text(lang)}</SubmitButton>
             </ActionForm>
         </section>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct CategoryActions {
+    rename: ServerAction<crate::api::people::RenameCategory>,
+    moved: ServerAction<crate::api::people::MoveCategory>,
+    remove: ServerAction<crate::api::people::RemoveCategory>,
+    remove_error: Signal<Option<crate::api::ApiError>>,
+}
+
+/// One category: rename, move up or down (not past either end), and remove
+/// while no record names it.
+fn category_row(lang: Lang, c: crate::api::people::ManagedCategory, (first, last): (bool, bool), a: CategoryActions) -> impl IntoView {
+    let CategoryActions { rename, moved, remove, remove_error } = a;
+    let move_form = |direction: &'static str, label: Msg, arrow: &'static str, at_end: bool| {
+        let (id, aria) = (c.id.clone(), format!("{} {}", c.name, label.text(lang)));
+        view! {
+            <ActionForm action=moved attr:class="inline">
+                <input type="hidden" name="category_id" value=id/>
+                <input type="hidden" name="direction" value=direction/>
+                <button type="submit" disabled=at_end aria-label=aria>{arrow} {label.text(lang)}</button>
+            </ActionForm>
+        }
+    };
+    let (up, down) = (move_form("up", Msg::MoveUp, "↑ ", first), move_form("down", Msg::MoveDown, "↓ ", last));
+    let (remove_id, remove_name) = (c.id.clone(), c.name.clone());
+    let remove_form = if c.in_use {
+        view! { <span class="muted">{Msg::CategoryInUseNote.text(lang)}</span> }.into_any()
+    } else {
+        view! {
+            <ActionForm action=remove attr:class="inline">
+                <input type="hidden" name="category_id" value=remove_id/>
+                <ConfirmButton question=Msg::ConfirmRemoveCategory pending=remove.pending() confirmed=remove_error>
+                    {Msg::RemoveCategory.text(lang)} <span class="visually-hidden">" " {remove_name}</span>
+                </ConfirmButton>
+            </ActionForm>
+        }
+        .into_any()
+    };
+    view! {
+        <li>
+            <ActionForm action=rename attr:class="inline">
+                <input type="hidden" name="category_id" value=c.id.clone()/>
+                <input name="name" value=c.name.clone() maxlength=30 required aria-label=format!("{} {}", Msg::Rename.text(lang), c.name)/>
+                <SubmitButton pending=rename.pending()>{Msg::Rename.text(lang)}</SubmitButton>
+            </ActionForm>
+            {up}
+            {down}
+            {remove_form}
+        </li>
     }
 }
 

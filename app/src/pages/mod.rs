@@ -50,10 +50,31 @@ where
 {
     let lang = use_lang();
     let pending = action.pending();
+    // Left by the idle logout: say so. Come from a setup link: fill in who.
+    let idle_logged_out = RwSignal::new(false);
+    Effect::new(move |_| {
+        idle_logged_out.set(crate::guards::take_idle_logout());
+        #[cfg(feature = "hydrate")]
+        if let Some((org, login)) = crate::guards::take_login_prefill().filter(|_| with_org_code) {
+            use wasm_bindgen::JsCast;
+            let document = leptos::prelude::document();
+            let input = |id: &str| document.get_element_by_id(id).and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok());
+            if let (Some(o), Some(l)) = (input("org"), input("login")) {
+                o.set_value(&org);
+                l.set_value(&login);
+                if let Some(p) = input("password") {
+                    let _ = p.focus();
+                }
+            }
+        }
+    });
     view! {
         <Title text=title.text(lang)/>
         <Frame>
             <h1>{title.text(lang)}</h1>
+            <Show when=move || idle_logged_out.get()>
+                <p class="notice" role="status" data-testid=testid::IDLE_LOGGED_OUT>{Msg::IdleLoggedOut.text(lang)}</p>
+            </Show>
             <div class="card" class:ops=!with_org_code data-testid=testid::LOGIN_FORM>
                 <ActionForm action=action>
                     {with_org_code.then(|| view! { <TextField id="org" name="org" label=Msg::OrgCode autocomplete="organization"/> })}

@@ -42,7 +42,7 @@ pub fn AllowlistPanel(org: Option<String>) -> impl IntoView {
                             <table data-testid=testid::ALLOWLIST_ENTRIES>
                                 <thead><tr><th>{Msg::Cidr.text(lang)}</th><th>{Msg::Note.text(lang)}</th><th></th></tr></thead>
                                 <tbody>
-                                    {v.entries.into_iter().map(|e| view! {
+                                    {let last = v.entries.len() == 1; v.entries.into_iter().map(move |e| view! {
                                         <tr>
                                             <td><code>{e.cidr.clone()}</code></td>
                                             <td>{e.note.clone()}</td>
@@ -50,7 +50,7 @@ pub fn AllowlistPanel(org: Option<String>) -> impl IntoView {
                                                 <ActionForm action=remove>
                                                     {org_input()}
                                                     <input type="hidden" name="entry_id" value=e.id.clone()/>
-                                                    <ConfirmButton question=Msg::ConfirmRemoveEntry pending=remove.pending() confirmed=remove_error>
+                                                    <ConfirmButton question=if last { Msg::ConfirmRemoveLastEntry } else { Msg::ConfirmRemoveEntry } pending=remove.pending() confirmed=remove_error>
                                                         {Msg::RemoveEntry.text(lang)} <span class="visually-hidden">" " {e.cidr.clone()}</span>
                                                     </ConfirmButton>
                                                 </ActionForm>

@@ -295,7 +295,10 @@ fn Operators() -> impl IntoView {
             {move || create.value().get().and_then(|r| r.ok()).map(|n| view! {
                 <div class="issued" role="status">
                     <p>{Msg::IssuedTemporary.text(lang)}</p>
-                    <code class="secret" data-testid=testid::ISSUED_PASSWORD>{n.temporary_password}</code>
+                    <p class="copyable">
+                        <code class="secret" data-testid=testid::ISSUED_PASSWORD>{n.temporary_password.clone()}</code>
+                        <crate::guards::CopyButton text=n.temporary_password test_id=testid::COPY_PASSWORD/>
+                    </p>
                     <p class="hint">{Msg::ShownOnce.text(lang)}</p>
                 </div>
             })}

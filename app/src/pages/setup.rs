@@ -39,6 +39,14 @@ pub fn SetupPage() -> impl IntoView {
         }
     });
     let complete = ServerAction::<CompleteSetup>::new();
+    // Once the password is set, the login page fills in who (this tab only, no URL).
+    Effect::new(move |_| {
+        if matches!(complete.value().get(), Some(Ok(_))) {
+            if let Some(Some(Ok(i))) = info.get_untracked() {
+                crate::guards::remember_login(&i.org_code, &i.login);
+            }
+        }
+    });
     let done = move || matches!(complete.value().get(), Some(Ok(_)));
     view! {
         <Title text=Msg::SetupTitle.text(lang)/>

@@ -6,7 +6,8 @@ use super::*;
 /// Schema migrations, then the one-time data steps an upgrade may need, each
 /// said aloud: re-keying an audit chain written before keys (refused when the
 /// system log shows the chain was keyed before), and re-sealing people data
-/// written before values were bound to their person and version.
+/// written before values were bound to their person and version, and sealing
+/// the 生年月日 and 緊急連絡先 of people stored before those fields.
 pub(super) async fn migrate(g: &GlobalOpts, app_role: &str) -> Result<ExitCode, String> {
     let settings = settings_from(g);
     let (s, granted, applied) =
@@ -34,6 +35,13 @@ pub(super) async fn migrate(g: &GlobalOpts, app_role: &str) -> Result<ExitCode, 
         println!(
             "people data re-sealed: {} people, {} records ({} could not be opened and were left as they are)",
             done.people, done.records, done.failed
+        );
+    }
+    let details = kura::people::details_upgrade::seal_unset_details(&s).await.map_err(core_err)?;
+    if details != Default::default() {
+        println!(
+            "birth date and emergency contact sealed as not given for {} people stored before them ({} could not be opened and were left as they are)",
+            details.people, details.failed
         );
     }
     // Each run of the maintenance connection is on the record.

@@ -30,7 +30,7 @@ fn NewPerson() -> impl IntoView {
         <h1>{Msg::NewPerson.text(lang)}</h1>
         {people_nav(lang)}
         <section class="card" data-testid=testid::PERSON_FORM>
-            <ActionForm action=create>
+            <ActionForm action=create attr:data-unsaved-guard="">
                 <PersonFields values=PersonForm::default() error=error/>
                 <ActionError error=error/>
                 <SubmitButton pending=create.pending() class="primary">{Msg::SavePerson.text(lang)}</SubmitButton>
@@ -77,7 +77,7 @@ fn EditPerson(id: String) -> impl IntoView {
                     let (latest, cancel) = (routes::person_page(&p.id), routes::person_page(&p.id));
                     view! {
                     <section class="card" data-testid=testid::PERSON_FORM>
-                        <ActionForm action=update>
+                        <ActionForm action=update attr:data-unsaved-guard="">
                             <input type="hidden" name="id" value=p.id.clone()/>
                             <input type="hidden" name="version" value=p.version.to_string()/>
                             <PersonFields values=p.form.clone() error=error/>

@@ -207,7 +207,7 @@ fn list_view(
                                 view! { <A href=routes::person_page(&p.id)>{p.name.clone()}</A> }.into_any()
                             }}</td>
                             <td>{p.reading.clone()}</td>
-                            <td>{p.phone.clone()}</td>
+                            <td>{crate::components::phone_link(&p.phone)}</td>
                             <td>{if p.archived { Msg::PersonArchived } else { Msg::PersonActive }.text(lang)}</td>
                             <td>{p.updated.clone()}</td>
                         </tr>

@@ -2,7 +2,7 @@
 
 use super::record_item::{RecordEvents, RecordItem};
 use super::*;
-use crate::components::Success;
+use crate::components::{PrintButton, Success};
 
 #[component]
 pub fn PersonPage() -> impl IntoView {
@@ -78,12 +78,13 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
     let categories = p.categories.clone();
     let (id, id_archive, id_delete, id_record) = (p.id.clone(), p.id.clone(), p.id.clone(), p.id.clone());
     view! {
+        <p class="print-only muted">{crate::api::use_signed_in().account.and_then(|a| a.org_name)} " — " {Msg::People.text(lang)}</p>
         <h1>{name} {p.archived.then(|| view! { " " <span class="badge">{Msg::PersonArchived.text(lang)}</span> })}</h1>
         <section class="card">
             <dl class="facts" data-testid=testid::PERSON_FACTS>
                 <dt>{Msg::Reading.text(lang)}</dt><dd>{reading}</dd>
                 <dt>{Msg::BirthDate.text(lang)}</dt><dd data-field="birth_date">{p.birth_date_shown.clone()}</dd>
-                <dt>{Msg::Phone.text(lang)}</dt><dd data-field="phone">{f.phone.clone()}</dd>
+                <dt>{Msg::Phone.text(lang)}</dt><dd data-field="phone">{crate::components::phone_link(&f.phone)}</dd>
                 <dt>{Msg::EmergencyContact.text(lang)}</dt><dd data-field="emergency_contact">{f.emergency_contact.clone()}</dd>
                 <dt>{Msg::Email.text(lang)}</dt><dd>{f.email.clone()}</dd>
                 <dt>{Msg::PostalCode.text(lang)}</dt><dd>{f.postal_code.clone()}</dd>
@@ -93,6 +94,7 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
                 <dt>{Msg::UpdatedAt.text(lang)}</dt><dd>{p.updated.clone()} " " {p.updated_by.clone()}</dd>
             </dl>
             <nav class="actions">
+                <PrintButton/>
                 {rights.write.then(|| view! {
                     <A href=routes::person_edit_page(&id) attr:class="button" attr:data-testid=testid::EDIT_PERSON>{Msg::Edit.text(lang)}</A>
                     <ActionForm action=archive>
@@ -128,7 +130,7 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
                 <div data-testid=testid::RECORD_FORM>
                     // autocomplete off: a browser restoring the form (back, reload)
                     // must not bring back an old submission key.
-                    <ActionForm action=add_record node_ref=record_form attr:autocomplete="off">
+                    <ActionForm action=add_record node_ref=record_form attr:autocomplete="off" attr:data-unsaved-guard="">
                         <input type="hidden" name="person_id" value=id_record/>
                         // One key per rendering of the form: a double click or a
                         // retried request stores the record once.

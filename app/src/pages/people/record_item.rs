@@ -93,7 +93,7 @@ fn RecordChange(record: RecordRow, categories: Vec<CategoryRow>, events: RecordE
     view! {
         <details class="record-change" data-testid=testid::RECORD_CHANGE>
             <summary>{Msg::CorrectOrDelete.text(lang)}</summary>
-            <ActionForm action=correct attr:autocomplete="off">
+            <ActionForm action=correct attr:autocomplete="off" attr:data-unsaved-guard="">
                 <input type="hidden" name="record_id" value=rid_correct/>
                 <input type="hidden" name="version" value=version_correct/>
                 <div class="grid2">
