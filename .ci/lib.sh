@@ -43,8 +43,9 @@ ensure_node_tools() {
       exit 1
     fi
   fi
-  if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ]; then
-    say "installing npm packages in end2end/ (Playwright, binaryen)"
+  if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ] \
+    || [ ! -d "$ROOT/end2end/node_modules/@axe-core/playwright" ]; then
+    say "installing npm packages in end2end/ (Playwright, axe-core, binaryen)"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
   fi
 }

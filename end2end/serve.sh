@@ -42,6 +42,12 @@ printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org kiroku --log
 # The list spec's own organisation: it starts with an empty register.
 "$bin" tenant create meibo "名簿確認株式会社" >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org meibo --login kanri --role admin --password-stdin >/dev/null
+# The every-page check's own organisation (axe-core and widths on each page).
+"$bin" tenant create gamen "画面確認株式会社" >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org gamen --login kanri --role admin --password-stdin >/dev/null
+# The onboarding spec's organisation: categories, allowlist and idle logout.
+"$bin" tenant create hajime "初期設定株式会社" >/dev/null
+printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org hajime --login kanri --role admin --password-stdin >/dev/null
 # The benchmark's register: enough people for full pages.
 if [ -n "${KURA_E2E_SEED_PEOPLE:-}" ]; then
   "$bin" demo seed --org sample --people "$KURA_E2E_SEED_PEOPLE" >/dev/null

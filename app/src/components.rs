@@ -144,12 +144,21 @@ pub fn PasswordField(
 
 /// A plain text input with its label.
 #[component]
-pub fn TextField(id: &'static str, name: &'static str, label: Msg, autocomplete: &'static str) -> impl IntoView {
+pub fn TextField(
+    id: &'static str,
+    name: &'static str,
+    label: Msg,
+    autocomplete: &'static str,
+    /// A value filled in by the page (typing is not overwritten: it changes only when this does).
+    #[prop(optional, into)]
+    value: Option<Signal<String>>,
+) -> impl IntoView {
     let lang = use_lang();
     view! {
         <div class="field">
             <label for=id>{label.text(lang)}</label>
-            <input id=id name=name type="text" autocomplete=autocomplete required autocapitalize="none" spellcheck="false"/>
+            <input id=id name=name type="text" autocomplete=autocomplete required autocapitalize="none" spellcheck="false"
+                prop:value=move || value.map(|v| v.get()).unwrap_or_default()/>
         </div>
     }
 }

@@ -67,6 +67,22 @@ mod browser {
         Some(Listener { document, event, closure })
     }
 
+    /// Logs out as the header's button does without script: a form POST, so
+    /// the server's redirect loads the login page whole (no header of the
+    /// signed-out account left on it).
+    pub fn post_logout() {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Ok(form) = document.create_element("form") else { return };
+        let _ = form.set_attribute("method", "post");
+        let _ = form.set_attribute("action", crate::api::LOGOUT_PATH);
+        if let Some(body) = document.body() {
+            let _ = body.append_child(&form);
+        }
+        if let Ok(form) = form.dyn_into::<web_sys::HtmlFormElement>() {
+            let _ = form.submit();
+        }
+    }
+
     pub struct Listener {
         document: web_sys::Document,
         event: &'static str,
@@ -123,21 +139,9 @@ pub fn IdleWarning(idle_secs: u64) -> impl IntoView {
                     if let Some(store) = session() {
                         let _ = store.set_item(IDLE_LOGOUT_KEY, "1");
                     }
-                    leptos::task::spawn_local(async move {
-                        let next = crate::api::logout().await.unwrap_or_else(|_| String::from(crate::routes::LOGIN));
-                        if let Some(w) = web_sys::window() {
-                            let _ = w.location().set_href(&next);
-                        }
-                    });
+                    post_logout();
                 }
-                let warn = (remaining <= WARN_BEFORE_SECS).then_some(remaining);
-                let was_hidden = left.get_untracked().is_none();
-                left.set(warn);
-                if was_hidden && warn.is_some() {
-                    if let Some(b) = continue_ref.get_untracked() {
-                        let _ = b.focus();
-                    }
-                }
+                left.set((remaining <= WARN_BEFORE_SECS).then_some(remaining));
             },
             std::time::Duration::from_secs(1),
         )
@@ -152,6 +156,12 @@ pub fn IdleWarning(idle_secs: u64) -> impl IntoView {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = idle_secs;
+    // The button takes the focus when the warning appears (keyboard and screen readers).
+    Effect::new(move |_| {
+        if let Some(button) = continue_ref.get() {
+            let _ = button.focus();
+        }
+    });
     // Any request keeps the session: the click itself is recorded as activity.
     let keep = move |_| {
         leptos::task::spawn_local(async move {
@@ -268,16 +278,25 @@ pub fn remember_login(org_code: &str, login: &str) {
     let _ = (org_code, login);
 }
 
-/// The organisation code and user ID remembered by `remember_login`, once.
-pub fn take_login_prefill() -> Option<(String, String)> {
+/// The organisation code and user ID remembered by `remember_login` (kept
+/// until a login succeeds: the page may be built more than once).
+pub fn login_prefill() -> Option<(String, String)> {
     #[cfg(feature = "hydrate")]
     {
-        let value = browser::take(LOGIN_PREFILL_KEY)?;
+        let value = browser::session()?.get_item(LOGIN_PREFILL_KEY).ok().flatten()?;
         let (org, login) = value.split_once('\n')?;
         Some((org.to_owned(), login.to_owned()))
     }
     #[cfg(not(feature = "hydrate"))]
     None
+}
+
+/// Forgets what `remember_login` remembered (once logged in).
+pub fn forget_login_prefill() {
+    #[cfg(feature = "hydrate")]
+    if let Some(store) = browser::session() {
+        let _ = store.remove_item(LOGIN_PREFILL_KEY);
+    }
 }
 
 /// Whether the last page of this tab was left by the idle logout, once.

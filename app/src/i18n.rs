@@ -102,6 +102,8 @@ catalogue! {
         "Finds a name or reading by any part of two characters or more, an e-mail by part of what comes before @; a phone number or a whole e-mail address must match exactly."
     ),
     MainMenu => ("メインメニュー", "Main menu"),
+    SectionMenu => ("このページのメニュー", "Section menu"),
+    ActionsColumn => ("操作", "Actions"),
     KanaRows => ("フリガナの行", "Reading starts with"),
     PersonActive => ("有効", "Active"),
     PersonArchived => ("利用終了", "Archived"),

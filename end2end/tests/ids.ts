@@ -13,6 +13,12 @@ export const routes = {
   peopleNew: '/people/new',
   peopleImport: '/people/import',
   peopleExport: '/people/export.csv',
+  adminAudit: '/admin/audit',
+  adminAlerts: '/admin/alerts',
+  opsAudit: '/ops/audit',
+  opsAlerts: '/ops/alerts',
+  opsOperators: '/ops/operators',
+  setup: '/setup',
 } as const;
 
 export const testid = {
@@ -84,4 +90,10 @@ export const testid = {
   importPreview: 'import-preview',
   importDone: 'import-done',
   categoryList: 'category-list',
+  idleWarning: 'idle-warning',
+  idleLoggedOut: 'idle-logged-out',
+  copyLink: 'copy-link',
+  copyPassword: 'copy-password',
+  firstAccountHint: 'first-account-hint',
+  print: 'print',
 } as const;

@@ -26,7 +26,7 @@ test('an admin edits the IP allowlist, is kept from locking themselves out, and 
   };
   // A list that would not include this browser's address is refused next to the field.
   await add('192.0.2.0/24', '支社');
-  await expect(panel.locator('[data-field="cidr"]')).toHaveText('この設定では、いま操作しているあなたの接続元アドレスが許可されなくなります。');
+  await expect(panel.locator('[data-field="cidr"]')).toContainText('この設定では、いま操作しているあなたの接続元アドレスが許可されなくなるため、保存していません。先に「あなたの接続元アドレス」を含む範囲を追加してから');
   await add('127.0.0.1', 'この端末');
   await expect(panel.getByTestId(testid.allowlistEntries)).toContainText('127.0.0.1/32');
   await expect(panel.getByTestId(testid.allowlistEmpty)).toHaveCount(0);
@@ -36,7 +36,7 @@ test('an admin edits the IP allowlist, is kept from locking themselves out, and 
   // Removing this browser's own entry while another remains is refused.
   page.once('dialog', (d) => d.accept());
   await panel.getByRole('button', { name: '削除 127.0.0.1/32' }).click();
-  await expect(panel.getByTestId(testid.formError).first()).toContainText('許可されなくなります');
+  await expect(panel.getByTestId(testid.formError).first()).toContainText('許可されなくなるため、保存していません');
   await expect(panel.getByTestId(testid.allowlistEntries)).toContainText('127.0.0.1/32');
 
   page.once('dialog', (d) => d.accept());

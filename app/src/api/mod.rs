@@ -312,6 +312,9 @@ pub async fn operator_login(login: String, password: String) -> Result<String, A
     crate::ssr::log_in(kura::auth::Realm::Operator, String::new(), login, password).await
 }
 
+/// Where `logout` is posted (the idle logout posts a plain form there).
+pub const LOGOUT_PATH: &str = "/api/logout";
+
 /// Ends the session on the server.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<String, ApiError> {

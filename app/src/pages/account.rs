@@ -31,7 +31,7 @@ fn MyAccount(login: String, operator: bool) -> impl IntoView {
     let home = if operator { routes::OPS_HOME } else { routes::HOME };
     view! {
         <h1>{Msg::MyAccount.text(lang)} ": " {login}</h1>
-        <nav class="subnav">
+        <nav class="subnav" aria-label=Msg::SectionMenu.text(lang)>
             <A href=home>{Msg::Home.text(lang)}</A>
             <A href=routes::CHANGE_PASSWORD>{Msg::ChangePassword.text(lang)}</A>
         </nav>

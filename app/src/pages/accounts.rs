@@ -354,7 +354,7 @@ pub fn session_table(
         <table data-testid=testid::SESSION_LIST>
             <thead><tr>
                 <th>{Msg::Device.text(lang)}</th><th>{Msg::IpAddress.text(lang)}</th>
-                <th>{Msg::LastSeen.text(lang)}</th><th>{Msg::Started.text(lang)}</th><th></th>
+                <th>{Msg::LastSeen.text(lang)}</th><th>{Msg::Started.text(lang)}</th><th><span class="visually-hidden">{Msg::ActionsColumn.text(lang)}</span></th>
             </tr></thead>
             <tbody>
                 {rows.into_iter().map(|s| view! {

@@ -14,7 +14,7 @@ use crate::routes::{self, testid};
 
 pub(crate) fn admin_nav(lang: Lang) -> impl IntoView {
     view! {
-        <nav class="subnav">
+        <nav class="subnav" aria-label=Msg::SectionMenu.text(lang)>
             <A href=routes::HOME>{Msg::Home.text(lang)}</A>
             <A href=routes::ADMIN>{Msg::Accounts.text(lang)}</A>
             <A href=routes::ADMIN_NETWORK>{Msg::IpAllowlist.text(lang)}</A>

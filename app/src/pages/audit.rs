@@ -176,7 +176,7 @@ fn AuditViewer(operator: bool) -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <nav class="pager">
+                            <nav class="pager" aria-label=Msg::Pages.text(lang)>
                                 <button type="button" disabled=move || applied.with(|q| q.before.is_none())
                                     on:click=move |_| applied.update(|q| q.before = None)>
                                     {Msg::Newest.text(lang)}

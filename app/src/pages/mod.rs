@@ -52,20 +52,17 @@ where
     let pending = action.pending();
     // Left by the idle logout: say so. Come from a setup link: fill in who.
     let idle_logged_out = RwSignal::new(false);
+    let (org, login) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     Effect::new(move |_| {
         idle_logged_out.set(crate::guards::take_idle_logout());
-        #[cfg(feature = "hydrate")]
-        if let Some((org, login)) = crate::guards::take_login_prefill().filter(|_| with_org_code) {
-            use wasm_bindgen::JsCast;
-            let document = leptos::prelude::document();
-            let input = |id: &str| document.get_element_by_id(id).and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok());
-            if let (Some(o), Some(l)) = (input("org"), input("login")) {
-                o.set_value(&org);
-                l.set_value(&login);
-                if let Some(p) = input("password") {
-                    let _ = p.focus();
-                }
-            }
+        if let Some((o, l)) = crate::guards::login_prefill().filter(|_| with_org_code) {
+            org.set(o);
+            login.set(l);
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            crate::guards::forget_login_prefill();
         }
     });
     view! {
@@ -77,8 +74,8 @@ where
             </Show>
             <div class="card" class:ops=!with_org_code data-testid=testid::LOGIN_FORM>
                 <ActionForm action=action>
-                    {with_org_code.then(|| view! { <TextField id="org" name="org" label=Msg::OrgCode autocomplete="organization"/> })}
-                    <TextField id="login" name="login" label=Msg::UserId autocomplete="username"/>
+                    {with_org_code.then(|| view! { <TextField id="org" name="org" label=Msg::OrgCode autocomplete="organization" value=org/> })}
+                    <TextField id="login" name="login" label=Msg::UserId autocomplete="username" value=login/>
                     <PasswordField id="password" name="password" label=Msg::Password autocomplete="current-password"/>
                     <FormError error=last_error(action.value()) test_id=testid::LOGIN_ERROR/>
                     <button type="submit" class="primary" disabled=move || pending.get()>
@@ -170,13 +167,13 @@ pub fn HomePage() -> impl IntoView {
                         <dd>{role_label(me.role).text(lang)}</dd>
                     </dl>
                     <p class="muted">{Msg::SessionInfo.text(lang)}</p>
-                    <nav class="actions">
+                    <div class="actions">
                         <A href=routes::PEOPLE attr:class="button primary" attr:data-testid=testid::PEOPLE_LINK>{Msg::People.text(lang)}</A>
                         {me.is_admin().then(|| view! {
                             <A href=routes::ADMIN attr:data-testid=testid::ADMIN_LINK>{Msg::AdminConsole.text(lang)}</A>
                         })}
                         <A href=routes::ACCOUNT attr:data-testid=testid::ACCOUNT_LINK>{Msg::MyAccount.text(lang)}</A>
-                    </nav>
+                    </div>
                 }
                 .into_any()
             })}
@@ -234,6 +231,7 @@ pub fn NotFound() -> impl IntoView {
     }
     let lang = use_lang();
     view! {
+        <Title text=Msg::PageNotFound.text(lang)/>
         <Frame lang_return=routes::LOGIN>
             <h1>{Msg::PageNotFound.text(lang)}</h1>
             <p><a href=routes::LOGIN>{Msg::BackToLogin.text(lang)}</a></p>

@@ -40,7 +40,7 @@ pub fn AllowlistPanel(org: Option<String>) -> impl IntoView {
                         </p>
                         {(!v.entries.is_empty()).then(|| view! {
                             <table data-testid=testid::ALLOWLIST_ENTRIES>
-                                <thead><tr><th>{Msg::Cidr.text(lang)}</th><th>{Msg::Note.text(lang)}</th><th></th></tr></thead>
+                                <thead><tr><th>{Msg::Cidr.text(lang)}</th><th>{Msg::Note.text(lang)}</th><th><span class="visually-hidden">{Msg::ActionsColumn.text(lang)}</span></th></tr></thead>
                                 <tbody>
                                     {let last = v.entries.len() == 1; v.entries.into_iter().map(move |e| view! {
                                         <tr>

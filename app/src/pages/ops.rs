@@ -15,7 +15,7 @@ use crate::routes::{self, testid};
 
 pub(crate) fn ops_nav(lang: Lang) -> impl IntoView {
     view! {
-        <nav class="subnav">
+        <nav class="subnav" aria-label=Msg::SectionMenu.text(lang)>
             <A href=routes::OPS_HOME>{Msg::Organisations.text(lang)}</A>
             <A href=routes::OPS_OPERATORS>{Msg::Operators.text(lang)}</A>
             <A href=routes::OPS_AUDIT>{Msg::AuditLog.text(lang)}</A>
@@ -254,7 +254,7 @@ fn Operators() -> impl IntoView {
                 {move || Suspend::new(async move { match list.await {
                     Ok(p) => { let (pages, total) = (p.pages(), p.total); view! {
                         <table data-testid=testid::OPERATOR_LIST>
-                            <thead><tr><th>{Msg::UserId.text(lang)}</th><th>{Msg::Status.text(lang)}</th><th>{Msg::LastLogin.text(lang)}</th><th></th></tr></thead>
+                            <thead><tr><th>{Msg::UserId.text(lang)}</th><th>{Msg::Status.text(lang)}</th><th>{Msg::LastLogin.text(lang)}</th><th><span class="visually-hidden">{Msg::ActionsColumn.text(lang)}</span></th></tr></thead>
                             <tbody>
                                 {p.items.into_iter().map(|u| view! {
                                     <tr>

@@ -28,7 +28,7 @@ pub use person::PersonPage;
 
 fn people_nav(lang: Lang) -> impl IntoView {
     view! {
-        <nav class="subnav">
+        <nav class="subnav" aria-label=Msg::SectionMenu.text(lang)>
             <A href=routes::HOME>{Msg::Home.text(lang)}</A>
             <A href=routes::PEOPLE>{Msg::People.text(lang)}</A>
         </nav>
@@ -159,7 +159,7 @@ fn list_view(
     let (go_prev, go_next) = (go.clone(), go);
     let rights = v.rights;
     let actions = view! {
-        <nav class="actions">
+        <div class="actions">
             {rights.write.then(|| view! {
                 <A href=routes::PEOPLE_NEW attr:class="button primary" attr:data-testid=testid::NEW_PERSON>
                     {Msg::NewPerson.text(lang)}
@@ -178,7 +178,7 @@ fn list_view(
                     {Msg::ImportPeople.text(lang)}
                 </A>
             })}
-        </nav>
+        </div>
     };
     let total = v.total.map(
         |n| view! { <p class="total" data-testid=testid::PEOPLE_TOTAL>{Msg::TotalCount.text(lang).replace("{n}", &n.to_string())}</p> },

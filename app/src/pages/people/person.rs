@@ -93,7 +93,7 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
                 <dt>{Msg::Created.text(lang)}</dt><dd>{p.created.clone()} " " {p.created_by.clone()}</dd>
                 <dt>{Msg::UpdatedAt.text(lang)}</dt><dd>{p.updated.clone()} " " {p.updated_by.clone()}</dd>
             </dl>
-            <nav class="actions">
+            <div class="actions">
                 <PrintButton/>
                 {rights.write.then(|| view! {
                     <A href=routes::person_edit_page(&id) attr:class="button" attr:data-testid=testid::EDIT_PERSON>{Msg::Edit.text(lang)}</A>
@@ -120,14 +120,14 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
                         </ConfirmButton>
                     </ActionForm>
                 })}
-            </nav>
+            </div>
             <ActionError error=archive_error/>
             <ActionError error=delete_error/>
         </section>
         <section class="card">
             <h2>{Msg::Records.text(lang)} <span class="muted">" (" {p.time_zone.clone()} ")"</span></h2>
             {rights.write.then(|| view! {
-                <div data-testid=testid::RECORD_FORM>
+                <div class="no-print" data-testid=testid::RECORD_FORM>
                     // autocomplete off: a browser restoring the form (back, reload)
                     // must not bring back an old submission key.
                     <ActionForm action=add_record node_ref=record_form attr:autocomplete="off" attr:data-unsaved-guard="">
