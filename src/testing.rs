@@ -89,7 +89,7 @@ impl TestDb {
     /// The master key as `KURA_MASTER_KEY` takes it, for a `kura` command
     /// run on a database the test wrote through the library.
     pub fn master_key_hex(&self) -> String {
-        self.master.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.master)
     }
 
     /// The core's services over this database on `clock`, with test defaults

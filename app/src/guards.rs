@@ -233,7 +233,8 @@ pub fn UnsavedGuard() -> impl IntoView {
 }
 
 /// A button that copies `text` (a setup link, a temporary password) and says
-/// so; where the browser does not allow it, the text is selected instead.
+/// so. Where the browser offers no clipboard it does nothing; the text beside
+/// it (`.secret`) is still selected whole by one click.
 #[component]
 pub fn CopyButton(#[prop(into)] text: String, #[prop(optional)] test_id: &'static str) -> impl IntoView {
     let lang = use_lang();

@@ -215,12 +215,11 @@ pub async fn open_services(settings: &Settings, clock: Arc<dyn Clock>) -> Result
             "people data sealed by an older Kura waits to be re-sealed: run `kura migrate` once",
         )));
     }
-    if kura::people::details_upgrade::pending(&services).await.map_err(|e| StartupError::Core(e.to_string()))? {
+    if kura::people::details_upgrade::waits(&services).await.map_err(|e| StartupError::Core(e.to_string()))? {
         return Err(StartupError::Config(String::from(
             "people stored before birth dates existed wait to have them sealed: run `kura migrate` once",
         )));
     }
-    kura::people::details_upgrade::confirm_nothing_waits(&services).await.map_err(|e| StartupError::Core(e.to_string()))?;
     Ok(services)
 }
 

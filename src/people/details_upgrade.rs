@@ -15,9 +15,10 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::sealed::PEOPLE;
+use super::upgrade::on_chain;
 use super::DETAIL_COLUMNS;
 use crate::audit::{self, Action, AuditActor, AuditEvent, Outcome};
-use crate::db::{AllTenantsUse, Reach};
+use crate::db::Reach;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::TenantId;
 use crate::services::Services;
@@ -34,48 +35,30 @@ pub struct DetailsSealed {
 }
 
 /// Whether people stored before 生年月日 and 緊急連絡先 wait for the step.
-pub async fn pending(s: &Services) -> CoreResult<bool> {
+/// When none do, records so on the audit chain once, so that a marker set
+/// back later is refused (`kura serve` and every command ask this; only
+/// `kura migrate` may run the step).
+pub async fn waits(s: &Services) -> CoreResult<bool> {
     let done: i64 = sqlx::query_scalar("SELECT details_done FROM sealed_fields_upgrade WHERE id = 1").fetch_one(s.db.pool()).await?;
-    Ok(done == 0)
-}
-
-async fn finished_on_chain(s: &Services) -> CoreResult<bool> {
-    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::job("person details sealing"))).await?;
-    Ok(sqlx::query("SELECT 1 FROM audit_log WHERE action = $1 LIMIT 1")
-        .bind(Action::PersonDetailsSealFinished.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .is_some())
-}
-
-async fn record_finished(s: &Services, total: DetailsSealed) -> CoreResult<()> {
-    let ev = AuditEvent::new(AuditActor::system(), Action::PersonDetailsSealFinished, Outcome::Success)
-        .detail(json!({ "people": total.people, "failed": total.failed }));
-    audit::record(&s.db, s.clock.now(), &ev).await?;
-    Ok(())
-}
-
-/// Records that nothing waits, once, when nothing does (for `kura serve`,
-/// which may not run the step itself; the caller has checked `pending`).
-pub async fn confirm_nothing_waits(s: &Services) -> CoreResult<()> {
-    if !pending(s).await? && !finished_on_chain(s).await? {
-        record_finished(s, DetailsSealed::default()).await?;
+    if done == 0 {
+        return Ok(true);
     }
-    Ok(())
+    if !on_chain(s, Action::PersonDetailsSealFinished).await? {
+        let ev = AuditEvent::new(AuditActor::system(), Action::PersonDetailsSealFinished, Outcome::Success)
+            .detail(json!({ "people": 0, "failed": 0 }));
+        audit::record(&s.db, s.clock.now(), &ev).await?;
+    }
+    Ok(false)
 }
 
 /// Seals the empty details of every person stored before them, once per
 /// database (as the maintenance role: it sets the marker).
 pub async fn seal_unset_details(s: &Services) -> CoreResult<DetailsSealed> {
     let mut total = DetailsSealed::default();
-    let finished = finished_on_chain(s).await?;
-    if !pending(s).await? {
-        if !finished {
-            record_finished(s, total).await?;
-        }
+    if !waits(s).await? {
         return Ok(total);
     }
-    if finished {
+    if on_chain(s, Action::PersonDetailsSealFinished).await? {
         return Err(CoreError::Crypto("the person details step was marked pending after it finished: not sealing anything"));
     }
     let tenants: Vec<String> = sqlx::query_scalar("SELECT id FROM tenants ORDER BY id").fetch_all(s.db.pool()).await?;

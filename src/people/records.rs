@@ -179,19 +179,27 @@ pub async fn rename_category(s: &Services, scope: &TenantScope<'_>, client: &Cli
     Ok(())
 }
 
+/// SQL: some record of organisation `tenant` names category `category` — its
+/// current version (deleted or not) or a version kept in its correction
+/// history. The one rule for "in use", shown and enforced alike.
+fn named_by_a_record(tenant: &str, category: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = {tenant} AND r.category_id = {category}) \
+          OR EXISTS (SELECT 1 FROM person_record_changes h WHERE h.tenant_id = {tenant} AND h.prior_category_id = {category}))"
+    )
+}
+
 /// Which of the organisation's categories some record names — its current
 /// version, a deleted record, or a version kept in a correction history —
 /// in the list's order (admins: the settings offer removal only for the rest).
 pub async fn categories_in_use(s: &Services, scope: &TenantScope<'_>) -> CoreResult<Vec<(Category, bool)>> {
     scope.authorize(s, Permission::ManageCategories)?;
     let mut tx = scope.read(s).await?;
-    let rows = sqlx::query(
-        "SELECT c.id, c.name, \
-           CASE WHEN EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = c.tenant_id AND r.category_id = c.id) \
-                  OR EXISTS (SELECT 1 FROM person_record_changes h WHERE h.tenant_id = c.tenant_id AND h.prior_category_id = c.id) \
-                THEN 1 ELSE 0 END AS used \
+    let rows = sqlx::query(&format!(
+        "SELECT c.id, c.name, CASE WHEN {} THEN 1 ELSE 0 END AS used \
          FROM record_categories c WHERE c.tenant_id = $1 ORDER BY c.position, c.name",
-    )
+        named_by_a_record("c.tenant_id", "c.id")
+    ))
     .bind(scope.tenant_id().as_str())
     .fetch_all(&mut *tx)
     .await?;
@@ -210,16 +218,13 @@ pub async fn remove_category(s: &Services, scope: &TenantScope<'_>, client: &Cli
     let mut tx = scope.write(s, client).await?;
     let tenant = scope.tenant_id().as_str();
     // One statement: a record filed under it meanwhile keeps it.
-    let done = sqlx::query(
-        "DELETE FROM record_categories WHERE tenant_id = $1 AND id = $2 \
-           AND NOT EXISTS (SELECT 1 FROM person_records r WHERE r.tenant_id = $1 AND r.category_id = $2) \
-           AND NOT EXISTS (SELECT 1 FROM person_record_changes h WHERE h.tenant_id = $1 AND h.prior_category_id = $2)",
-    )
-    .bind(tenant)
-    .bind(id.as_str())
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    let done =
+        sqlx::query(&format!("DELETE FROM record_categories WHERE tenant_id = $1 AND id = $2 AND NOT {}", named_by_a_record("$1", "$2")))
+            .bind(tenant)
+            .bind(id.as_str())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     if done == 0 {
         let exists = sqlx::query("SELECT 1 FROM record_categories WHERE tenant_id = $1 AND id = $2")
             .bind(tenant)

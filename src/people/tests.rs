@@ -613,7 +613,7 @@ async fn people_stored_before_birth_dates_existed_get_them_sealed_once_by_migrat
     }
     sqlx::query("UPDATE people SET details_sealed = 0 WHERE id = $1").bind(id.as_str()).execute(w.t.db.pool()).await.expect("flag");
     marker(0).await;
-    assert!(super::details_upgrade::pending(&w.s).await.expect("pending"));
+    assert!(super::details_upgrade::waits(&w.s).await.expect("waits"));
     assert!(matches!(register::get(&w.s, &scope, &id).await, Err(CoreError::Crypto(_))), "a NULL is never read as not given");
 
     // As `kura migrate` runs it: as the database's owner.
@@ -626,7 +626,7 @@ async fn people_stored_before_birth_dates_existed_get_them_sealed_once_by_migrat
         ("", "", "03-1234-5678")
     );
     assert_eq!(register::get(&w.s, &scope, &written).await.expect("reads").fields.birth_date, "1950-04-01");
-    assert!(!super::details_upgrade::pending(&w.s).await.expect("pending"));
+    assert!(!super::details_upgrade::waits(&w.s).await.expect("waits"));
     assert!(crate::audit::verify(&w.s.db).await.expect("verify").is_intact());
     let audited: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('people.details_sealed', 'people.details_seal_finished')")
@@ -647,9 +647,8 @@ async fn people_stored_before_birth_dates_existed_get_them_sealed_once_by_migrat
 #[tokio::test]
 async fn a_database_that_never_needed_the_details_step_records_so_once() {
     let w = world().await;
-    assert!(!super::details_upgrade::pending(&w.s).await.expect("pending"));
-    super::details_upgrade::confirm_nothing_waits(&w.s).await.expect("confirm");
-    super::details_upgrade::confirm_nothing_waits(&w.s).await.expect("again");
+    assert!(!super::details_upgrade::waits(&w.s).await.expect("waits"));
+    assert!(!super::details_upgrade::waits(&w.s).await.expect("again"));
     let finished: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'people.details_seal_finished'")
         .fetch_one(w.t.db.pool())
         .await

@@ -42,8 +42,10 @@ pub async fn pending(s: &Services) -> CoreResult<bool> {
     Ok(done == 0)
 }
 
-async fn on_chain(s: &Services, action: Action) -> CoreResult<bool> {
-    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::job("sealed fields upgrade"))).await?;
+/// Whether `action` is on the audit chain: how a one-time step knows it ran
+/// (a marker column can be set back by a database writer; the chain cannot).
+pub(super) async fn on_chain(s: &Services, action: Action) -> CoreResult<bool> {
+    let mut tx = s.db.read_in(Reach::all_tenants(AllTenantsUse::job("one-time people data step"))).await?;
     Ok(sqlx::query("SELECT 1 FROM audit_log WHERE action = $1 LIMIT 1").bind(action.as_str()).fetch_optional(&mut *tx).await?.is_some())
 }
 
