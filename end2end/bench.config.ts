@@ -1,10 +1,9 @@
 // `npx playwright test -c bench.config.ts`: the first-visit benchmark
 // (bench/), against one release server on the built-in HTTPS. Run by .ci/bench.
 import { defineConfig } from '@playwright/test';
+import { chromium } from './chromium';
 import { freePorts } from './ports';
 
-process.env.E2E_MEMBER_PASSWORD ??= 'correct horse battery staple';
-process.env.E2E_OPERATOR_PASSWORD ??= 'operators keep this one apart';
 const [port] = freePorts('KURA_E2E_BENCH_PORT', 1);
 const baseURL = `https://127.0.0.1:${port}`;
 
@@ -19,10 +18,7 @@ export default defineConfig({
     ignoreHTTPSErrors: true,
     locale: 'ja-JP',
     timezoneId: 'Asia/Tokyo',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    },
+    launchOptions: chromium,
   },
   webServer: {
     command: './serve.sh',

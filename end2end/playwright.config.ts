@@ -1,8 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { chromium } from './chromium';
 import { freePorts } from './ports';
 
-process.env.E2E_MEMBER_PASSWORD ??= 'correct horse battery staple';
-process.env.E2E_OPERATOR_PASSWORD ??= 'operators keep this one apart';
 const [appPort, httpsPort, tamperPort] = freePorts('KURA_E2E_PORTS', 3);
 const url = { app: `http://127.0.0.1:${appPort}`, https: `https://127.0.0.1:${httpsPort}`, tamper: `http://127.0.0.1:${tamperPort}` };
 
@@ -34,18 +33,7 @@ export default defineConfig({
     locale: 'ja-JP',
     timezoneId: 'Asia/Tokyo',
     trace: 'off',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: chromium,
   },
   projects: [
     { name: 'app', testIgnore: [/https\.spec/, /z-tamper/, /zz-secrets-scan/], use: { baseURL: url.app } },

@@ -1,10 +1,9 @@
 // `npx playwright test -c screenshots.config.ts`: screenshots of the main
 // pages into docs/screenshots/, by hand (docs/screenshots/make.sh), never in CI.
 import { defineConfig } from '@playwright/test';
+import { chromium } from './chromium';
 import { freePorts } from './ports';
 
-process.env.E2E_MEMBER_PASSWORD ??= 'correct horse battery staple';
-process.env.E2E_OPERATOR_PASSWORD ??= 'operators keep this one apart';
 const [port] = freePorts('KURA_E2E_SHOTS_PORT', 1);
 const baseURL = `http://127.0.0.1:${port}`;
 
@@ -18,10 +17,8 @@ export default defineConfig({
     baseURL,
     locale: 'ja-JP',
     timezoneId: 'Asia/Tokyo',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--font-render-hinting=none'],
-    },
+    // Glyphs drawn as a reader's screen does, not snapped to the pixel grid.
+    launchOptions: { ...chromium, args: [...chromium.args, '--font-render-hinting=none'] },
   },
   webServer: {
     command: './serve.sh',

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { routes, testid } from './ids';
-import { fillTenantLogin, hydrated } from './session';
+import { fillTenantLogin, hydrated, signedInPage } from './session';
 
 test("an admin reads their organisation's audit log, filters it, and downloads it as CSV", async ({ page }) => {
   // (Failed logins are left to the server tests: from this one address, the
@@ -43,11 +43,7 @@ test('the admin dashboard draws the 30-day login chart with a table of its numbe
 });
 
 test('on a phone, in English, the audit log reads in words as cards and filters by a listed action', async ({ browser }) => {
-  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
-  await fillTenantLogin(page, 'sample', 'kanri');
-  await expect(page).toHaveURL(routes.home);
-  await page.getByTestId(testid.langSwitch).click();
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  const page = await signedInPage(browser, 'sample', 'kanri', { width: 390, lang: 'en' });
   await page.goto('/admin/audit');
   await hydrated(page);
   const list = page.getByTestId(testid.auditList);

@@ -1,16 +1,12 @@
 import { test, expect, Browser } from '@playwright/test';
 import { routes, testid } from './ids';
-import { fillTenantLogin, hydrated, operatorLogin } from './session';
+import { hydrated, operatorLogin, signedInPage, toEnglish } from './session';
 
 // One header on every page: where you are, who you are, the sections your
 // role may open (the current one marked), and log-out, also on the register.
 
-async function signedIn(browser: Browser, org: string, user: string, width = 1280) {
-  const page = await (await browser.newContext({ viewport: { width, height: 900 } })).newPage();
-  await fillTenantLogin(page, org, user);
-  await expect(page).toHaveURL(routes.home);
-  await hydrated(page);
-  return page;
+function signedIn(browser: Browser, org: string, user: string, width = 1280) {
+  return signedInPage(browser, org, user, { width });
 }
 
 test('the organisation login page does not point at the operators’ login', async ({ page }) => {
@@ -63,8 +59,7 @@ test('an operator’s header names the console and offers no register', async ({
 
 test('on a phone, in English, the header fits and still logs out', async ({ browser }) => {
   const page = await signedIn(browser, 'sample', 'miru', 390);
-  await page.getByTestId(testid.langSwitch).click();
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await toEnglish(page);
   await hydrated(page);
   await expect(page.getByTestId(testid.navPeople)).toHaveText('People');
   await expect(page.getByTestId(testid.headerAccount)).toContainText('Viewer');

@@ -1,6 +1,6 @@
 import { test, expect, Browser, Page } from '@playwright/test';
 import { routes, testid } from './ids';
-import { fillTenantLogin, hydrated, operatorLogin } from './session';
+import { fillTenantLogin, hydrated, operatorLogin, signedInPage } from './session';
 
 // Onboarding and settings (issue 15 §5), as an operator and a new
 // organisation's admin meet them: the first account starts as admin, setup
@@ -9,16 +9,8 @@ import { fillTenantLogin, hydrated, operatorLogin } from './session';
 // sessions warn before they end; unsaved forms ask before leaving; a person
 // prints without buttons and calls by a tap.
 
-async function admin(browser: Browser, width = 1280, lang: 'ja' | 'en' = 'ja'): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width, height: 900 } })).newPage();
-  await fillTenantLogin(page, 'hajime', 'kanri');
-  await expect(page).toHaveURL(routes.home);
-  await hydrated(page);
-  if (lang === 'en') {
-    await page.getByTestId(testid.langSwitch).click();
-    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-  }
-  return page;
+function admin(browser: Browser, width = 1280, lang: 'ja' | 'en' = 'ja'): Promise<Page> {
+  return signedInPage(browser, 'hajime', 'kanri', { width, lang });
 }
 
 test('a new organisation’s first account starts as its admin, its setup link copies, and the login form is filled after it', async ({ browser }) => {

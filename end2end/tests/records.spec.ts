@@ -1,6 +1,6 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Browser, Page } from '@playwright/test';
 import { routes, testid } from './ids';
-import { fillTenantLogin, hydrated } from './session';
+import { hydrated, signedInPage } from './session';
 
 // Records people can correct (issue 15 §3): a member corrects their own
 // record with a reason (Japanese, desktop); an admin reads the correction
@@ -12,16 +12,8 @@ test.describe.configure({ mode: 'serial' });
 
 let personUrl = '';
 
-async function loggedIn(browser: import('@playwright/test').Browser, user: string, width: number, lang: 'ja' | 'en'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  await fillTenantLogin(page, 'kiroku', user);
-  await expect(page).toHaveURL(routes.home);
-  if (lang === 'en') {
-    await page.getByTestId(testid.langSwitch).click();
-    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-  }
-  return page;
+function loggedIn(browser: Browser, user: string, width: number, lang: 'ja' | 'en'): Promise<Page> {
+  return signedInPage(browser, 'kiroku', user, { width, lang });
 }
 
 test('a member corrects their own record with a reason and sees it marked as corrected', async ({ browser }) => {

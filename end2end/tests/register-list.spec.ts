@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { routes, testid } from './ids';
-import { fillTenantLogin, hydrated } from './session';
+import { fillTenantLogin, hydrated, signedInPage } from './session';
 
 // The register's list as its users expect (issue 15 §2): an empty register
 // says what to do next; the list says 全◯件; filters and page live in the URL
@@ -66,11 +66,7 @@ test('an empty register offers to add people, then the list counts, pages and co
 });
 
 test('on a phone, in English, the list is cards and nothing scrolls sideways', async ({ browser }) => {
-  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
-  await fillTenantLogin(page, 'meibo', 'kanri');
-  await expect(page).toHaveURL(routes.home);
-  await page.getByTestId(testid.langSwitch).click();
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  const page = await signedInPage(browser, 'meibo', 'kanri', { width: 390, lang: 'en' });
   await page.goto(routes.people);
   await hydrated(page);
   await expect(page.getByTestId(testid.peopleTotal)).toHaveText('60 in all');

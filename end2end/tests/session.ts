@@ -1,6 +1,6 @@
 // Logging in as a person would, shared by the specs.
 import { expect, Page, Browser } from '@playwright/test';
-import { routes } from './ids';
+import { routes, testid } from './ids';
 
 export const memberPassword = () => process.env.E2E_MEMBER_PASSWORD!;
 export const operatorPassword = () => process.env.E2E_OPERATOR_PASSWORD!;
@@ -25,6 +25,32 @@ export async function tenantPage(browser: Browser, org: string, user: string) {
   const page = await (await browser.newContext()).newPage();
   await fillTenantLogin(page, org, user);
   await expect(page).toHaveURL(routes.home);
+  return page;
+}
+
+/** Switches `page` to English by the header's language link. */
+export async function toEnglish(page: Page) {
+  await page.getByTestId(testid.langSwitch).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+}
+
+/**
+ * A new browser context `width` px wide (a phone's height at 390 px), logged
+ * in to `org` as `user`, on its home page, hydrated, in `lang`.
+ */
+export async function signedInPage(
+  browser: Browser,
+  org: string,
+  user: string,
+  { width = 1280, lang = 'ja' }: { width?: number; lang?: 'ja' | 'en' } = {},
+): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width, height: width <= 400 ? 844 : 900 } })).newPage();
+  await fillTenantLogin(page, org, user);
+  await expect(page).toHaveURL(routes.home);
+  await hydrated(page);
+  if (lang === 'en') {
+    await toEnglish(page);
+  }
   return page;
 }
 
