@@ -1,7 +1,7 @@
 import { test, expect, Browser, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { routes, testid } from './ids';
-import { hydrated, operatorLogin, signedInPage, toEnglish } from './session';
+import { hydrated, operatorLogin, signedInPage, toEnglish, viewport } from './session';
 
 // Every page, as each of its users opens it: axe-core finds no violation of
 // any impact, at 1280 px and 390 px, in Japanese and in English; at 390 px
@@ -11,14 +11,14 @@ type Who = 'nobody' | 'admin' | 'operator';
 const widths = [1280, 390] as const;
 const langs = ['ja', 'en'] as const;
 
-// Pages that name something: filled in by the first test.
+// Pages that name something: filled in by beforeAll.
 const ids = { person: '', user: '', tenant: '', tenantUser: '' };
 
 async function open(browser: Browser, who: Who, width: number, lang: 'ja' | 'en'): Promise<Page> {
   if (who === 'admin') {
     return signedInPage(browser, 'gamen', 'kanri', { width, lang });
   }
-  const page = await (await browser.newContext({ viewport: { width, height: width <= 400 ? 844 : 900 } })).newPage();
+  const page = await (await browser.newContext({ viewport: viewport(width) })).newPage();
   if (who === 'operator') {
     await operatorLogin(page);
   } else {

@@ -34,6 +34,9 @@ export async function toEnglish(page: Page) {
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
 }
 
+/** A screen `width` px wide: a phone's height at 390 px, a desktop's above. */
+export const viewport = (width: number) => ({ width, height: width <= 400 ? 844 : 900 });
+
 /**
  * A new browser context `width` px wide (a phone's height at 390 px), logged
  * in to `org` as `user`, on its home page, hydrated, in `lang`.
@@ -44,7 +47,7 @@ export async function signedInPage(
   user: string,
   { width = 1280, lang = 'ja' }: { width?: number; lang?: 'ja' | 'en' } = {},
 ): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width, height: width <= 400 ? 844 : 900 } })).newPage();
+  const page = await (await browser.newContext({ viewport: viewport(width) })).newPage();
   await fillTenantLogin(page, org, user);
   await expect(page).toHaveURL(routes.home);
   await hydrated(page);
