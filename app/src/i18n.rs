@@ -132,7 +132,7 @@ catalogue! {
     EmergencyContactHint => ("例: 長女 山田花子 090-1234-5678", "e.g. daughter, Hanako Yamada, 090-1234-5678"),
     FamilyNameGroup => ("姓", "Family name"),
     GivenNameGroup => ("名", "Given name"),
-    UpdatedAt => ("更新", "Updated"),
+    UpdatedAt => ("更新日時", "Updated"),
     Unreadable => ("読み取れないデータ（運用担当者に通知済み）", "Unreadable data (reported)"),
     Edit => ("編集", "Edit"),
     Cancel => ("キャンセル", "Cancel"),
@@ -542,7 +542,18 @@ pub const ACTION_WORDS: &[(&str, &str, &str)] = &[
 /// What an audit action is called on screen: `None` for a name this Kura
 /// does not know (shown as it is).
 pub fn action_label(action: &str, lang: Lang) -> Option<&'static str> {
-    ACTION_WORDS.iter().find(|(a, _, _)| *a == action).map(|(_, ja, en)| match lang {
+    word_in(ACTION_WORDS, action, lang)
+}
+
+/// The place a time zone is shown as (`TIME_ZONES`): `None` for a zone not
+/// on the list (one stored before it existed).
+pub fn time_zone_label(zone: &str, lang: Lang) -> Option<&'static str> {
+    word_in(TIME_ZONES, zone, lang)
+}
+
+/// The word for `key` in a (key, 日本語, English) table.
+fn word_in(table: &[(&str, &'static str, &'static str)], key: &str, lang: Lang) -> Option<&'static str> {
+    table.iter().find(|(k, _, _)| *k == key).map(|(_, ja, en)| match lang {
         Lang::Ja => *ja,
         Lang::En => *en,
     })
@@ -647,5 +658,8 @@ mod time_zone_tests {
             assert!(!ja.contains('/') && !en.contains('/'), "{zone}: no zone names on screen");
         }
         assert_eq!(TIME_ZONES[0].0, "Asia/Tokyo");
+        assert_eq!(time_zone_label("Asia/Tokyo", Lang::Ja), Some("日本（東京）"));
+        assert_eq!(time_zone_label("Asia/Tokyo", Lang::En), Some("Japan (Tokyo)"));
+        assert_eq!(time_zone_label("Africa/Nairobi", Lang::Ja), None, "a zone off the list has no place name");
     }
 }

@@ -57,7 +57,9 @@ test('a member adds a person and a record, finds them by phone written three way
   const records = page.getByTestId(testid.recordList);
   await expect(records).toContainText(person.record);
   await expect(records).toContainText('2026年11月28日 10:30');
-  await expect(page.getByRole('heading', { name: /記録/ })).toContainText('Asia/Tokyo');
+  // The organisation's time zone by its place, never its zone name.
+  await expect(page.getByRole('heading', { name: /記録/ })).toContainText('表示タイムゾーン: 日本（東京）');
+  await expect(page.getByRole('heading', { name: /記録/ })).not.toContainText('Asia/Tokyo');
 
   // Search by phone, exactly, however it is written; and by reading in half-width kana.
   await page.goto(routes.people);

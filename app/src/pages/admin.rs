@@ -210,7 +210,7 @@ fn category_row(lang: Lang, c: crate::api::people::ManagedCategory, (first, last
 #[component]
 fn TimeZoneField(current: String, error: Signal<Option<crate::api::ApiError>>) -> impl IntoView {
     let lang = use_lang();
-    let listed = crate::i18n::TIME_ZONES.iter().any(|(z, _, _)| *z == current);
+    let listed = crate::i18n::time_zone_label(&current, lang).is_some();
     view! {
         <div class="field">
             <label for="time_zone">{Msg::TimeZone.text(lang)}</label>

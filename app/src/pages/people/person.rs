@@ -125,7 +125,13 @@ fn person_view(p: PersonView, lang: Lang, actions: PersonActions) -> AnyView {
             <ActionError error=delete_error/>
         </section>
         <section class="card">
-            <h2>{Msg::Records.text(lang)} <span class="muted">" (" {p.time_zone.clone()} ")"</span></h2>
+            <h2>
+                {Msg::Records.text(lang)} " "
+                <span class="muted">
+                    "(" {Msg::TimeZone.text(lang)} ": "
+                    {crate::i18n::time_zone_label(&p.time_zone, lang).map_or_else(|| p.time_zone.clone(), str::to_owned)} ")"
+                </span>
+            </h2>
             {rights.write.then(|| view! {
                 <div class="no-print" data-testid=testid::RECORD_FORM>
                     // autocomplete off: a browser restoring the form (back, reload)
