@@ -133,7 +133,11 @@ pub async fn admit(db: &Db, key: &ThrottleKey, policy: &ThrottlePolicy, now: Tim
         let failures: i64 = row.try_get("failures")?;
         let blocked_until = Timestamp::from_millis(row.try_get("blocked_until")?);
         let last_attempt = Timestamp::from_millis(row.try_get("last_attempt_at")?);
-        if blocked_until > now {
+        // Only a delay that was set blocks: an attempt without one stores its
+        // own time as `blocked_until`, and a login that started a moment
+        // earlier (two people behind one office address) reaches this point
+        // with an older `now`: that is no delay for anyone.
+        if blocked_until > last_attempt && blocked_until > now {
             return Ok(Admission::Blocked { retry_after: blocked_until.since(now) });
         }
         let counted = if now.since(last_attempt) > policy.window { 0 } else { failures };
@@ -219,6 +223,24 @@ mod tests {
         assert_eq!(admit(&t.db, &key, &p, now).await.expect("admit"), Admission::Blocked { retry_after: Duration::from_secs(1) });
         let later = now.plus(Duration::from_secs(1));
         assert!(matches!(admit(&t.db, &key, &p, later).await.expect("admit"), Admission::Allowed { .. }));
+    }
+
+    #[tokio::test]
+    async fn attempts_that_arrive_a_moment_out_of_order_are_not_held_up() {
+        let t = TestDb::fresh().await;
+        let key = ThrottleKey::address("192.0.2.7".parse().ok());
+        let p = ThrottlePolicy::ADDRESS;
+        let earlier = Timestamp::from_millis(3_000_000);
+        // The later login is counted first; the earlier one follows it.
+        assert!(matches!(admit(&t.db, &key, &p, earlier.plus(Duration::from_millis(5))).await.expect("admit"), Admission::Allowed { .. }));
+        assert_eq!(admit(&t.db, &key, &p, earlier).await.expect("admit"), Admission::Allowed { engaged: false });
+        // A real delay still holds attempts that arrive out of order.
+        let a = ThrottleKey::tenant_account("acme", "jiro");
+        let q = ThrottlePolicy::ACCOUNT;
+        for _ in 0..5 {
+            admit(&t.db, &a, &q, earlier).await.expect("admit");
+        }
+        assert!(matches!(admit(&t.db, &a, &q, earlier.plus(Duration::from_millis(5))).await.expect("admit"), Admission::Blocked { .. }));
     }
 
     #[tokio::test]
