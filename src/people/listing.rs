@@ -15,7 +15,7 @@ use crate::ids::{CategoryId, PersonId};
 use crate::policy::Permission;
 use crate::scope::TenantScope;
 use crate::services::Services;
-use crate::vault::DataKeys;
+use crate::vault::{DataKeys, IndexKind};
 
 /// Rows per list page.
 pub const PAGE_ROWS: usize = 50;
@@ -237,10 +237,17 @@ pub(crate) async fn list_walking_beyond(
     let more = rows.len() > PAGE_ROWS;
     let mut people = Vec::with_capacity(rows.len().min(PAGE_ROWS));
     let mut failures = Vec::new();
+    // The e-mail and birth date are opened only to re-check a search that asks about them.
+    let opened: Vec<&'static str> = SUMMARY_COLUMNS
+        .into_iter()
+        .filter(|c| match *c {
+            "email" => plan.asks_about(IndexKind::Email) || plan.asks_about(IndexKind::EmailGram),
+            "birth_date" => plan.asks_about(IndexKind::BirthDate),
+            _ => true,
+        })
+        .collect();
     for r in rows.iter().take(PAGE_ROWS) {
-        // The e-mail and birth date are opened only to re-check a search hit.
-        let opened = if plan.is_empty() { &SUMMARY_COLUMNS[..SUMMARY_COLUMNS.len() - 2] } else { &SUMMARY_COLUMNS[..] };
-        let (summary, unshown, failure) = summary_from_row(&keys, r, opened)?;
+        let (summary, unshown, failure) = summary_from_row(&keys, r, &opened)?;
         if let Some(f) = failure {
             failures.push(f);
         } else if !plan.is_empty() && !matches_search(&summary, unshown, &plan) {
@@ -360,7 +367,7 @@ struct Unshown {
 }
 
 /// A list row, its unshown values when `opened` includes them (for
-/// `matches_search`), and any integrity failure. `opened` is a prefix of `SUMMARY_COLUMNS`.
+/// `matches_search`), and any integrity failure; a column not `opened` reads as empty.
 fn summary_from_row(
     keys: &DataKeys,
     r: &AnyRow,
@@ -376,21 +383,20 @@ fn summary_from_row(
         Ok(v) => (v, None),
         Err(f) => (vec![String::new(); opened.len()], Some(f)),
     };
-    let mut v = values.into_iter();
-    let mut take = || v.next().unwrap_or_default();
+    let value = |column: &str| opened.iter().position(|c| *c == column).and_then(|i| values.get(i).cloned()).unwrap_or_default();
     let summary = PersonSummary {
         id: PersonId::from_db(id.clone()),
-        family_name: take(),
-        given_name: take(),
-        family_kana: take(),
-        given_kana: take(),
-        phone: take(),
+        family_name: value("family_name"),
+        given_name: value("given_name"),
+        family_kana: value("family_kana"),
+        given_kana: value("given_kana"),
+        phone: value("phone"),
         archived: r.try_get::<String, _>("status")? == "archived",
         created_at: Timestamp::from_millis(r.try_get("created_at")?),
         updated_at: Timestamp::from_millis(r.try_get("updated_at")?),
         unreadable: failure.is_some(),
     };
-    let unshown = Unshown { email: take(), birth_date: take() };
+    let unshown = Unshown { email: value("email"), birth_date: value("birth_date") };
     Ok((summary, unshown, failure))
 }
 

@@ -154,26 +154,36 @@ impl PersonFields {
     /// What the blind indexes are computed over: normalised, per kind. The
     /// same list re-checks search hits after decryption.
     pub(crate) fn search_terms(&self) -> Vec<(IndexKind, String)> {
+        self.search_terms_of(|_| true)
+    }
+
+    /// `search_terms` of the kinds `wanted` only: a search hit is re-checked
+    /// against the kinds its question asks about, without normalising the rest.
+    pub(crate) fn search_terms_of(&self, wanted: impl Fn(IndexKind) -> bool) -> Vec<(IndexKind, String)> {
         let mut terms = Vec::new();
-        let mut add = |kind, value: String| {
+        let mut add = |kind, value: &dyn Fn() -> String| {
+            if !wanted(kind) {
+                return;
+            }
+            let value = value();
             if !value.is_empty() && !terms.contains(&(kind, value.clone())) {
                 terms.push((kind, value));
             }
         };
         if !self.phone.is_empty() {
-            add(IndexKind::Phone, normalize::phone(&self.phone));
+            add(IndexKind::Phone, &|| normalize::phone(&self.phone));
         }
         if !self.email.is_empty() {
-            add(IndexKind::Email, normalize::email(&self.email));
+            add(IndexKind::Email, &|| normalize::email(&self.email));
         }
-        add(IndexKind::Name, normalize::name(&self.family_name));
-        add(IndexKind::Name, normalize::name(&self.given_name));
-        add(IndexKind::Name, normalize::name(&format!("{}{}", self.family_name, self.given_name)));
-        add(IndexKind::Reading, normalize::reading(&self.family_kana));
-        add(IndexKind::Reading, normalize::reading(&self.given_kana));
-        add(IndexKind::Reading, normalize::reading(&format!("{}{}", self.family_kana, self.given_kana)));
+        add(IndexKind::Name, &|| normalize::name(&self.family_name));
+        add(IndexKind::Name, &|| normalize::name(&self.given_name));
+        add(IndexKind::Name, &|| normalize::name(&format!("{}{}", self.family_name, self.given_name)));
+        add(IndexKind::Reading, &|| normalize::reading(&self.family_kana));
+        add(IndexKind::Reading, &|| normalize::reading(&self.given_kana));
+        add(IndexKind::Reading, &|| normalize::reading(&format!("{}{}", self.family_kana, self.given_kana)));
         if !self.birth_date.is_empty() {
-            add(IndexKind::BirthDate, self.birth_date.clone());
+            add(IndexKind::BirthDate, &|| self.birth_date.clone());
         }
         terms
     }

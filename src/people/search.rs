@@ -120,8 +120,13 @@ impl SearchPlan {
     /// Whether a candidate's opened values answer the plan (a token can name
     /// someone who does not: a collision, or grams present but not in a row).
     pub fn matches(&self, f: &PersonFields) -> bool {
-        let own = f.search_terms();
+        let own = f.search_terms_of(|kind| self.exact.iter().any(|(k, _)| *k == kind));
         self.exact.iter().any(|t| own.contains(t)) || self.partial.iter().any(|p| gram_text(p.kind, f).contains(&p.text))
+    }
+
+    /// Whether any part of the plan compares values of `kind` (exact or partial).
+    pub fn asks_about(&self, kind: IndexKind) -> bool {
+        self.exact.iter().any(|(k, _)| *k == kind) || self.partial.iter().any(|p| p.kind == kind)
     }
 }
 
@@ -199,6 +204,28 @@ mod tests {
             assert!(found(&plan, who), "index: {q}");
             assert!(plan.matches(who), "re-check: {q}");
         }
+    }
+
+    #[test]
+    fn a_hit_is_re_checked_only_against_what_the_question_asks_about() {
+        let hanako = person("山下", "花子", "ヤマシタ", "ハナコ", "hanako.y@example.jp");
+        let without_email = PersonFields { email: String::new(), ..hanako.clone() };
+        // A reading asks nothing of the e-mail: the list need not open it.
+        let reading = SearchPlan::of("ヤマ");
+        assert!(!reading.asks_about(IndexKind::Email) && !reading.asks_about(IndexKind::EmailGram));
+        assert!(!reading.asks_about(IndexKind::BirthDate));
+        assert!(reading.matches(&without_email));
+        // Part of an address, and a whole address, do ask about it.
+        for q in ["hanako", "hanako.y@example.jp"] {
+            let plan = SearchPlan::of(q);
+            assert!(plan.asks_about(IndexKind::Email) || plan.asks_about(IndexKind::EmailGram), "{q}");
+            assert!(plan.matches(&hanako), "{q}");
+            assert!(!plan.matches(&without_email), "{q}");
+        }
+        assert!(SearchPlan::of("1950-04-01").asks_about(IndexKind::BirthDate));
+        // Whole values compare only their own kind: a phone number never matches a name.
+        assert!(SearchPlan::of("03-1234-5678").matches(&hanako));
+        assert!(!SearchPlan::of("03-1234-9999").matches(&hanako));
     }
 
     #[test]
