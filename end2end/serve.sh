@@ -48,6 +48,11 @@ printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org gamen --logi
 # The onboarding spec's organisation: categories, allowlist and idle logout.
 "$bin" tenant create hajime "初期設定株式会社" >/dev/null
 printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org hajime --login kanri --role admin --password-stdin >/dev/null
+# The journeys' organisations: one per language and width (journeys.spec.ts).
+for n in 1 2 3 4; do
+  "$bin" tenant create "tabi$n" "旅程確認株式会社（$n）" >/dev/null
+  printf '%s\n' "${E2E_MEMBER_PASSWORD:?}" | "$bin" user create --org "tabi$n" --login kanri --role admin --password-stdin >/dev/null
+done
 # The benchmark's register: enough people for full pages.
 if [ -n "${KURA_E2E_SEED_PEOPLE:-}" ]; then
   "$bin" demo seed --org sample --people "$KURA_E2E_SEED_PEOPLE" >/dev/null

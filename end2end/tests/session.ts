@@ -39,15 +39,20 @@ export const viewport = (width: number) => ({ width, height: width <= 400 ? 844 
 
 /**
  * A new browser context `width` px wide (a phone's height at 390 px), logged
- * in to `org` as `user`, on its home page, hydrated, in `lang`.
+ * in to `org` as `user`, on its home page, hydrated, in `lang`; with `clock`,
+ * its timers are Playwright's to move forward.
  */
 export async function signedInPage(
   browser: Browser,
   org: string,
   user: string,
-  { width = 1280, lang = 'ja' }: { width?: number; lang?: 'ja' | 'en' } = {},
+  { width = 1280, lang = 'ja', clock = false }: { width?: number; lang?: 'ja' | 'en'; clock?: boolean } = {},
 ): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: viewport(width) })).newPage();
+  const context = await browser.newContext({ viewport: viewport(width) });
+  if (clock) {
+    await context.clock.install();
+  }
+  const page = await context.newPage();
   await fillTenantLogin(page, org, user);
   await expect(page).toHaveURL(routes.home);
   await hydrated(page);
