@@ -289,6 +289,7 @@ catalogue! {
     TargetCategory => ("区分", "Category"),
     Details => ("詳細", "Details"),
     TotalCount => ("全{n}件", "{n} in all"),
+    TotalCountMore => ("全{n}件以上", "More than {n}"),
     PersonAdded => ("利用者を登録しました。", "The person was added."),
     PersonSaved => ("利用者の情報を保存しました。", "The person was saved."),
     PersonArchivedDone => ("利用終了にしました。記録は残っています。", "The person was archived. Their records stay."),
@@ -459,6 +460,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_are_grouped_by_thousands() {
+        let seen: Vec<String> = [0, 7, 999, 1_000, 12_345, 1_000_000, -1_500].into_iter().map(grouped).collect();
+        assert_eq!(seen, ["0", "7", "999", "1,000", "12,345", "1,000,000", "-1,500"]);
+    }
+
+    #[test]
     fn every_message_has_both_languages() {
         for m in Msg::ALL {
             assert!(!m.text(Lang::Ja).is_empty(), "{m:?}");
@@ -623,6 +630,22 @@ mod action_tests {
             assert!(kura::audit_view::is_known_action_filter(family), "{family}");
         }
     }
+}
+
+/// A count with thousands separated (1,000), as both languages write it.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// The time zones an organisation chooses from, by the place people know

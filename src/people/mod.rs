@@ -24,7 +24,7 @@ use crate::error::{CoreError, CoreResult, FieldProblem};
 use crate::input;
 use crate::vault::IndexKind;
 
-pub use register::{PeoplePage, PeopleQuery, PeopleSort, Person, PersonSummary, StatusFilter};
+pub use register::{PeoplePage, PeopleQuery, PeopleSort, PeopleTotal, Person, PersonSummary, StatusFilter};
 
 /// Longest values accepted (characters).
 pub const NAME_MAX: usize = 50;

@@ -20,7 +20,7 @@ use crate::services::Services;
 use crate::vault::DataKeys;
 
 pub(crate) use super::listing::all_sealed_rows;
-pub use super::listing::{list, PeoplePage, PeopleQuery, PeopleSort, PersonSummary, StatusFilter, PAGE_ROWS};
+pub use super::listing::{list, PeoplePage, PeopleQuery, PeopleSort, PeopleTotal, PersonSummary, StatusFilter, PAGE_ROWS};
 
 /// One person, every field decrypted.
 #[derive(Clone, Debug)]

@@ -28,7 +28,14 @@ fn person(family: &str, given: &str, family_kana: &str, given_kana: &str, email:
 async fn found(w: &World, scope: &TenantScope<'_>, q: PeopleQuery) -> Vec<PersonId> {
     let mut ways = Vec::new();
     for hits_first_max in [i64::MAX, -1] {
-        let page = super::listing::list_walking_beyond(&w.s, scope, &q, hits_first_max).await.expect("list");
+        let page = super::listing::list_within(
+            &w.s,
+            scope,
+            &q,
+            super::listing::Limits { hits_first_max, total_counted_max: super::listing::TOTAL_COUNTED_MAX },
+        )
+        .await
+        .expect("list");
         let mut ids: Vec<PersonId> = page.people.into_iter().map(|p| p.id).collect();
         ids.sort();
         ways.push(ids);

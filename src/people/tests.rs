@@ -288,6 +288,29 @@ async fn viewers_only_read_members_cannot_delete_and_bad_input_saves_nothing() {
 }
 
 #[tokio::test]
+async fn the_total_is_counted_up_to_its_cap_and_says_more_beyond_it() {
+    let w = world().await;
+    let c = ClientInfo::cli();
+    let taro = actor(&w, "acme", "taro").await;
+    let scope = TenantScope::own(&w.s, &taro).await.expect("scope");
+    for i in 0..4 {
+        let f = PersonFields { family_name: format!("人{i}"), phone: String::new(), email: String::new(), ..yamada() };
+        register::create(&w.s, &scope, &c, &f).await.expect("create");
+    }
+    let within = |total_counted_max| super::listing::Limits { hits_first_max: 500, total_counted_max };
+    let count = |cap| {
+        let (s, scope) = (&w.s, &scope);
+        async move { super::listing::list_within(s, scope, &PeopleQuery::default(), within(cap)).await.expect("list").total }
+    };
+    assert_eq!(count(4).await, Some(register::PeopleTotal { counted: 4, more: false }));
+    assert_eq!(count(3).await, Some(register::PeopleTotal { counted: 3, more: true }));
+    assert_eq!(count(0).await, Some(register::PeopleTotal { counted: 0, more: true }));
+    // A search is not counted at all.
+    let searched = register::list(&w.s, &scope, &PeopleQuery { search: "人1".into(), ..PeopleQuery::default() }).await.expect("search");
+    assert_eq!(searched.total, None);
+}
+
+#[tokio::test]
 async fn paging_by_keyset_neither_repeats_nor_skips_when_people_are_added_meanwhile() {
     let w = world().await;
     let c = ClientInfo::cli();
@@ -301,6 +324,7 @@ async fn paging_by_keyset_neither_repeats_nor_skips_when_people_are_added_meanwh
     }
     let first = register::list(&w.s, &scope, &PeopleQuery::default()).await.expect("page 1");
     assert_eq!(first.people.len(), register::PAGE_ROWS);
+    assert_eq!(first.total, Some(register::PeopleTotal { counted: total as i64, more: false }));
     // Someone adds a person between the two pages: it goes to the top, not into page 2.
     w.clock.advance(std::time::Duration::from_secs(1));
     register::create(&w.s, &scope, &c, &PersonFields { family_name: "新人".into(), ..yamada() }).await.expect("new");

@@ -70,9 +70,16 @@ pub struct PeopleListView {
     pub people: Vec<PersonRow>,
     pub next: Option<String>,
     /// 全◯件: how many the filters select, when nothing is searched.
-    pub total: Option<i64>,
+    pub total: Option<TotalRow>,
     pub categories: Vec<CategoryRow>,
     pub rights: PeopleRights,
+}
+
+/// How many the list's filters select: `counted`, or more than that when `more`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotalRow {
+    pub counted: i64,
+    pub more: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,7 +295,7 @@ pub async fn list_people(
     Ok(PeopleListView {
         people,
         next: page.next,
-        total: page.total,
+        total: page.total.map(|t| TotalRow { counted: t.counted, more: t.more }),
         categories: convert::categories(&ctx, &scope).await?,
         rights: convert::rights(&ctx.services, &scope),
     })

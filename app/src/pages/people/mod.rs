@@ -180,9 +180,10 @@ fn list_view(
             })}
         </div>
     };
-    let total = v.total.map(
-        |n| view! { <p class="total" data-testid=testid::PEOPLE_TOTAL>{Msg::TotalCount.text(lang).replace("{n}", &n.to_string())}</p> },
-    );
+    let total = v.total.map(|t| {
+        let words = if t.more { Msg::TotalCountMore } else { Msg::TotalCount };
+        view! { <p class="total" data-testid=testid::PEOPLE_TOTAL>{words.text(lang).replace("{n}", &crate::i18n::grouped(t.counted))}</p> }
+    });
     let body = if v.people.is_empty() && state.with_untracked(unfiltered) {
         let hint = if rights.write { Msg::EmptyRegister } else { Msg::EmptyRegisterReadOnly };
         view! { <p class="empty" data-testid=testid::PEOPLE_LIST>{hint.text(lang)}</p> }.into_any()
